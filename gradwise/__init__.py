@@ -1,0 +1,21 @@
+"""gradwise: a deep-learning framework on NumPy that trains fast and explains its own training.
+
+    >>> import gradwise as gw
+    >>> x = gw.tensor([[1.0, 2.0]], requires_grad=True)
+    >>> (x * x).sum().backward(); x.grad
+    array([[2., 4.]], dtype=float32)
+"""
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad
+from .tensor import Tensor, tensor
+from . import functional
+from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .diagnostics.gradcheck import gradcheck
+from .errors import GradcheckError, ShapeError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function", "GradcheckError", "ShapeError", "Tensor", "arange", "enable_grad", "full", "functional",
+    "gradcheck", "is_grad_enabled", "no_grad", "ones", "ones_like", "rand", "randn", "tensor", "zeros",
+    "zeros_like",
+]

@@ -1,0 +1,32 @@
+"""Stateless functions on tensors, PyTorch's ``torch.nn.functional`` for gradwise (``F``).
+
+The primitives (with backward) live in ``gradwise.ops``; this module re-exports them and adds
+compositions of them, which need no backward of their own.
+
+Example:
+    >>> import gradwise.functional as F
+    >>> F.relu(gw.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+"""
+from .ops.activation import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax,  # noqa: F401
+                             softplus, step, tanh)
+from .ops.elementwise import (abs, add, clip, div, eq, exp, ge, gt, le, log, lt, maximum,  # noqa: F401
+                              minimum, mul, ne, neg, pow, sqrt, sub, where)
+from .ops.linalg import matmul  # noqa: F401
+from .ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
+                       huber_loss, l1_loss, mse_loss, nll_loss)
+from .ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
+from .ops.shape import (broadcast_to, cast, cat, concatenate, expand, flatten, getitem, pad,  # noqa: F401
+                        permute, reshape, setitem, split, squeeze, stack, transpose, unsqueeze)
+
+clamp = clip
+
+
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias, the dense (fully connected) layer.
+
+    Args:
+        input: (..., in_features). weight: (out_features, in_features). bias: (out_features,).
+    """
+    out = matmul(input, transpose(weight))
+    return out if bias is None else add(out, bias)
