@@ -182,8 +182,10 @@ class BinaryCrossEntropy(Function):
         if p.size and (p.min() < 0 or p.max() > 1):
             raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1]; got values from "
                              f"{p.min():.4g} to {p.max():.4g}. For raw scores use binary_cross_entropy_with_logits.")
-        log_p = xp.maximum(xp.log(p), -100)             # PyTorch clamps the logs at -100
-        log_q = xp.maximum(xp.log1p(-p), -100)
+        with xp.errstate(divide="ignore"):
+            log_p = xp.maximum(xp.log(p), -100)         # PyTorch clamps the logs at -100
+            log_q = xp.maximum(xp.log1p(-p), -100)
+        weight = _like(weight, p)
         w = 1 if weight is None else weight
         loss = -w * (t * log_p + (1 - t) * log_q)
         self.reduction, self.denom = reduction, loss.size
@@ -215,6 +217,7 @@ class BinaryCrossEntropyWithLogits(Function):
     def forward(self, x, t, weight, reduction, pos_weight):
         _same_shape("binary_cross_entropy_with_logits", x, t)
         softplus_neg = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))     # log(1 + e^-x), stable
+        weight, pos_weight = _like(weight, x), _like(pos_weight, x)
         lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
         loss = (1 - t) * x + lw * softplus_neg
         if weight is not None:
@@ -317,6 +320,11 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 def _array(v):
     """Class targets and weights are constants: the array of a tensor, or of array-like data."""
     return None if v is None else xp.asarray(getattr(v, "data", v))
+
+
+def _like(v, x):
+    """Constant weights follow the input's dtype, so float32 stays float32."""
+    return None if v is None else v.astype(x.dtype, copy=False)
 
 
 def _operand(v):

@@ -3,6 +3,7 @@
 Every reduction takes ``axis`` (int, tuple or None for all) and ``keepdims`` as in NumPy, and
 also PyTorch's ``dim``/``keepdim`` spelling.
 """
+import builtins
 import math
 
 from ..autograd import Function
@@ -37,7 +38,7 @@ class Mean(Function):
 class Var(Function):
     def forward(self, a, axes, keepdims, correction):
         self.axes, self.keepdims = axes, keepdims
-        self.denom = max(math.prod(a.shape[i] for i in axes) - correction, 0)
+        self.denom = builtins.max(math.prod(a.shape[i] for i in axes) - correction, 0)
         centred = a - xp.mean(a, axis=axes, keepdims=True)
         self.save_for_backward(centred)
         return xp.sum(centred * centred, axis=axes, keepdims=keepdims) / self.denom

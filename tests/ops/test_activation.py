@@ -1,0 +1,81 @@
+import math
+
+import numpy as np
+import pytest
+
+import gradwise as gw
+import gradwise.functional as F
+from tests.helpers import arr, check_op
+
+_erf = np.vectorize(math.erf)
+
+
+def np_softmax(a, dim):
+    e = np.exp(a - a.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+ACTIVATIONS = [
+    ("sigmoid", lambda a: F.sigmoid(a), lambda a: 1 / (1 + np.exp(-a))),
+    ("tanh", lambda a: F.tanh(a), np.tanh),
+    ("relu", lambda a: F.relu(a), lambda a: np.maximum(a, 0)),
+    ("leaky_relu", lambda a: F.leaky_relu(a, 0.1), lambda a: np.where(a > 0, a, 0.1 * a)),
+    ("elu", lambda a: F.elu(a, 1.5), lambda a: np.where(a > 0, a, 1.5 * (np.exp(a) - 1))),
+    ("gelu", lambda a: F.gelu(a), lambda a: 0.5 * a * (1 + _erf(a / np.sqrt(2)))),
+    ("gelu_tanh", lambda a: F.gelu(a, approximate="tanh"),
+     lambda a: 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a ** 3)))),
+    ("softplus", lambda a: F.softplus(a), lambda a: np.log1p(np.exp(a))),
+    ("softplus_beta", lambda a: F.softplus(a, beta=2.0, threshold=3.0),
+     lambda a: np.where(2 * a > 3, a, np.log1p(np.exp(2 * a)) / 2)),
+]
+
+
+@pytest.mark.parametrize("shape", [(), (7,), (3, 4)])
+@pytest.mark.parametrize("name,fn,ref", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
+def test_activation(name, fn, ref, shape):
+    x = arr(*shape, seed=11, low=-3, high=3, away=0.05)
+    if name == "softplus_beta":
+        x = np.where(np.abs(2 * x - 3) < 0.05, 0.5, x)     # away from the threshold
+    check_op(fn, [x], ref, atol=2e-7 if name == "gelu" else 1e-6)
+
+
+def test_tensor_method_activations():
+    x = gw.tensor(arr(3, 2))
+    np.testing.assert_allclose(x.relu().data, np.maximum(x.data, 0))
+    np.testing.assert_allclose(x.sigmoid().data, 1 / (1 + np.exp(-x.data)), rtol=1e-6)
+    np.testing.assert_allclose(x.tanh().data, np.tanh(x.data), rtol=1e-6)
+
+
+def test_step_has_zero_gradient():
+    x = gw.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    y = F.step(x)
+    np.testing.assert_array_equal(y.data, [0, 1, 1])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0, 0, 0])
+    check_op(F.step, [arr(3, away=0.1)], lambda a: (a >= 0).astype(a.dtype))
+
+
+@pytest.mark.parametrize("shape,dim", [((5,), 0), ((3, 4), -1), ((3, 4), 0), ((2, 3, 4), 1)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax(name, shape, dim):
+    ref = np_softmax if name == "softmax" else lambda a, d: np.log(np_softmax(a, d))
+    check_op(lambda a: getattr(F, name)(a, dim), [arr(*shape)], lambda a: ref(a, dim))
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "softplus", "elu", "gelu", "softmax", "log_softmax"])
+def test_extreme_inputs_stay_finite(name):
+    x = gw.tensor([-1e4, -100.0, 0.0, 100.0, 1e4], requires_grad=True)
+    y = getattr(F, name)(x)
+    assert np.all(np.isfinite(y.data)), y
+    y.backward(np.ones(5, dtype=np.float32))
+    assert np.all(np.isfinite(x.grad)), x.grad
+
+
+def test_sigmoid_extremes_exact():
+    y = F.sigmoid(gw.tensor([-1e4, 1e4]))
+    np.testing.assert_array_equal(y.data, [0.0, 1.0])
+
+
+def test_gelu_rejects_unknown_approximation():
+    with pytest.raises(ValueError, match="'none' or 'tanh'"):
+        F.gelu(gw.zeros(2), approximate="fast")
