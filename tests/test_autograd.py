@@ -1,0 +1,203 @@
+import numpy as np
+import pytest
+
+import gradwise as gw
+import gradwise.functional as F
+
+
+def test_scalar_backward_has_implicit_one():
+    x = gw.tensor([[1.0, 2.0]], requires_grad=True)
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[2.0, 4.0]])
+
+
+def test_non_scalar_backward_needs_grad():
+    x = gw.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"single-element tensor; got shape \(2,\).*loss.sum\(\)"):
+        (x * 2).backward()
+    y = x * 2
+    y.backward(np.array([1.0, 10.0]))
+    np.testing.assert_array_equal(x.grad, [2.0, 20.0])
+
+
+def test_backward_grad_shape_checked():
+    x = gw.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"grad has shape \(3,\), expected \(2,\)"):
+        (x * 2).backward(np.ones(3))
+
+
+def test_gradients_accumulate_across_calls():
+    x = gw.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3 + 2, 3 + 4])
+    x.zero_grad()
+    assert x.grad is None
+
+
+def test_shared_subgraph_gradient_adds_up():
+    x = gw.tensor(2.0, requires_grad=True)
+    y = x * x
+    z = y * y + y            # dz/dx = (2y + 1) * 2x = (8 + 1) * 4
+    z.backward()
+    assert x.grad == pytest.approx(36.0)
+
+
+def test_same_tensor_on_both_sides_of_add():
+    x = gw.tensor([1.0, 2.0], requires_grad=True)
+    w = gw.tensor([3.0, 4.0], requires_grad=True)
+    (x + w).sum().backward()
+    assert x.grad is not w.grad          # each leaf owns its gradient array
+    x.grad += 1
+    np.testing.assert_array_equal(w.grad, [1.0, 1.0])
+    z = gw.tensor([1.0], requires_grad=True)
+    (z + z).sum().backward()
+    np.testing.assert_array_equal(z.grad, [2.0])
+
+
+def test_graph_is_freed_after_backward():
+    x = gw.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x.exp() * x).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time.*retain_graph=True"):
+        loss.backward()
+
+
+def test_retain_graph_keeps_it():
+    x = gw.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [4.0, 8.0])
+
+
+def test_no_grad_records_nothing():
+    x = gw.tensor([1.0], requires_grad=True)
+    with gw.no_grad():
+        y = x * 2
+        assert not gw.is_grad_enabled()
+        with gw.enable_grad():
+            assert (x * 2).requires_grad
+    assert gw.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+
+    @gw.no_grad()
+    def f(t):
+        return t * 2
+    assert not f(x).requires_grad
+
+
+def test_backward_on_tensor_without_grad_is_clear():
+    with pytest.raises(RuntimeError, match="does not require grad.*requires_grad=True"):
+        (gw.tensor([1.0]) * 2).sum().backward()
+
+
+def test_integer_tensor_cannot_require_grad():
+    with pytest.raises(TypeError, match="only floating-point tensors can require gradients; got dtype int64"):
+        gw.tensor([1, 2], requires_grad=True)
+
+
+def test_long_chain_has_no_recursion_limit():
+    x = gw.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0001
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [1.0001 ** 10_000], rtol=1e-3)
+
+
+def test_in_place_change_of_saved_tensor_is_detected():
+    x = gw.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()                      # saves its output
+    z = y.sum()
+    with gw.no_grad():
+        y += 1
+    with pytest.raises(RuntimeError, match=r"needed by Exp for backward \(output\) was modified in place"):
+        z.backward()
+    # a constant input saved by Mul
+    c = gw.tensor([3.0, 4.0])
+    w = gw.tensor([1.0, 1.0], requires_grad=True)
+    loss = (w * c).sum()
+    c[0] = 100.0
+    with pytest.raises(RuntimeError, match=r"Mul.*input 1"):
+        loss.backward()
+
+
+def test_in_place_through_a_view_is_detected():
+    x = gw.tensor([[1.0, 2.0]], requires_grad=True)
+    base = gw.tensor([[5.0, 6.0]])
+    loss = (x * base).sum()
+    view = base.reshape(2)
+    view.mul_(2)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+
+
+def test_in_place_on_leaf_needs_no_grad():
+    w = gw.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad.*no_grad"):
+        w += 1
+    (w * w).sum().backward()
+    with gw.no_grad():
+        w -= 0.5 * w.grad
+    np.testing.assert_array_equal(w.data, [0.0, 0.0])
+    assert w.requires_grad and w.is_leaf
+
+
+def test_in_place_on_non_leaf_is_recorded():
+    x = gw.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y += x            # y = 3x
+    y *= y            # y = 9x^2
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, 18 * x.data)
+
+
+def test_fill_and_copy_need_no_grad_for_grad_tensors():
+    w = gw.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"fill_\(\).*no_grad"):
+        w.fill_(1.0)
+    with gw.no_grad():
+        w.fill_(2.0)
+        w.copy_(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(w.data, [1, 2, 3])
+    with gw.no_grad():
+        assert w.zero_() is w
+    assert not w.data.any()
+
+
+def test_user_function():
+    class Cube(gw.Function):
+        def forward(self, a):
+            self.save_for_backward(a)
+            return a ** 3
+
+        def backward(self, g):
+            (a,) = self.saved
+            return 3 * a * a * g
+
+    x = gw.tensor([2.0], requires_grad=True)
+    Cube.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [12.0])
+
+
+def test_detach_shares_data():
+    x = gw.tensor([1.0, 2.0], requires_grad=True)
+    d = (x * 1).detach()
+    assert not d.requires_grad
+    d2 = x.detach()
+    assert d2.data is x.data
+
+
+def test_grad_of_non_leaf_not_kept_and_graph_releases_intermediates():
+    import gc
+    import weakref
+    x = gw.tensor(np.ones((100, 100)), requires_grad=True)
+    h = x * 2
+    ref = weakref.ref(h)
+    loss = F.relu(h).sum()
+    del h
+    gc.collect()
+    assert ref() is None                 # the graph keeps arrays, not intermediate tensors
+    loss.backward()
+    assert loss.grad_fn.saved is None    # freed
