@@ -90,7 +90,7 @@ class Function:
                 arrays.append(a)
                 nexts.append(None)
         record = record and _GradMode.enabled
-        fn.needs_grad = tuple(n is not None for n in nexts) if record else (False,) * len(args)
+        fn.needs_grad = [n is not None for n in nexts] if record else [False] * len(args)
         try:
             out = fn.forward(*arrays, **params)
         except ShapeError:
@@ -106,11 +106,6 @@ class Function:
         result = Tensor._make(out, fn)
         fn._checks = _version_checks(fn.saved, args, result) if fn.saved else None
         return result
-
-    def release(self):
-        """Free what backward needed; a later backward through this node is an error."""
-        self.saved = None
-        self.next = None
 
     def name(self) -> str:
         return type(self).__name__
@@ -155,9 +150,6 @@ class AccumulateGrad:
             grad = grad.copy()
         t.grad = grad if t.grad is None else t.grad + grad
         return ()
-
-    def release(self):
-        pass        # leaves outlive any one graph
 
     def name(self) -> str:
         return "AccumulateGrad"
@@ -211,8 +203,9 @@ def backward(root, grad, retain_graph=False):
             in_grads = fn.backward(g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
-        if not retain_graph:
-            fn.release()
+        if not retain_graph and type(fn) is not AccumulateGrad:     # leaves outlive any one graph
+            fn.saved = None
+            fn.next = None
         prev = None
         for n, ig in zip(nxt, in_grads):
             if n is None:

@@ -20,7 +20,9 @@ def unbroadcast(grad, shape):
 
 def shape_of(a):
     """Shape of an array or of a Python scalar (``()``)."""
-    return a.shape if isinstance(a, xp.ndarray) else xp.shape(a)
+    if isinstance(a, xp.ndarray):
+        return a.shape
+    return () if isinstance(a, (int, float)) else xp.shape(a)
 
 
 def norm_axes(axis, ndim, op):
