@@ -98,13 +98,15 @@ class Function:
         except ValueError as e:
             shapes = ", ".join(str(xp.shape(a)) for a in arrays)
             raise ShapeError(f"{cls.__name__.lower()}: cannot apply to inputs of shapes {shapes}: {e}") from e
+        if type(out) is tuple:
+            return _multi_output(fn, out, args, nexts, record)
         if type(out) is not xp.ndarray:
             out = xp.asarray(out)
         if not record:
             return Tensor._make(out, None)
         fn.next = tuple(nexts)
         result = Tensor._make(out, fn)
-        fn._checks = _version_checks(fn.saved, args, result) if fn.saved else None
+        fn._checks = _version_checks(fn.saved, args, (result,)) if fn.saved else None
         return result
 
     def name(self) -> str:
@@ -114,18 +116,62 @@ class Function:
         return f"<{self.name()}Backward>"
 
 
-def _version_checks(saved, args, result):
+def _version_checks(saved, args, results):
     """Pair every saved array with the version counter of the tensor it came from."""
     checks = []
     for s in saved:
-        if s is result.data:
-            checks.append((result._vbox, result._vbox[0], "output"))
+        found = False
+        for k, r in enumerate(results):
+            if s is r.data:
+                checks.append((r._vbox, r._vbox[0], "output" if len(results) == 1 else f"output {k}"))
+                found = True
+                break
+        if found:
             continue
         for i, a in enumerate(args):
             if isinstance(a, Tensor) and a.data is s:
                 checks.append((a._vbox, a._vbox[0], f"input {i}"))
                 break
     return checks or None
+
+
+class MultiGrad(list):
+    """The output gradients of a multi-output Function, one per output (None where none arrived).
+
+    The engine adds up gradients with ``+``; this list adds element by element.
+    """
+    def __add__(self, other):
+        return MultiGrad(b if a is None else a if b is None else a + b for a, b in zip(self, other))
+
+
+class _Select:
+    """The node of output ``index`` of a multi-output Function: routes its gradient there."""
+    __slots__ = ("next", "index", "count", "saved", "_checks")
+
+    def __init__(self, fn, index, count):
+        self.next, self.index, self.count, self._checks = (fn,), index, count, None
+
+    def backward(self, grad):
+        grads = MultiGrad([None] * self.count)
+        grads[self.index] = grad
+        return grads,
+
+    def name(self):
+        return f"Select{self.index}"
+
+
+def _multi_output(fn, outs, args, nexts, record):
+    """Wrap a forward that returned a tuple: one tensor per output.
+
+    Its backward receives a ``MultiGrad`` (None for outputs that got no gradient).
+    """
+    outs = [o if type(o) is xp.ndarray else xp.asarray(o) for o in outs]
+    if not record:
+        return tuple(Tensor._make(o, None) for o in outs)
+    fn.next = tuple(nexts)
+    results = tuple(Tensor._make(o, _Select(fn, i, len(outs))) for i, o in enumerate(outs))
+    fn._checks = _version_checks(fn.saved, args, results) if fn.saved else None
+    return results
 
 
 class AccumulateGrad:

@@ -201,3 +201,28 @@ def test_grad_of_non_leaf_not_kept_and_graph_releases_intermediates():
     assert ref() is None                 # the graph keeps arrays, not intermediate tensors
     loss.backward()
     assert loss.grad_fn.saved is None    # freed
+
+
+def test_multi_output_function():
+    class Halves(gw.Function):
+        """Two outputs; gradients may reach either, both, or one of them twice."""
+        def forward(self, a):
+            n = a.shape[0] // 2
+            return a[:n] * 2, a[n:] * 3
+
+        def backward(self, grads):
+            g1, g2 = grads
+            n = (g1 if g1 is not None else g2).shape[0]
+            zero = np.zeros(n)
+            return np.concatenate([zero if g1 is None else g1 * 2, zero if g2 is None else g2 * 3])
+
+    x = gw.tensor(np.arange(4.0), requires_grad=True)
+    a, b = Halves.apply(x)
+    (a.sum() + (b * b).sum() + a[0]).backward()
+    np.testing.assert_array_equal(x.grad, [4, 2, 36, 54])
+    x.grad = None
+    Halves.apply(x)[1].sum().backward()
+    np.testing.assert_array_equal(x.grad, [0, 0, 3, 3])
+    assert gw.gradcheck(lambda x: Halves.apply(x), [x])
+    with gw.no_grad():
+        assert not any(t.requires_grad for t in Halves.apply(x))
