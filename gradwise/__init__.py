@@ -7,15 +7,16 @@
 """
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor, tensor
-from . import functional
+from . import functional, nn
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .diagnostics.gradcheck import gradcheck
 from .errors import GradcheckError, ShapeError
+from .serialization import load, save
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Function", "GradcheckError", "ShapeError", "Tensor", "arange", "enable_grad", "full", "functional",
-    "gradcheck", "is_grad_enabled", "no_grad", "ones", "ones_like", "rand", "randn", "tensor", "zeros",
-    "zeros_like",
+    "gradcheck", "is_grad_enabled", "load", "nn", "no_grad", "ones", "ones_like", "rand", "randn", "save", "tensor",
+    "zeros", "zeros_like",
 ]

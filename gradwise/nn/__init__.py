@@ -1,0 +1,25 @@
+"""Layers and models: ``nn.Module`` and everything a network is composed from.
+
+Example:
+    >>> model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+"""
+from . import init
+from .containers import ModuleDict, ModuleList, Sequential
+from .layers.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh
+from .layers.conv import Conv1d, Conv2d, ConvTranspose2d
+from .layers.dropout import Dropout
+from .layers.linear import Embedding, Flatten, Identity, Linear, Residual, Unflatten
+from .layers.norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from .layers.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
+from .layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, detach_state
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
+from .module import Module, Parameter
+
+__all__ = [
+    "AdaptiveAvgPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d",
+    "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "Flatten", "GELU", "GRU",
+    "GRUCell", "HuberLoss", "Identity", "L1Loss", "LSTM", "LSTMCell", "LayerNorm", "LeakyReLU", "Linear",
+    "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Module", "ModuleDict", "ModuleList", "NLLLoss",
+    "Parameter", "RNN", "RNNCell", "ReLU", "Residual", "Sequential", "Sigmoid", "Softmax", "Softplus", "Step",
+    "Tanh", "Unflatten", "detach_state", "init",
+]

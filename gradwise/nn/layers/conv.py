@@ -1,0 +1,105 @@
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose2d (PyTorch's arguments and weight layout)."""
+import math
+
+import numpy as np
+
+from ...creation import _rng
+from ...errors import ShapeError
+from ...ops.conv import conv1d, conv2d, conv_transpose2d, pair
+from .. import init
+from ..module import Module, Parameter
+
+
+class _ConvNd(Module):
+    def __init__(self, in_channels, out_channels, kernel_size, weight_shape, fan_in, bias, generator):
+        super().__init__()
+        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
+        rng = _rng(generator)
+        self.weight = Parameter(np.empty(weight_shape, np.float32))
+        init.default_uniform_(self.weight, fan_in, rng)     # PyTorch's kaiming_uniform_(a=sqrt(5))
+        self.bias = Parameter(np.empty(out_channels, np.float32)) if bias else None
+        if bias:
+            init.default_uniform_(self.bias, fan_in, rng)
+
+    def _check(self, x, ndim, layout):
+        if x.ndim != ndim or x.shape[1] != self.in_channels:
+            raise ShapeError(f"{type(self).__name__}(in_channels={self.in_channels}) got input of shape "
+                             f"{tuple(x.shape)}; expected {layout.format(self.in_channels)}")
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C_in, H, W) with C_out filters of size kernel_size.
+
+    Args:
+        in_channels, out_channels, kernel_size: as in PyTorch; stride, padding ('same', 'valid'
+        or ints), dilation, groups, bias.
+        generator: np.random.Generator or int seed of the initial weights.
+    Shapes: weight (C_out, C_in / groups, kh, kw); output (N, C_out, H_out, W_out) with
+        H_out = (H + 2 * padding - dilation * (kh - 1) - 1) // stride + 1.
+
+    Example:
+        >>> nn.Conv2d(1, 6, 5, padding=2)(gw.zeros(8, 1, 28, 28)).shape
+        (8, 6, 28, 28)
+    """
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, generator=None):
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
+                             f"divisible by groups ({groups})")
+        k = pair(kernel_size, "kernel_size")
+        super().__init__(in_channels, out_channels, k, (out_channels, in_channels // groups) + k,
+                         in_channels // groups * math.prod(k), bias, generator)
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+
+    def forward(self, x):
+        self._check(x, 4, "(N, {}, H, W)")
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, dilation={self.dilation}, groups={self.groups}")
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C_in, L); weight (C_out, C_in / groups, k)."""
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, generator=None):
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv1d: in_channels and out_channels must be divisible by groups ({groups})")
+        super().__init__(in_channels, out_channels, kernel_size, (out_channels, in_channels // groups, kernel_size),
+                         in_channels // groups * kernel_size, bias, generator)
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+
+    def forward(self, x):
+        self._check(x, 3, "(N, {}, L)")
+        return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}")
+
+
+class ConvTranspose2d(_ConvNd):
+    """Transposed 2-D convolution (upsampling), as PyTorch's; weight (C_in, C_out / groups, kh, kw).
+
+    Output size: (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1.
+    """
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, generator=None):
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"ConvTranspose2d: in_channels and out_channels must be divisible by groups ({groups})")
+        k = pair(kernel_size, "kernel_size")
+        # PyTorch computes fan_in from weight.shape[1] * receptive field for transposed convs too
+        super().__init__(in_channels, out_channels, k, (in_channels, out_channels // groups) + k,
+                         out_channels // groups * math.prod(k), bias, generator)
+        self.stride, self.padding, self.output_padding = stride, padding, output_padding
+        self.groups, self.dilation = groups, dilation
+
+    def forward(self, x):
+        self._check(x, 4, "(N, {}, H, W)")
+        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                self.groups, self.dilation)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, output_padding={self.output_padding}")

@@ -1,0 +1,127 @@
+"""Dense and structural layers: Linear, Identity, Flatten, Unflatten, Residual, Embedding."""
+import math
+
+import numpy as np
+
+from ... import functional as F
+from ...creation import _rng
+from ...errors import ShapeError
+from ...ops.embedding import embedding
+from .. import init
+from ..module import Module, Parameter
+
+
+class Linear(Module):
+    """The dense (fully connected) layer: y = x @ weight.T + bias.
+
+    Args:
+        in_features, out_features: sizes of each input and output sample.
+        bias: learn an additive bias.
+        generator: np.random.Generator or int seed for the initial weights.
+    Shapes: input (..., in_features) -> output (..., out_features); weight (out_features, in_features).
+
+    Example:
+        >>> nn.Linear(784, 10, generator=0)(gw.zeros(32, 784)).shape
+        (32, 10)
+    """
+    def __init__(self, in_features, out_features, bias=True, generator=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        rng = _rng(generator)
+        self.weight = Parameter(np.empty((out_features, in_features), np.float32))
+        # PyTorch's default: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)); bias the same
+        init.default_uniform_(self.weight, in_features, rng)
+        self.bias = Parameter(np.empty(out_features, np.float32)) if bias else None
+        if bias:
+            init.default_uniform_(self.bias, in_features, rng)
+
+    def forward(self, x):
+        if x.shape[-1:] != (self.in_features,):
+            hint = " Add nn.Flatten() before it?" if x.ndim > 2 and math.prod(x.shape[1:]) == self.in_features else ""
+            raise ShapeError(f"Linear(in_features={self.in_features}) got input of shape {tuple(x.shape)}; "
+                             f"expected (..., {self.in_features}).{hint}")
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder, e.g. a shortcut with no projection)."""
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Merge dims start_dim..end_dim (default: all but the batch) -> e.g. (N, C, H, W) to (N, C*H*W)."""
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dim ``dim`` into ``unflattened_size``, e.g. (N, 784) to (N, 1, 28, 28)."""
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x):
+        d = self.dim % x.ndim
+        if math.prod(self.unflattened_size) != x.shape[d] and -1 not in self.unflattened_size:
+            raise ShapeError(f"Unflatten(dim={self.dim}, {self.unflattened_size}) cannot split size {x.shape[d]} "
+                             f"of input {tuple(x.shape)}")
+        return x.reshape(x.shape[:d] + self.unflattened_size + x.shape[d + 1:])
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Residual(Module):
+    """block(x) + shortcut(x): the residual connection of ResNets (shortcut defaults to identity).
+
+    Example:
+        >>> nn.Residual(nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8)))
+    """
+    def __init__(self, block, shortcut=None):
+        super().__init__()
+        self.block = block
+        self.shortcut = shortcut if shortcut is not None else Identity()
+
+    def forward(self, x):
+        out, skip = self.block(x), self.shortcut(x)
+        if out.shape != skip.shape:
+            raise ShapeError(f"Residual: block output {tuple(out.shape)} and shortcut output {tuple(skip.shape)} "
+                             f"differ; give a shortcut that projects (e.g. a 1x1 Conv2d with the block's stride)")
+        return out + skip
+
+
+class Embedding(Module):
+    """A table of ``num_embeddings`` vectors of size ``embedding_dim``, looked up by integer index.
+
+    Args:
+        padding_idx: this row starts at zero and receives no gradient.
+    Shapes: indices (*) -> (*, embedding_dim). weight ~ N(0, 1) as in PyTorch.
+    """
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, generator=None):
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        if padding_idx is not None:
+            padding_idx %= num_embeddings
+        self.padding_idx = padding_idx
+        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), np.float32))
+        init.normal_(self.weight, generator=generator)
+        if padding_idx is not None:
+            self.weight.data[padding_idx] = 0
+
+    def forward(self, indices):
+        return embedding(indices, self.weight, self.padding_idx)
+
+    def extra_repr(self):
+        pad = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"

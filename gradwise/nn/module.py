@@ -1,0 +1,260 @@
+"""Module and Parameter: layers own their state; parameters and submodules register by assignment."""
+from collections import OrderedDict
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..errors import ShapeError
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A tensor that a Module trains. Assigning one to a module attribute registers it.
+
+    Example:
+        >>> self.weight = nn.Parameter(gw.zeros(3, 4))
+    """
+    def __init__(self, data, requires_grad=True):
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class Module:
+    """Base class of every layer and model.
+
+    Subclasses call ``super().__init__()``, assign Parameters, submodules and buffers in
+    ``__init__``, and write ``forward``. Calling the module runs ``forward`` and its hooks.
+    """
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ----- registration ------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        registries = self.__dict__.get("_parameters")
+        if registries is None and isinstance(value, (Parameter, Module)):
+            raise AttributeError(f"cannot assign {type(value).__name__} '{name}' before Module.__init__() "
+                                 f"ran; call super().__init__() first in {type(self).__name__}.__init__")
+        if isinstance(value, Parameter):
+            self._forget(name)
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._forget(name)
+            self._modules[name] = value
+        elif registries is not None and name in self._parameters:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} to parameter '{name}' of "
+                                f"{type(self).__name__}; wrap it: nn.Parameter(value)")
+            self._parameters[name] = None
+        elif registries is not None and name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                value = Tensor(value)
+            self._buffers[name] = value
+        elif registries is not None and name in self._modules and value is None:
+            self._modules[name] = None
+        object.__setattr__(self, name, value)
+
+    def _forget(self, name):
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        self._non_persistent.discard(name)
+
+    def __delattr__(self, name):
+        if "_parameters" in self.__dict__:
+            self._forget(name)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name, param):
+        """Register ``param`` (a Parameter or None) under ``name``."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter('{name}') expects an nn.Parameter or None; "
+                            f"got {type(param).__name__}")
+        self._forget(name)
+        self._parameters[name] = param
+        object.__setattr__(self, name, param)
+
+    def register_buffer(self, name, value, persistent=True):
+        """Register non-trainable state (running means, counters); saved in state_dict if persistent."""
+        self._forget(name)
+        value = None if value is None else value if isinstance(value, Tensor) else Tensor(value)
+        self._buffers[name] = value
+        if not persistent:
+            self._non_persistent.add(name)
+        object.__setattr__(self, name, value)
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(module, inputs, output)`` after every forward; returns a handle with .remove()."""
+        key = object()
+        self._forward_hooks[key] = hook
+        return _HookHandle(self._forward_hooks, key)
+
+    # ----- running -----------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        out = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, out)
+                if result is not None:
+                    out = result
+        return out
+
+    def train(self, mode=True):
+        """Training mode (dropout active, batch norm uses batch statistics) for this and all submodules."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self):
+        """Evaluation mode: the same as ``train(False)``."""
+        return self.train(False)
+
+    def zero_grad(self):
+        """Drop the gradients of every parameter (set to None)."""
+        for p in self.parameters():
+            p.grad = None
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad = requires_grad
+        return self
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every submodule and this one (children first), e.g. for custom init."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # ----- traversal ---------------------------------------------------------------------
+    def named_modules(self, prefix=""):
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items() if m is not None]
+            stack.extend(reversed(children))
+
+    def modules(self):
+        return (m for _, m in self.named_modules())
+
+    def named_children(self):
+        return ((n, m) for n, m in self._modules.items() if m is not None)
+
+    def children(self):
+        return (m for _, m in self.named_children())
+
+    def named_parameters(self, prefix="", recurse=True):
+        """(name, Parameter) pairs in registration order; a shared parameter is listed once."""
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mname, module in modules:
+            for pname, p in module._parameters.items():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    yield (f"{mname}.{pname}" if mname else pname), p
+
+    def parameters(self, recurse=True):
+        return (p for _, p in self.named_parameters(recurse=recurse))
+
+    def named_buffers(self, prefix=""):
+        for mname, module in self.named_modules(prefix):
+            for bname, b in module._buffers.items():
+                if b is not None:
+                    yield (f"{mname}.{bname}" if mname else bname), b
+
+    def buffers(self):
+        return (b for _, b in self.named_buffers())
+
+    # ----- state -------------------------------------------------------------------------
+    def state_dict(self):
+        """Parameters and persistent buffers as an ordered name -> ndarray dict (no copies).
+
+        The keys are PyTorch's (``0.weight``, ``fc.bias``, ``weight_ih_l0`` ...).
+        """
+        out = OrderedDict()
+        for mname, module in self.named_modules():
+            for name, t in list(module._parameters.items()) + [
+                    (n, b) for n, b in module._buffers.items() if n not in module._non_persistent]:
+                if t is not None:
+                    out[f"{mname}.{name}" if mname else name] = t.data
+        return out
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy arrays from ``state_dict`` into this module's parameters and buffers (in place).
+
+        With ``strict`` every key must match; the error lists missing keys, unexpected keys and
+        shape mismatches together. Returns (missing, unexpected) key lists.
+        """
+        own = {}
+        for mname, module in self.named_modules():
+            for name, t in list(module._parameters.items()) + [
+                    (n, b) for n, b in module._buffers.items() if n not in module._non_persistent]:
+                if t is not None:
+                    own[f"{mname}.{name}" if mname else name] = t
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        mismatched = [f"{k}: checkpoint {np.shape(_array(state_dict[k]))}, model {own[k].shape}"
+                      for k in own if k in state_dict and np.shape(_array(state_dict[k])) != own[k].shape]
+        problems = []
+        if mismatched:
+            problems.append("shape mismatches: " + "; ".join(mismatched))
+        if strict and missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        if strict and unexpected:
+            problems.append("unexpected keys: " + ", ".join(unexpected))
+        if problems:
+            raise ShapeError(f"load_state_dict into {type(self).__name__} failed: " + " | ".join(problems))
+        with no_grad():
+            for k, t in own.items():
+                if k in state_dict:
+                    np.copyto(t.data, _array(state_dict[k]), casting="same_kind")
+                    t._vbox[0] += 1
+        return missing, unexpected
+
+    # ----- display -----------------------------------------------------------------------
+    def extra_repr(self):
+        """The arguments shown inside this module's repr (override in layers)."""
+        return ""
+
+    def __repr__(self):
+        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self.named_children()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+    def summary(self, input_shape, batch_size=2, dtype=np.float32):
+        """Print and return a Keras-style table: each layer's output shape and parameter count.
+
+        Args:
+            input_shape: the shape of one sample, without the batch dimension, e.g. (1, 28, 28).
+        """
+        from .summary import summarize
+        text = summarize(self, input_shape, batch_size, dtype)
+        print(text)
+        return text
+
+
+class _HookHandle:
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+
+def _array(v):
+    return v.data if isinstance(v, Tensor) else np.asarray(v)

@@ -1,0 +1,89 @@
+"""Batch and layer normalisation.
+
+NOTE: one fused primitive (normalise over some axes, then scale and shift) for speed and
+memory: the composite would keep five intermediate arrays for backward, this keeps one.
+"""
+from ..autograd import Function
+from ..backend import xp
+from ..errors import ShapeError
+from .util import unbroadcast
+
+
+class Normalize(Function):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over ``axes`` (biased var)."""
+    def forward(self, x, weight, bias, axes, pshape, eps, running):
+        mean = x.mean(axis=axes, keepdims=True)
+        centred = x - mean
+        var = xp.mean(centred * centred, axis=axes, keepdims=True)
+        inv_std = 1.0 / xp.sqrt(var + eps)
+        xhat = centred
+        xhat *= inv_std
+        if running is not None:
+            _update_running(running, mean, var, x.size // mean.size)
+        self.axes, self.pshape = axes, pshape
+        self.save_for_backward(xhat, inv_std, weight)
+        out = xhat * weight.reshape(pshape) if weight is not None else xhat.copy()
+        if bias is not None:
+            out += bias.reshape(pshape)
+        return out
+
+    def backward(self, g):
+        xhat, inv_std, weight = self.saved
+        nx, nw, nb = self.needs_grad[:3]
+        gx = gw = gb = None
+        if nw:
+            gw = unbroadcast(g * xhat, self.pshape).reshape(weight.shape)
+        if nb:
+            gb = unbroadcast(g, self.pshape).reshape(weight.shape if weight is not None else -1)
+        if nx:
+            gh = g * weight.reshape(self.pshape) if weight is not None else g
+            gx = gh - gh.mean(axis=self.axes, keepdims=True)
+            gx -= xhat * (gh * xhat).mean(axis=self.axes, keepdims=True)
+            gx *= inv_std
+        return gx, gw, gb, None, None, None, None
+
+
+def _update_running(running, mean, var, count):
+    """running = (1 - momentum) * running + momentum * batch statistic (unbiased variance)."""
+    r_mean, r_var, momentum = running
+    r_mean *= 1 - momentum
+    r_mean += momentum * mean.reshape(-1)
+    r_var *= 1 - momentum
+    r_var += momentum * var.reshape(-1) * (count / max(count - 1, 1))
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalise each channel (axis 1) of (N, C, ...) input, as PyTorch's ``F.batch_norm``.
+
+    Training (or no running statistics): uses the batch's mean and biased variance and, if
+    given, updates ``running_mean`` / ``running_var`` (arrays or tensors, in place) with
+    ``momentum``. Evaluation: uses the running statistics.
+    """
+    if input.ndim < 2:
+        raise ShapeError(f"batch_norm: expected input of shape (N, C, ...); got {input.shape}")
+    c = input.shape[1]
+    pshape = (1, c) + (1,) * (input.ndim - 2)
+    r_mean, r_var = getattr(running_mean, "data", running_mean), getattr(running_var, "data", running_var)
+    if training or r_mean is None:
+        if training and input.size // c <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training; got input "
+                             f"of shape {input.shape}")
+        axes = (0,) + tuple(range(2, input.ndim))
+        running = (r_mean, r_var, momentum) if training and r_mean is not None else None
+        return Normalize.apply(input, weight, bias, axes, pshape, eps, running)
+    inv_std = (1.0 / xp.sqrt(r_var + eps)).astype(input.dtype).reshape(pshape)
+    scale = inv_std if weight is None else weight.reshape(pshape) * inv_std
+    out = (input - r_mean.reshape(pshape).astype(input.dtype)) * scale
+    return out if bias is None else out + bias.reshape(pshape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last ``len(normalized_shape)`` axes of each sample, as PyTorch's ``F.layer_norm``."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(normalized_shape)
+    if input.shape[input.ndim - k:] != normalized_shape:
+        raise ShapeError(f"layer_norm: input of shape {input.shape} does not end with normalized_shape "
+                         f"{normalized_shape}")
+    axes = tuple(range(input.ndim - k, input.ndim))
+    pshape = (1,) * (input.ndim - k) + normalized_shape
+    return Normalize.apply(input, weight, bias, axes, pshape, eps, None)

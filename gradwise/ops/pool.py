@@ -1,0 +1,117 @@
+"""Pooling: max (keeps the argmax of each window) and average, on (N, C, H, W).
+
+NOTE: primitives for speed: the windows are a strided view; backward adds one strided slice
+per kernel position (see ``add_windows``).
+"""
+import math
+
+from ..autograd import Function
+from ..backend import xp
+from ..errors import ShapeError
+from .conv import add_windows, out_size, pair, windows
+
+
+def _geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
+    if ceil_mode:
+        raise ValueError(f"{op}: ceil_mode=True is not supported; pad the input instead")
+    if x.ndim != 4:
+        raise ShapeError(f"{op}: expected input of shape (N, C, H, W); got {x.shape}")
+    k = pair(kernel_size, "kernel_size")
+    s = k if stride is None else pair(stride, "stride")
+    p, d = pair(padding, "padding"), pair(dilation, "dilation")
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"{op}: padding {p} must be at most half the kernel size {k}")
+    oh = out_size(x.shape[2], k[0], s[0], d[0], 2 * p[0])
+    ow = out_size(x.shape[3], k[1], s[1], d[1], 2 * p[1])
+    if oh <= 0 or ow <= 0:
+        raise ShapeError(f"{op}: input {x.shape[2]}x{x.shape[3]} is smaller than the kernel {k[0]}x{k[1]}")
+    return k, s, p, d, oh, ow
+
+
+def _pad(x, p, value):
+    if not any(p):
+        return x
+    return xp.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=value)
+
+
+def _crop(a, p):
+    return a[:, :, p[0]:a.shape[2] - p[0], p[1]:a.shape[3] - p[1]]
+
+
+class MaxPool2d(Function):
+    def forward(self, x, k, s, p, d, oh, ow):
+        xp_ = _pad(x, p, -xp.inf)
+        win = windows(xp_, k[0], k[1], s, d, oh, ow).reshape(*x.shape[:2], oh, ow, k[0] * k[1])
+        arg = xp.argmax(win, axis=-1)
+        out = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+        arg = arg.astype(xp.uint8 if k[0] * k[1] <= 256 else xp.int64)     # small index, small memory
+        self.save_for_backward(arg)
+        self.args = (xp_.shape, k, s, p, d)
+        return out
+
+    def backward(self, g):
+        arg = self.saved[0]
+        pshape, k, s, p, d = self.args
+        vals = xp.zeros(g.shape + (k[0] * k[1],), dtype=g.dtype)
+        xp.put_along_axis(vals, arg[..., None].astype(xp.intp), g[..., None], axis=-1)
+        gx = add_windows(xp.zeros(pshape, dtype=g.dtype), vals.reshape(g.shape + k), s, d)
+        return (_crop(gx, p),) + (None,) * 6
+
+
+class AvgPool2d(Function):
+    def forward(self, x, k, s, p, oh, ow, count_include_pad):
+        xp_ = _pad(x, p, 0)
+        total = windows(xp_, k[0], k[1], s, (1, 1), oh, ow).sum(axis=(-2, -1))
+        if count_include_pad or not any(p):
+            divisor = k[0] * k[1]
+        else:   # count only the real (unpadded) elements of each window
+            ones = _pad(xp.ones((1, 1) + x.shape[2:], dtype=x.dtype), p, 0)
+            divisor = windows(ones, k[0], k[1], s, (1, 1), oh, ow).sum(axis=(-2, -1))
+        self.args = (xp_.shape, k, s, p, divisor)
+        return total / divisor
+
+    def backward(self, g):
+        pshape, k, s, p, divisor = self.args
+        share = xp.broadcast_to((g / divisor)[..., None, None], g.shape + k)
+        gx = add_windows(xp.zeros(pshape, dtype=g.dtype), share, s, (1, 1))
+        return (_crop(gx, p),) + (None,) * 6
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Largest value of each window (stride defaults to the kernel size), as PyTorch's ``F.max_pool2d``.
+
+    Args:
+        input: (N, C, H, W). kernel_size, stride, padding, dilation: int or pair.
+    """
+    k, s, p, d, oh, ow = _geometry("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    return MaxPool2d.apply(input, k, s, p, d, oh, ow)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean of each window, as PyTorch's ``F.avg_pool2d``; zero padding counts unless
+    ``count_include_pad=False``."""
+    k, s, p, _, oh, ow = _geometry("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
+    return AvgPool2d.apply(input, k, s, p, oh, ow, count_include_pad)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Max pooling over the last axis of (N, C, L)."""
+    if input.ndim != 3:
+        raise ShapeError(f"max_pool1d: expected input of shape (N, C, L); got {input.shape}")
+    out = max_pool2d(input.unsqueeze(2), (1, kernel_size), None if stride is None else (1, stride),
+                     (0, padding), (1, dilation), ceil_mode)
+    return out.squeeze(2)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average over a grid of output_size cells that covers the input (PyTorch's bins:
+    cell i spans floor(i*H/out) to ceil((i+1)*H/out))."""
+    from .reduce import mean
+    from .shape import stack
+    n, c, h, w = input.shape
+    oh, ow = pair(output_size, "output_size")
+    if h % oh == 0 and w % ow == 0:
+        return mean(input.reshape(n, c, oh, h // oh, ow, w // ow), axis=(3, 5))
+    cells = [mean(input[:, :, (i * h) // oh:math.ceil((i + 1) * h / oh), (j * w) // ow:math.ceil((j + 1) * w / ow)],
+                  axis=(2, 3)) for i in range(oh) for j in range(ow)]
+    return stack(cells, axis=2).reshape(n, c, oh, ow)

@@ -1,0 +1,205 @@
+"""One layer, one direction of an Elman RNN, LSTM or GRU over a whole sequence.
+
+NOTE: primitives for speed: the input projection of every time step is one GEMM, the forward
+loop does one small GEMM per step, and backpropagation through time is one loop inside
+backward, followed by one GEMM each for the input, W_ih and W_hh gradients. Gate order and
+weight layout are PyTorch's: LSTM (i, f, g, o), GRU (r, z, n).
+
+Inputs are time-major: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H), biases (G*H,).
+"""
+from ..autograd import Function
+from ..backend import xp
+
+
+def _sigmoid_(a):
+    """In-place logistic function via tanh: finite for any input, no temporary arrays."""
+    a *= 0.5
+    xp.tanh(a, out=a)
+    a += 1
+    a *= 0.5
+    return a
+
+
+class _Recurrence(Function):
+    def _project(self, x, w_ih, *biases):
+        t, b, i = x.shape
+        xw = x.reshape(t * b, i) @ w_ih.T
+        for bias in biases:
+            if bias is not None:
+                xw += bias
+        return xw.reshape(t, b, -1)
+
+    def _input_grads(self, dxw, dhw, x, h0, out, w_ih, w_hh, needs):
+        """Gradients of x, w_ih, w_hh and the biases from the per-step gate gradients (one GEMM each)."""
+        t, b, i = x.shape
+        dxw2, dhw2 = dxw.reshape(t * b, -1), dhw.reshape(t * b, -1)
+        dx = (dxw2 @ w_ih).reshape(t, b, i) if needs["x"] else None
+        dw_ih = dxw2.T @ x.reshape(t * b, i) if needs["w_ih"] else None
+        dw_hh = None
+        if needs["w_hh"]:
+            h_prev = xp.concatenate([h0[None], out[:-1]]).reshape(t * b, -1)
+            dw_hh = dhw2.T @ h_prev
+        db_ih = dxw2.sum(axis=0) if needs["b_ih"] else None
+        db_hh = dhw2.sum(axis=0) if needs["b_hh"] else None
+        return dx, dw_ih, dw_hh, db_ih, db_hh
+
+
+def _needs(flags, names):
+    return dict(zip(names, flags))
+
+
+class LSTMSequence(_Recurrence):
+    def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
+        steps, hid = x.shape[0], w_hh.shape[1]
+        acts = self._project(x, w_ih, b_ih, b_hh)          # becomes the gate activations, in place
+        out = xp.empty(x.shape[:2] + (hid,), dtype=acts.dtype)
+        cs = xp.empty_like(out)
+        h, c = h0, c0
+        w_hh_t = w_hh.T
+        for t in range(steps):
+            a = acts[t]
+            a += h @ w_hh_t
+            _sigmoid_(a[:, :2 * hid])
+            xp.tanh(a[:, 2 * hid:3 * hid], out=a[:, 2 * hid:3 * hid])
+            _sigmoid_(a[:, 3 * hid:])
+            i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
+            c = cs[t]
+            xp.multiply(f, cs[t - 1] if t else c0, out=c)
+            c += i * g
+            h = out[t]
+            xp.tanh(c, out=h)
+            h *= o
+        self.save_for_backward(x, h0, c0, w_ih, w_hh, acts, cs, out)
+        return out, out[-1].copy(), cs[-1].copy()
+
+    def backward(self, grads):
+        g_out, g_h, g_c = grads
+        x, h0, c0, w_ih, w_hh, acts, cs, out = self.saved
+        steps, hid = x.shape[0], w_hh.shape[1]
+        dh = xp.zeros_like(h0) if g_h is None else g_h.copy()
+        dc = xp.zeros_like(c0) if g_c is None else g_c.copy()
+        dgates = xp.empty_like(acts)
+        for t in range(steps - 1, -1, -1):
+            if g_out is not None:
+                dh += g_out[t]
+            a = acts[t]
+            i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
+            tc = xp.tanh(cs[t])
+            dc += dh * o * (1 - tc * tc)
+            d = dgates[t]
+            d[:, :hid] = dc * g * i * (1 - i)
+            d[:, hid:2 * hid] = dc * (cs[t - 1] if t else c0) * f * (1 - f)
+            d[:, 2 * hid:3 * hid] = dc * i * (1 - g * g)
+            d[:, 3 * hid:] = dh * tc * o * (1 - o)
+            dc *= f
+            dh = d @ w_hh
+        needs = _needs(self.needs_grad, ["x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"])
+        dx, dw_ih, dw_hh, db_ih, db_hh = self._input_grads(dgates, dgates, x, h0, out, w_ih, w_hh, needs)
+        return dx, dh, dc, dw_ih, dw_hh, db_ih, db_hh
+
+
+class GRUSequence(_Recurrence):
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh):
+        steps, hid = x.shape[0], w_hh.shape[1]
+        xw = self._project(x, w_ih, b_ih)
+        acts = xp.empty_like(xw)                          # r, z, n per step
+        hn = xp.empty(x.shape[:2] + (hid,), dtype=xw.dtype)    # W_hn h + b_hn, needed by backward
+        out = xp.empty_like(hn)
+        h = h0
+        w_hh_t = w_hh.T
+        for t in range(steps):
+            hw = h @ w_hh_t
+            if b_hh is not None:
+                hw += b_hh
+            a = acts[t]
+            xp.add(xw[t, :, :2 * hid], hw[:, :2 * hid], out=a[:, :2 * hid])
+            _sigmoid_(a[:, :2 * hid])
+            r, z, n = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
+            hn[t] = hw[:, 2 * hid:]
+            xp.multiply(r, hn[t], out=n)
+            n += xw[t, :, 2 * hid:]
+            xp.tanh(n, out=n)
+            new = out[t]
+            xp.subtract(h, n, out=new)                     # h' = n + z * (h - n)
+            new *= z
+            new += n
+            h = new
+        self.save_for_backward(x, h0, w_ih, w_hh, acts, hn, out)
+        return out, out[-1].copy()
+
+    def backward(self, grads):
+        g_out, g_h = grads
+        x, h0, w_ih, w_hh, acts, hn, out = self.saved
+        steps, hid = x.shape[0], w_hh.shape[1]
+        dh = xp.zeros_like(h0) if g_h is None else g_h.copy()
+        dxw, dhw = xp.empty_like(acts), xp.empty_like(acts)
+        for t in range(steps - 1, -1, -1):
+            if g_out is not None:
+                dh += g_out[t]
+            a = acts[t]
+            r, z, n = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
+            h_prev = out[t - 1] if t else h0
+            dn = dh * (1 - z) * (1 - n * n)
+            dr = dn * hn[t] * r * (1 - r)
+            dz = dh * (h_prev - n) * z * (1 - z)
+            dxw[t, :, :hid], dxw[t, :, hid:2 * hid], dxw[t, :, 2 * hid:] = dr, dz, dn
+            dhw[t, :, :hid], dhw[t, :, hid:2 * hid], dhw[t, :, 2 * hid:] = dr, dz, dn * r
+            dh = dh * z + dhw[t] @ w_hh
+        needs = _needs(self.needs_grad, ["x", "h0", "w_ih", "w_hh", "b_ih", "b_hh"])
+        dx, dw_ih, dw_hh, db_ih, db_hh = self._input_grads(dxw, dhw, x, h0, out, w_ih, w_hh, needs)
+        return dx, dh, dw_ih, dw_hh, db_ih, db_hh
+
+
+class RNNSequence(_Recurrence):
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity):
+        steps = x.shape[0]
+        out = self._project(x, w_ih, b_ih, b_hh)        # pre-activations, then hidden states, in place
+        h = h0
+        w_hh_t = w_hh.T
+        for t in range(steps):
+            a = out[t]
+            a += h @ w_hh_t
+            if nonlinearity == "tanh":
+                xp.tanh(a, out=a)
+            else:
+                xp.maximum(a, 0, out=a)
+            h = a
+        self.nonlinearity = nonlinearity
+        self.save_for_backward(x, h0, w_ih, w_hh, out)
+        return out, out[-1].copy()
+
+    def backward(self, grads):
+        g_out, g_h = grads
+        x, h0, w_ih, w_hh, out = self.saved
+        dh = xp.zeros_like(h0) if g_h is None else g_h.copy()
+        da = xp.empty_like(out)
+        for t in range(x.shape[0] - 1, -1, -1):
+            if g_out is not None:
+                dh += g_out[t]
+            h = out[t]
+            d = da[t]
+            if self.nonlinearity == "tanh":
+                xp.multiply(dh, 1 - h * h, out=d)
+            else:
+                xp.multiply(dh, h > 0, out=d)
+            dh = d @ w_hh
+        needs = _needs(self.needs_grad, ["x", "h0", "w_ih", "w_hh", "b_ih", "b_hh"])
+        dx, dw_ih, dw_hh, db_ih, db_hh = self._input_grads(da, da, x, h0, out, w_ih, w_hh, needs)
+        return dx, dh, dw_ih, dw_hh, db_ih, db_hh, None
+
+
+def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None):
+    """LSTM over a time-major sequence. Returns (output (T, B, H), h_n (B, H), c_n (B, H))."""
+    return LSTMSequence.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+
+
+def gru_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None):
+    """GRU over a time-major sequence. Returns (output (T, B, H), h_n (B, H))."""
+    return GRUSequence.apply(x, h0, w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
+    """Elman RNN (tanh or relu) over a time-major sequence. Returns (output (T, B, H), h_n (B, H))."""
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"rnn: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
+    return RNNSequence.apply(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity)
