@@ -26,7 +26,7 @@ def save(state_dict, path, metadata=None):
         if not isinstance(name, str):
             raise TypeError(f"save: keys must be strings; got {name!r}")
         arr = value.data if isinstance(value, Tensor) else np.asarray(value)
-        arrays[name] = np.ascontiguousarray(arr)
+        arrays[name] = arr if arr.flags.c_contiguous else arr.copy()     # (ascontiguousarray makes 0-d 1-d)
     if metadata is not None and not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
         raise TypeError("save: metadata must map str to str")
     blob = to_bytes(arrays, metadata=metadata)

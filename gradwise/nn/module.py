@@ -122,6 +122,20 @@ class Module:
         for p in self.parameters():
             p.grad = None
 
+    def to(self, dtype):
+        """Convert every floating parameter and buffer to ``dtype`` (in place; returns self)."""
+        for t in list(self.parameters()) + list(self.buffers()):
+            if np.issubdtype(t.dtype, np.floating):
+                t.data = t.data.astype(dtype)
+                t.grad = None if t.grad is None else t.grad.astype(dtype)
+        return self
+
+    def double(self):
+        return self.to(np.float64)
+
+    def float(self):
+        return self.to(np.float32)
+
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():
             p.requires_grad = requires_grad
