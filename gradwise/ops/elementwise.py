@@ -101,8 +101,8 @@ class Pow(Function):
         if na:
             ga = unbroadcast(g * b * a ** (b - 1), shape_of(a))
         if nb:      # d(a^b)/db = a^b ln a, defined for a > 0 (0 elsewhere, as in PyTorch)
-            safe = xp.where(a > 0, a, 1)
-            gb = unbroadcast(g * out * xp.log(safe), shape_of(b))
+            log_a = xp.log(xp.where(a > 0, a, 1)).astype(g.dtype, copy=False)   # a may be a Python float
+            gb = unbroadcast(g * out * log_a, shape_of(b))
         return ga, gb
 
 

@@ -31,7 +31,8 @@ def _unreduce(g, reduction, shape, denom):
 
 
 def _class_targets(op, x, target, weight, ignore_index):
-    """Validate integer class targets; return (class axis, safe targets, valid mask, w[target])."""
+    """Validate integer class targets; return (class axis, safe targets, valid mask, w[target]), the
+    mask and weights in the input's dtype (a bool mask times a Python float would be float64)."""
     cdim = 0 if x.ndim == 1 else 1
     expected = x.shape[:cdim] + x.shape[cdim + 1:]
     if target.shape != expected:
@@ -50,7 +51,7 @@ def _class_targets(op, x, target, weight, ignore_index):
         wy = weight[t] * valid
     else:
         wy = valid.astype(x.dtype)
-    return cdim, t, valid, wy.astype(x.dtype, copy=False)
+    return cdim, t, valid.astype(x.dtype), wy.astype(x.dtype, copy=False)
 
 
 def _along(v, cdim):

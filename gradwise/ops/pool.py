@@ -8,7 +8,7 @@ import math
 from ..autograd import Function
 from ..backend import xp
 from ..errors import ShapeError
-from .conv import add_windows, out_size, pair, windows
+from .conv import out_size, pair, windows
 
 
 def _geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
@@ -38,13 +38,27 @@ def _crop(a, p):
     return a[:, :, p[0]:a.shape[2] - p[0], p[1]:a.shape[3] - p[1]]
 
 
+def _offsets(k, s, d, oh, ow):
+    """The strided slice of a padded input that each kernel position (i, j) reads, row-major."""
+    for i in range(k[0]):
+        for j in range(k[1]):
+            r, c = i * d[0], j * d[1]
+            yield (slice(None), slice(None), slice(r, r + s[0] * (oh - 1) + 1, s[0]),
+                   slice(c, c + s[1] * (ow - 1) + 1, s[1]))
+
+
 class MaxPool2d(Function):
     def forward(self, x, k, s, p, d, oh, ow):
         xp_ = _pad(x, p, -xp.inf)
-        win = windows(xp_, k[0], k[1], s, d, oh, ow).reshape(*x.shape[:2], oh, ow, k[0] * k[1])
-        arg = xp.argmax(win, axis=-1)
-        out = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
-        arg = arg.astype(xp.uint8 if k[0] * k[1] <= 256 else xp.int64)     # small index, small memory
+        # running maximum over the kernel positions: kh*kw passes over output-sized arrays
+        slices = _offsets(k, s, d, oh, ow)
+        out = xp_[next(slices)].copy()
+        arg = xp.zeros(out.shape, dtype=xp.uint8 if k[0] * k[1] <= 256 else xp.int32)
+        for pos, sl in enumerate(slices, start=1):
+            v = xp_[sl]
+            better = v > out
+            xp.copyto(out, v, where=better)
+            arg[better] = pos
         self.save_for_backward(arg)
         self.args = (xp_.shape, k, s, p, d)
         return out
@@ -52,9 +66,9 @@ class MaxPool2d(Function):
     def backward(self, g):
         arg = self.saved[0]
         pshape, k, s, p, d = self.args
-        vals = xp.zeros(g.shape + (k[0] * k[1],), dtype=g.dtype)
-        xp.put_along_axis(vals, arg[..., None].astype(xp.intp), g[..., None], axis=-1)
-        gx = add_windows(xp.zeros(pshape, dtype=g.dtype), vals.reshape(g.shape + k), s, d)
+        gx = xp.zeros(pshape, dtype=g.dtype)
+        for pos, sl in enumerate(_offsets(k, s, d, *g.shape[2:])):
+            gx[sl] += g * (arg == pos)
         return (_crop(gx, p),) + (None,) * 6
 
 
@@ -72,8 +86,10 @@ class AvgPool2d(Function):
 
     def backward(self, g):
         pshape, k, s, p, divisor = self.args
-        share = xp.broadcast_to((g / divisor)[..., None, None], g.shape + k)
-        gx = add_windows(xp.zeros(pshape, dtype=g.dtype), share, s, (1, 1))
+        share = g / divisor
+        gx = xp.zeros(pshape, dtype=g.dtype)
+        for sl in _offsets(k, s, (1, 1), *g.shape[2:]):
+            gx[sl] += share
         return (_crop(gx, p),) + (None,) * 6
 
 

@@ -4,10 +4,19 @@ import pytest
 
 import gradwise as gw
 from gradwise import nn
-from tests.helpers import arr
+from tests.helpers import arr, record_leaf_grad_dtypes
 
 
 def check_layer(layer, *inputs, mode="train"):
+    layer.float().train(mode == "train")
+    with record_leaf_grad_dtypes() as dtypes:      # float32 all the way back, no float64 detour
+        xs32 = [gw.tensor(a.astype(np.float32), requires_grad=True) if np.issubdtype(a.dtype, np.floating) else a
+                for a in inputs]
+        out = layer(*xs32)
+        outs = [o for o in (out if isinstance(out, tuple) else (out,)) for o in (o if isinstance(o, tuple) else (o,))]
+        sum((o.sum() for o in outs), gw.tensor(0.0)).backward()
+    assert dtypes and all(d == np.float32 for d in dtypes), dtypes
+    layer.zero_grad()
     layer.double().train(mode == "train")
     xs = [gw.tensor(a, requires_grad=True) if np.issubdtype(a.dtype, np.floating) else a for a in inputs]
     params = list(layer.parameters())
