@@ -90,7 +90,9 @@ class Conv2d(Function):
             out += bias[:, None]
         self.save_for_backward(cols, weight)
         self.args = (xp_.shape, stride, padding, dilation, oh, ow)
-        return _channels_back(out, n, oh, ow)
+        # NOTE: a channel-major view, no copy: elementwise ops keep this memory order, so the
+        # gradient arrives channel-major too and backward's transpose to (C, N*H*W) is free
+        return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
 
     def backward(self, g):
         cols, weight = self.saved

@@ -28,6 +28,11 @@ def _geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     return k, s, p, d, oh, ow
 
 
+def _channel_major(a):
+    """True when (N, C, H, W) ``a`` lies in memory as (C, N, H, W), as conv2d's outputs do."""
+    return not a.flags.c_contiguous and a.transpose(1, 0, 2, 3).flags.c_contiguous
+
+
 def _pad(x, p, value):
     if not any(p):
         return x
@@ -52,13 +57,13 @@ class MaxPool2d(Function):
         xp_ = _pad(x, p, -xp.inf)
         # running maximum over the kernel positions: kh*kw passes over output-sized arrays
         slices = _offsets(k, s, d, oh, ow)
-        out = xp_[next(slices)].copy()
-        arg = xp.zeros(out.shape, dtype=xp.uint8 if k[0] * k[1] <= 256 else xp.int32)
+        out = xp_[next(slices)].copy(order="K")          # keep the input's memory order (conv gives channel-major)
+        arg = xp.zeros_like(out, dtype=xp.uint8 if k[0] * k[1] <= 256 else xp.int32)
         for pos, sl in enumerate(slices, start=1):
             v = xp_[sl]
             better = v > out
             xp.copyto(out, v, where=better)
-            arg[better] = pos
+            xp.copyto(arg, pos, where=better)
         self.save_for_backward(arg)
         self.args = (xp_.shape, k, s, p, d)
         return out
@@ -66,7 +71,8 @@ class MaxPool2d(Function):
     def backward(self, g):
         arg = self.saved[0]
         pshape, k, s, p, d = self.args
-        gx = xp.zeros(pshape, dtype=g.dtype)
+        gx = xp.zeros(pshape[1::-1] + pshape[2:], dtype=g.dtype).transpose(1, 0, 2, 3) \
+            if _channel_major(g) else xp.zeros(pshape, dtype=g.dtype)
         for pos, sl in enumerate(_offsets(k, s, d, *g.shape[2:])):
             gx[sl] += g * (arg == pos)
         return (_crop(gx, p),) + (None,) * 6
