@@ -7,7 +7,7 @@ from ..tensor import Tensor
 
 def _shape_text(out):
     if isinstance(out, Tensor):
-        return str((None,) + out.shape[1:]).replace("None", "None")
+        return str((None,) + out.shape[1:])
     if isinstance(out, (tuple, list)):
         return ", ".join(_shape_text(o) for o in out)
     return type(out).__name__

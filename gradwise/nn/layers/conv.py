@@ -11,9 +11,14 @@ from ..module import Module, Parameter
 
 
 class _ConvNd(Module):
-    def __init__(self, in_channels, out_channels, kernel_size, weight_shape, fan_in, bias, generator):
+    def __init__(self, in_channels, out_channels, kernel_size, weight_shape, fan_in, bias, generator,
+                 stride, padding, dilation, groups):
         super().__init__()
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"{type(self).__name__}: in_channels ({in_channels}) and out_channels ({out_channels}) "
+                             f"must both be divisible by groups ({groups})")
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         rng = _rng(generator)
         self.weight = Parameter(np.empty(weight_shape, np.float32))
         init.default_uniform_(self.weight, fan_in, rng)     # PyTorch's kaiming_uniform_(a=sqrt(5))
@@ -43,13 +48,10 @@ class Conv2d(_ConvNd):
     """
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, generator=None):
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
-                             f"divisible by groups ({groups})")
         k = pair(kernel_size, "kernel_size")
-        super().__init__(in_channels, out_channels, k, (out_channels, in_channels // groups) + k,
-                         in_channels // groups * math.prod(k), bias, generator)
-        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        super().__init__(in_channels, out_channels, k, (out_channels, in_channels // max(groups, 1)) + k,
+                         in_channels // max(groups, 1) * math.prod(k), bias, generator, stride, padding, dilation,
+                         groups)
 
     def forward(self, x):
         self._check(x, 4, "(N, {}, H, W)")
@@ -64,11 +66,10 @@ class Conv1d(_ConvNd):
     """1-D convolution over (N, C_in, L); weight (C_out, C_in / groups, k)."""
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, generator=None):
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv1d: in_channels and out_channels must be divisible by groups ({groups})")
-        super().__init__(in_channels, out_channels, kernel_size, (out_channels, in_channels // groups, kernel_size),
-                         in_channels // groups * kernel_size, bias, generator)
-        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        super().__init__(in_channels, out_channels, kernel_size,
+                         (out_channels, in_channels // max(groups, 1), kernel_size),
+                         in_channels // max(groups, 1) * kernel_size, bias, generator, stride, padding, dilation,
+                         groups)
 
     def forward(self, x):
         self._check(x, 3, "(N, {}, L)")
@@ -86,14 +87,12 @@ class ConvTranspose2d(_ConvNd):
     """
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, generator=None):
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"ConvTranspose2d: in_channels and out_channels must be divisible by groups ({groups})")
         k = pair(kernel_size, "kernel_size")
         # PyTorch computes fan_in from weight.shape[1] * receptive field for transposed convs too
-        super().__init__(in_channels, out_channels, k, (in_channels, out_channels // groups) + k,
-                         out_channels // groups * math.prod(k), bias, generator)
-        self.stride, self.padding, self.output_padding = stride, padding, output_padding
-        self.groups, self.dilation = groups, dilation
+        super().__init__(in_channels, out_channels, k, (in_channels, out_channels // max(groups, 1)) + k,
+                         out_channels // max(groups, 1) * math.prod(k), bias, generator, stride, padding, dilation,
+                         groups)
+        self.output_padding = output_padding
 
     def forward(self, x):
         self._check(x, 4, "(N, {}, H, W)")
