@@ -7,16 +7,18 @@
 """
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor, tensor
-from . import functional, nn, optim
+from . import data, functional, nn, optim
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .diagnostics.gradcheck import gradcheck
 from .errors import GradcheckError, ShapeError
 from .serialization import load, save
+from . import training
+from .training import Trainer
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "GradcheckError", "ShapeError", "Tensor", "arange", "enable_grad", "full", "functional",
+    "Function", "GradcheckError", "ShapeError", "Tensor", "Trainer", "training", "arange", "data", "enable_grad", "full", "functional",
     "gradcheck", "is_grad_enabled", "load", "nn", "no_grad", "optim", "ones", "ones_like", "rand", "randn", "save", "tensor",
     "zeros", "zeros_like",
 ]
