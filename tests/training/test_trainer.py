@@ -28,6 +28,7 @@ def test_fit_learns_and_reports(capsys):
     history = trainer.fit((x, y), epochs=5, batch_size=20, validation_split=0.25)
     out = capsys.readouterr().out
     assert "Training on 150 samples, batch 20: 8 iterations per epoch (mini-batch gradient descent)" in out
+    assert "epoch 5/5  loss " in out and "val_accuracy" in out      # one clean line per epoch (not a terminal)
     assert len(history) == 5 and history["loss"][-1] < history["loss"][0]
     assert set(history.history) == {"loss", "accuracy", "f1", "top_2_accuracy", "val_loss", "val_accuracy", "val_f1",
                                     "val_top_2_accuracy", "lr", "seconds"}
@@ -170,3 +171,20 @@ def test_fit_accepts_datasets_and_checks_shapes():
         trainer.fit((np.zeros((40, 5), np.float32), y[:40]), epochs=1, verbose=False)
     with pytest.raises(ValueError, match="NaN or infinite"):
         trainer.fit((np.full((4, 4), np.nan, np.float32), y[:4]), verbose=False)
+
+
+def test_progress_bar_on_a_terminal():
+    import io
+
+    from gradwise.training import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    screen = Terminal()
+    x, y = blobs()
+    trainer = gw.Trainer(small_model(), "cross_entropy", "adam", metrics=["accuracy"],
+                         callbacks=[ProgressBar(stream=screen)])
+    trainer.fit((x, y), epochs=1, batch_size=50, verbose=False)
+    text = screen.getvalue()
+    assert "epoch 1/1" in text and "4/4" in text and "it/s" in text and "loss=" in text
