@@ -256,8 +256,8 @@ class TensorBoard(Callback):
 class ProgressBar(Callback):
     """A tqdm bar per epoch with loss, metrics, it/s and time left when the output is a terminal;
     otherwise one clean line per epoch."""
-    def __init__(self, stream=None):
-        self.stream, self.bar = stream, None
+    def __init__(self, stream=None, mininterval=0.1):
+        self.stream, self.bar, self.mininterval = stream, None, mininterval
 
     def on_epoch_begin(self, epoch, logs):
         t = self.trainer
@@ -265,7 +265,8 @@ class ProgressBar(Callback):
         if stream.isatty():
             from tqdm import tqdm
             self.bar = tqdm(total=t.steps_per_epoch, initial=t.batch_in_epoch, desc=f"epoch {epoch + 1}/{t.epochs}",
-                            unit="it", file=stream, leave=False, dynamic_ncols=True)
+                            unit="it", file=stream, leave=False, dynamic_ncols=True, mininterval=self.mininterval,
+                            miniters=1)
 
     def on_batch_end(self, batch, logs):
         if self.bar is not None:

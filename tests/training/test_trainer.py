@@ -184,7 +184,7 @@ def test_progress_bar_on_a_terminal():
     screen = Terminal()
     x, y = blobs()
     trainer = gw.Trainer(small_model(), "cross_entropy", "adam", metrics=["accuracy"],
-                         callbacks=[ProgressBar(stream=screen)])
+                         callbacks=[ProgressBar(stream=screen, mininterval=0)])
     trainer.fit((x, y), epochs=1, batch_size=50, verbose=False)
     text = screen.getvalue()
     assert "epoch 1/1" in text and "4/4" in text and "it/s" in text and "loss=" in text
