@@ -7,8 +7,6 @@ import gzip
 import hashlib
 import os
 import struct
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +85,8 @@ class _IDXDataset(ArrayDataset):
         super().__init__(images, labels, transform=lambda x: (x.astype(np.float32) / 255.0)[:, None])
 
     def _download(self, root, name, md5, timeout=30):
+        import urllib.error        # only here: urllib pulls in ssl and http, slow to import
+        import urllib.request
         root.mkdir(parents=True, exist_ok=True)
         errors = []
         for mirror in self.mirrors:
