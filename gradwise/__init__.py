@@ -18,7 +18,7 @@ from .training import Trainer
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "GradcheckError", "ShapeError", "Tensor", "Trainer", "training", "arange", "data", "enable_grad", "full", "functional",
-    "gradcheck", "is_grad_enabled", "load", "nn", "no_grad", "optim", "ones", "ones_like", "rand", "randn", "save", "tensor",
-    "zeros", "zeros_like",
+    "arange", "data", "enable_grad", "full", "Function", "functional", "gradcheck", "GradcheckError",
+    "is_grad_enabled", "load", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "save",
+    "ShapeError", "tensor", "Tensor", "Trainer", "training", "zeros", "zeros_like",
 ]

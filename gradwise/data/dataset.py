@@ -116,4 +116,5 @@ def stratified_split(dataset, labels, test_fraction=0.2, seed=0):
         k = int(round(len(idx) * test_fraction))
         test.append(idx[:k])
         train.append(idx[k:])
-    return Subset(dataset, rng.permutation(np.concatenate(train))), Subset(dataset, rng.permutation(np.concatenate(test)))
+    train, test = rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
+    return Subset(dataset, train), Subset(dataset, test)

@@ -33,13 +33,9 @@ class Adam(Optimizer):
     def step(self):
         for group in self.param_groups:
             lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-            for _, p, g, state in self._params_with_grad(group):
-                if group["maximize"]:
-                    g = -g
+            for p, g, state in self._params_with_grad(group, l2=not self.decoupled):
                 if wd and self.decoupled:
                     p *= 1 - lr * wd
-                elif wd:
-                    g = g + wd * p
                 if not state:
                     state["step"] = 0
                     state["exp_avg"], state["exp_avg_sq"] = np.zeros_like(p), np.zeros_like(p)

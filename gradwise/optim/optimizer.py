@@ -69,14 +69,20 @@ class Optimizer:
     def step(self):
         raise NotImplementedError
 
-    def _params_with_grad(self, group):
+    def _params_with_grad(self, group, l2=True):
+        """(data, gradient, state) of each parameter that has a gradient. The gradient is negated
+        for ``maximize`` and, with ``l2``, has ``weight_decay * p`` added (the L2 penalty)."""
         for p in group["params"]:
-            if p.grad is not None:
-                if p.grad.shape != p.shape:
-                    raise ValueError(f"{type(self).__name__}: a gradient of shape {p.grad.shape} belongs to a "
-                                     f"parameter of shape {p.shape}")
-                p._vbox[0] += 1      # the update changes p in place: graphs that saved it must not reuse it
-                yield p, p.data, p.grad, self.state.setdefault(id(p), {})
+            if p.grad is None:
+                continue
+            if p.grad.shape != p.shape:
+                raise ValueError(f"{type(self).__name__}: a gradient of shape {p.grad.shape} belongs to a "
+                                 f"parameter of shape {p.shape}")
+            p._vbox[0] += 1      # the update changes p in place: graphs that saved it must not reuse it
+            g = -p.grad if group.get("maximize") else p.grad
+            if l2 and group.get("weight_decay"):
+                g = g + group["weight_decay"] * p.data
+            yield p.data, g, self.state.setdefault(id(p), {})
 
     # ----- state -------------------------------------------------------------------------
     def state_dict(self):

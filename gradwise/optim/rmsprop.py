@@ -23,12 +23,8 @@ class RMSprop(Optimizer):
 
     def step(self):
         for group in self.param_groups:
-            lr, alpha, eps, wd, mom = (group[k] for k in ("lr", "alpha", "eps", "weight_decay", "momentum"))
-            for _, p, g, state in self._params_with_grad(group):
-                if group["maximize"]:
-                    g = -g
-                if wd:
-                    g = g + wd * p
+            lr, alpha, eps, mom = (group[k] for k in ("lr", "alpha", "eps", "momentum"))
+            for p, g, state in self._params_with_grad(group):
                 if not state:
                     state["step"], state["square_avg"] = 0, np.zeros_like(p)
                     if mom:
@@ -73,12 +69,8 @@ class Adagrad(Optimizer):
 
     def step(self):
         for group in self.param_groups:
-            lr, decay, wd, eps = group["lr"], group["lr_decay"], group["weight_decay"], group["eps"]
-            for _, p, g, state in self._params_with_grad(group):
-                if group["maximize"]:
-                    g = -g
-                if wd:
-                    g = g + wd * p
+            lr, decay, eps = group["lr"], group["lr_decay"], group["eps"]
+            for p, g, state in self._params_with_grad(group):
                 if not state:
                     state["step"] = 0
                     state["sum"] = np.full_like(p, group["initial_accumulator_value"])

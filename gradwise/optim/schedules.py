@@ -5,7 +5,19 @@ import math
 from .optimizer import check
 
 
-class LRScheduler:
+class _State:
+    """state_dict / load_state_dict of a schedule: its numbers (JSON-safe), not the optimizer."""
+    def state_dict(self):
+        return {k: v for k, v in vars(self).items() if k != "optimizer"}
+
+    def load_state_dict(self, state):
+        self.__dict__.update(state)
+
+    def get_last_lr(self):
+        return [g["lr"] for g in self.optimizer.param_groups]
+
+
+class LRScheduler(_State):
     """Base: remembers each group's initial lr and sets ``group["lr"] = get_lr()`` on every step."""
     def __init__(self, optimizer, last_epoch=-1):
         self.optimizer = optimizer
@@ -23,15 +35,6 @@ class LRScheduler:
         for g, lr in zip(self.optimizer.param_groups, self.get_lr()):
             g["lr"] = lr
 
-    def get_last_lr(self):
-        return [g["lr"] for g in self.optimizer.param_groups]
-
-    def state_dict(self):
-        """Numbers only (safe to store as JSON)."""
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
-
-    def load_state_dict(self, state):
-        self.__dict__.update(state)
 
 
 class StepLR(LRScheduler):
@@ -133,7 +136,7 @@ class OneCycleLR(LRScheduler):
         return lrs
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_State):
     """Multiply lr by ``factor`` when a monitored metric stops improving for ``patience`` epochs.
 
     Call ``step(metric)`` after each validation, e.g. ``scheduler.step(val_loss)``.
@@ -173,12 +176,3 @@ class ReduceLROnPlateau:
                 if g["lr"] - new > self.eps:
                     g["lr"] = new
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
-
-    def get_last_lr(self):
-        return [g["lr"] for g in self.optimizer.param_groups]
-
-    def state_dict(self):
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
-
-    def load_state_dict(self, state):
-        self.__dict__.update(state)

@@ -28,12 +28,8 @@ class SGD(Optimizer):
 
     def step(self):
         for group in self.param_groups:
-            lr, mom, damp, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
-            for _, p, g, state in self._params_with_grad(group):
-                if group["maximize"]:
-                    g = -g
-                if wd:
-                    g = g + wd * p
+            lr, mom, damp = group["lr"], group["momentum"], group["dampening"]
+            for p, g, state in self._params_with_grad(group):
                 if mom:
                     buf = state.get("momentum_buffer")
                     if buf is None:

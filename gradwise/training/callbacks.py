@@ -227,7 +227,8 @@ class TensorBoard(Callback):
         try:
             from tensorboardX import SummaryWriter
         except ImportError:
-            raise ImportError("the TensorBoard callback needs tensorboardX: pip install 'gradwise[tensorboard]'") from None
+            raise ImportError("the TensorBoard callback needs tensorboardX: "
+                              "pip install 'gradwise[tensorboard]'") from None
         self.writer = SummaryWriter(self.log_dir)
 
     def on_batch_end(self, batch, logs):
