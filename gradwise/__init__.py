@@ -9,6 +9,7 @@ from .autograd import Function, enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor, tensor
 from . import data, functional, nn, optim
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .diagnostics import detect_anomaly
 from .diagnostics.gradcheck import gradcheck
 from .errors import GradcheckError, ShapeError
 from .serialization import load, save
@@ -18,7 +19,7 @@ from .training import Trainer
 __version__ = "0.1.0"
 
 __all__ = [
-    "arange", "data", "enable_grad", "full", "Function", "functional", "gradcheck", "GradcheckError",
+    "arange", "data", "detect_anomaly", "enable_grad", "full", "Function", "functional", "gradcheck", "GradcheckError",
     "is_grad_enabled", "load", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "save",
     "ShapeError", "tensor", "Tensor", "Trainer", "training", "zeros", "zeros_like",
 ]

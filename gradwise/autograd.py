@@ -57,6 +57,12 @@ class enable_grad(_SetGradMode):
     mode = True
 
 
+class _Hooks:
+    """Checks installed by ``detect_anomaly`` (None otherwise: one attribute read per op)."""
+    forward = None
+    backward = None
+
+
 class Function:
     """One differentiable primitive.
 
@@ -98,6 +104,8 @@ class Function:
         except ValueError as e:
             shapes = ", ".join(str(xp.shape(a)) for a in arrays)
             raise ShapeError(f"{cls.__name__.lower()}: cannot apply to inputs of shapes {shapes}: {e}") from e
+        if _Hooks.forward is not None:
+            _Hooks.forward(fn, arrays, out)
         if type(out) is tuple:
             return _multi_output(fn, out, args, nexts, record)
         if type(out) is not xp.ndarray:
@@ -249,6 +257,8 @@ def backward(root, grad, retain_graph=False):
             in_grads = fn.backward(g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
+            if _Hooks.backward is not None:
+                _Hooks.backward(fn, g, in_grads)
         if not retain_graph and type(fn) is not AccumulateGrad:     # leaves outlive any one graph
             fn.saved = None
             fn.next = None

@@ -1,4 +1,6 @@
 """Tensor: an ndarray plus its place in the autograd graph. Operators are plain methods."""
+import copy
+
 import numpy as np
 
 from . import autograd
@@ -113,6 +115,25 @@ class Tensor:
 
     def zero_grad(self):
         self.grad = None
+
+    def _copy(self, data, memo=None):
+        if not self.is_leaf:
+            raise RuntimeError("only leaf tensors can be copied (the graph cannot be); use .detach() first")
+        new = type(self).__new__(type(self))
+        new.data, new._vbox = data, [0]
+        new.grad = None if self.grad is None else self.grad.copy()
+        new._node = AccumulateGrad(new) if self._node is not None else None    # its own node, not ours
+        if memo is not None:
+            memo[id(self)] = new
+        for k, v in getattr(self, "__dict__", {}).items():      # subclasses (Parameter) may carry more
+            setattr(new, k, copy.deepcopy(v, memo) if memo is not None else v)
+        return new
+
+    def __copy__(self):
+        return self._copy(self.data)
+
+    def __deepcopy__(self, memo):
+        return self._copy(self.data.copy(), memo)
 
     # ----- array facts -------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)

@@ -226,3 +226,22 @@ def test_multi_output_function():
     assert gw.gradcheck(lambda x: Halves.apply(x), [x])
     with gw.no_grad():
         assert not any(t.requires_grad for t in Halves.apply(x))
+
+
+def test_copies_of_leaves_get_their_own_gradients():
+    import copy
+
+    from gradwise import nn
+    model = nn.Sequential(nn.Linear(3, 2, generator=0))
+    twin = copy.deepcopy(model)
+    assert twin[0].weight is not model[0].weight and isinstance(twin[0].weight, nn.Parameter)
+    np.testing.assert_array_equal(twin[0].weight.data, model[0].weight.data)
+    assert twin[0].weight.data is not model[0].weight.data
+    twin(gw.ones(1, 3)).sum().backward()
+    assert twin[0].weight.grad is not None and model[0].weight.grad is None
+    shallow = copy.copy(model[0].weight)
+    assert shallow.data is model[0].weight.data and shallow.requires_grad
+    (shallow * 2).sum().backward()
+    assert model[0].weight.grad is None
+    with pytest.raises(RuntimeError, match="only leaf tensors can be copied"):
+        copy.deepcopy(model[0].weight * 2)

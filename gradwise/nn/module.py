@@ -98,8 +98,17 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
+    _call_hook = None       # set by detect_anomaly to know which layer an op runs in
+
     def __call__(self, *args, **kwargs):
-        out = self.forward(*args, **kwargs)
+        if Module._call_hook is not None:
+            Module._call_hook(self, True)
+            try:
+                out = self.forward(*args, **kwargs)
+            finally:
+                Module._call_hook(self, False)
+        else:
+            out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
                 result = hook(self, args, out)

@@ -21,6 +21,7 @@ class Callback:
     def on_epoch_begin(self, epoch, logs): pass
     def on_epoch_end(self, epoch, logs): pass
     def on_batch_begin(self, batch, logs): pass
+    def on_after_backward(self, batch, logs): pass      # gradients ready (and clipped), before the step
     def on_batch_end(self, batch, logs): pass
 
     def state_dict(self):

@@ -25,6 +25,7 @@ class History:
     (name -> list of values, as in Keras)."""
     def __init__(self, epochs=None):
         self.epochs = list(epochs or [])
+        self.findings = []          # the training doctor's findings (gradwise.diagnostics.Finding)
 
     @property
     def history(self):
@@ -65,12 +66,15 @@ class Trainer:
         metrics: names (accuracy, top_5_accuracy, precision, recall, f1, mae, mse) or Metrics.
         callbacks: Callback instances (EarlyStopping, ModelCheckpoint, TensorBoard ...).
         seed: seed of the data order and the validation split.
+        clip_grad_norm: if set, clip the total gradient norm to this before every step.
+        run_dir: folder for the doctor's findings.json and diagnostics.json (``gradwise doctor``).
 
     Example:
         >>> trainer = gw.Trainer(model, loss="cross_entropy", optimizer="adam", metrics=["accuracy"])
         >>> history = trainer.fit((x, y), epochs=5, batch_size=64, validation_split=0.1)
     """
-    def __init__(self, model, loss, optimizer="adam", metrics=None, callbacks=None, lr=None, seed=0):
+    def __init__(self, model, loss, optimizer="adam", metrics=None, callbacks=None, lr=None, seed=0,
+                 clip_grad_norm=None, run_dir=None):
         if not isinstance(model, nn.Module):
             raise TypeError(f"Trainer: model must be an nn.Module; got {type(model).__name__}")
         self.model = model
@@ -85,7 +89,10 @@ class Trainer:
         logits = isinstance(loss, nn.BCEWithLogitsLoss)
         self.metrics = [M.get(m, from_logits=logits) for m in (metrics or [])]
         self.callbacks = list(callbacks or [])
-        self.seed = seed
+        self.seed, self.clip_grad_norm, self.run_dir = seed, clip_grad_norm, run_dir
+        self.train_data = self.last_batch = None
+        self.batch_size = None
+        self._active = []
         self.stop_training = False
         self.global_step = self.epoch = self.batch_in_epoch = 0
         self.epochs = self.steps_per_epoch = 0
@@ -95,7 +102,7 @@ class Trainer:
 
     # ----- fit ---------------------------------------------------------------------------
     def fit(self, data, epochs=1, batch_size=32, validation_data=None, validation_split=None, shuffle=True,
-            resume_from=None, verbose=True):
+            resume_from=None, verbose=True, diagnostics=True):
         """Train for ``epochs`` epochs; returns the History.
 
         Args:
@@ -104,6 +111,7 @@ class Trainer:
             validation_data: a Dataset or (x, y) evaluated after every epoch (val_* logs).
             validation_split: instead, hold out this fraction of ``data`` (its last samples).
             resume_from: a checkpoint file or folder; training continues exactly where it stopped.
+            diagnostics: run the training doctor (see ``gradwise.diagnostics.Diagnostics``).
         """
         train = _as_dataset(data, "fit")
         if validation_split is not None:
@@ -117,7 +125,14 @@ class Trainer:
         val = _as_dataset(validation_data, "fit(validation_data)") if validation_data is not None else None
         loader = DataLoader(train, batch_size, shuffle=shuffle, seed=self.seed)
         self.epochs, self.steps_per_epoch = epochs, len(loader)
-        callbacks = self.callbacks + ([ProgressBar()] if verbose else [])
+        self.train_data, self.batch_size = train, batch_size
+        from ..diagnostics.callback import Diagnostics
+        if diagnostics and not any(isinstance(cb, Diagnostics) for cb in self.callbacks):
+            self.callbacks.append(Diagnostics(log_dir=self.run_dir, verbose=verbose))
+        # the doctor runs last, so its "health:" line follows the epoch's progress line
+        doctor = [cb for cb in self.callbacks if isinstance(cb, Diagnostics)]
+        callbacks = [cb for cb in self.callbacks if cb not in doctor] + ([ProgressBar()] if verbose else []) + doctor
+        self._active = callbacks
         for cb in callbacks:
             cb.trainer = self
         start_epoch, start_batch = 0, 0
@@ -170,10 +185,15 @@ class Trainer:
         if not isinstance(batch, tuple) or len(batch) < 2:
             raise ValueError("fit: each sample must be (input, target); this dataset gives one field")
         x, y = batch[0], batch[1]
+        self.last_batch = (x, y)
         out = self.model(x)
         loss = self.loss_fn(out, y)
         self.optimizer.zero_grad()
         loss.backward()
+        if self.clip_grad_norm is not None:
+            optim.clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+        for cb in self._active:
+            cb.on_after_backward(self.batch_in_epoch, {})
         self.optimizer.step()
         value = loss.item()
         n = len(x)
@@ -193,6 +213,12 @@ class Trainer:
         logs = {"loss": r["loss_sum"] / r["count"] if r["count"] else float("nan")}
         logs.update({m.name: m.result() for m in self.metrics})
         return logs
+
+    def find_lr(self, data, start_lr=1e-7, end_lr=10.0, num_iter=100, batch_size=32):
+        """Learning-rate range test: returns an LRFinderResult with ``.suggestion``. The model and
+        optimizer are restored afterwards. See ``gradwise.diagnostics.lr_finder``."""
+        from ..diagnostics.lr_finder import find_lr
+        return find_lr(self, _as_dataset(data, "find_lr"), start_lr, end_lr, num_iter, batch_size)
 
     # ----- evaluate / predict ------------------------------------------------------------
     def evaluate(self, data, batch_size=256, verbose=True):

@@ -1,0 +1,87 @@
+"""Findings: what the doctor saw, where, since when, and what to do about it."""
+from dataclasses import asdict, dataclass, field
+
+SEVERITIES = ("info", "warning", "critical")
+
+
+@dataclass
+class Finding:
+    """One diagnosis.
+
+    Attributes:
+        code: a stable identifier, e.g. ``vanishing_gradients``.
+        severity: "info", "warning" or "critical".
+        layer: the layer(s) concerned (module names), or "" for the whole model or run.
+        step: the first training step (or epoch, for epoch-level findings) the signal was seen.
+        evidence: the numbers behind it.
+        explanation: what is happening, in plain words.
+        fix: what to change.
+    """
+    code: str
+    severity: str
+    layer: str
+    step: int
+    evidence: dict = field(default_factory=dict)
+    explanation: str = ""
+    fix: str = ""
+
+    def __post_init__(self):
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"Finding severity must be one of {SEVERITIES}; got {self.severity!r}")
+
+    def to_dict(self):
+        return asdict(self)
+
+    def __str__(self):
+        where = f" in {self.layer}" if self.layer else ""
+        return (f"[{self.severity}] {self.code}{where} (since step {self.step}): {self.explanation} "
+                f"Fix: {self.fix}")
+
+
+class FindingBook:
+    """Collects findings with hysteresis: a signal must repeat ``patience`` times in a row before
+    it becomes a finding (``immediate`` signals, like non-finite values, count at once). Each
+    (code, layer) is reported once."""
+    def __init__(self, patience=3):
+        self.patience = patience
+        self.findings = []
+        self._streak, self._first, self._reported = {}, {}, set()
+
+    RUN_LEVEL = {"diverging_loss", "learning_rate_too_high", "learning_rate_too_low", "overfitting", "underfitting",
+                 "class_imbalance", "unscaled_inputs", "nonfinite_inputs", "labels_out_of_range",
+                 "initial_loss_too_high"}
+
+    def signal(self, finding, immediate=False):
+        """Count a signal; returns the Finding when it is reported (or upgraded to a higher severity)."""
+        key = (finding.code, "" if finding.code in self.RUN_LEVEL else finding.layer)
+        if key in self._reported:
+            return self._upgrade(key, finding)
+        self._streak[key] = self._streak.get(key, 0) + 1
+        self._first.setdefault(key, finding.step)
+        if immediate or self._streak[key] >= self.patience:
+            finding.step = self._first[key]
+            self.findings.append(finding)
+            self._reported.add(key)
+            return finding
+        return None
+
+    def _upgrade(self, key, finding):
+        old = next(f for f in self.findings if (f.code, "" if f.code in self.RUN_LEVEL else f.layer) == key)
+        if SEVERITIES.index(finding.severity) <= SEVERITIES.index(old.severity):
+            return None
+        step = old.step
+        old.__dict__.update(finding.__dict__)
+        old.step = step
+        return old
+
+    def clear(self, code, layer=""):
+        """The signal was absent this time: its streak starts over."""
+        key = (code, layer)
+        self._streak.pop(key, None)
+        self._first.pop(key, None)
+
+    def summary(self):
+        counts = {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
+        parts = [f"{n} {s}" + ("s" if n > 1 and s == "warning" else "") for s, n in counts.items()
+                 if n and s != "info"]
+        return "healthy" if not parts else ", ".join(parts)

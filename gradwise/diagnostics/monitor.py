@@ -1,0 +1,110 @@
+"""Statistics of a training step, per layer: gradient and weight norms, update/weight ratios,
+and activation health (dead ReLU units, saturated sigmoid/tanh units).
+
+Everything here runs only on sampled steps; activation hooks exist only during those steps.
+"""
+from collections import deque
+
+import numpy as np
+
+from .. import nn
+
+# flat regions: sigmoid'(z) < 0.018 for |z| > 4; tanh'(z) < 0.071 for |z| > 2
+SIGMOID_FLAT = 0.018            # output within this of 0 or 1
+TANH_FLAT = 0.964               # |output| above this
+UNIT_SATURATED = 0.9            # a unit is saturated when this fraction of its outputs is flat
+DEAD_WINDOW = 5                 # a ReLU unit is dead when inactive on all of the last 5 sampled batches
+
+
+def _norm(arrays):
+    return float(np.sqrt(sum(float(np.dot(a.reshape(-1), a.reshape(-1))) for a in arrays))) if arrays else 0.0
+
+
+def _weights(module):
+    """The parameters a layer's statistics describe: its ``weight`` (biases can start at zero and
+    say little about scale), or all of them for layers without one (RNNs)."""
+    w = module._parameters.get("weight")
+    return [w] if w is not None else [p for p in module._parameters.values() if p is not None]
+
+
+class LayerMonitor:
+    """Watches the parameterised layers and activation modules of ``model``."""
+    def __init__(self, model):
+        self.model = model
+        self.layers = [(n, m) for n, m in model.named_modules()
+                       if n and any(p is not None for p in m._parameters.values())]
+        self.activations = [(n, m) for n, m in model.named_modules()
+                            if isinstance(m, (nn.ReLU, nn.Sigmoid, nn.Tanh))]
+        self.order = None               # layer names in forward (input-to-output) order
+        self._handles, self._seen, self.act_stats = [], [], {}
+        self._active = {}
+
+    # ----- forward -----------------------------------------------------------------------
+    def start(self):
+        """Install hooks for one sampled step."""
+        self._seen, self.act_stats = [], {}
+        for name, module in self.layers:
+            self._handles.append(module.register_forward_hook(
+                lambda m, inp, out, name=name: self._seen.append(name)))
+        for name, module in self.activations:
+            self._handles.append(module.register_forward_hook(
+                lambda m, inp, out, name=name: self._activation(name, m, out)))
+
+    def stop(self):
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+        if self._seen and self.order is None:
+            self.order = list(dict.fromkeys(self._seen))
+
+    def _activation(self, name, module, out):
+        a = out.data
+        if a.ndim < 2 or name in self.act_stats:
+            return
+        axes = (0,) + tuple(range(2, a.ndim))       # unit = feature or channel
+        if isinstance(module, nn.ReLU):
+            # dead = inactive for every sample of the last DEAD_WINDOW sampled batches
+            window = self._active.setdefault(name, deque(maxlen=DEAD_WINDOW))
+            window.append((a > 0).any(axis=axes))
+            alive = np.logical_or.reduce(list(window)) if len(window) == DEAD_WINDOW else None
+            self.act_stats[name] = {"kind": "relu", "batch_dead_fraction": float((~window[-1]).mean()),
+                                    "dead_fraction": float((~alive).mean()) if alive is not None else 0.0}
+        else:
+            flat = (np.abs(a - 0.5) > 0.5 - SIGMOID_FLAT) if isinstance(module, nn.Sigmoid) else (np.abs(a) > TANH_FLAT)
+            units = flat.mean(axis=axes) >= UNIT_SATURATED
+            self.act_stats[name] = {"kind": type(module).__name__.lower(),
+                                    "saturated_fraction": float(units.mean())}
+
+    # ----- gradients and updates ---------------------------------------------------------
+    def gradients(self):
+        """Per layer: gradient norm and RMS, weight norm and RMS, and whether anything is non-finite."""
+        out = {}
+        for name, m in self.layers:
+            params = _weights(m)
+            grads = [p.grad for p in params if p.grad is not None]
+            size = sum(p.size for p in params)
+            g, w = _norm(grads), _norm([p.data for p in params])
+            out[name] = {"grad_norm": g, "grad_rms": g / np.sqrt(size), "weight_norm": w,
+                         "weight_rms": w / np.sqrt(size),
+                         "nonfinite_grad": not all(np.isfinite(x).all() for x in grads),
+                         "nonfinite_weight": not all(np.isfinite(p.data).all() for p in params)}
+        return out
+
+    def snapshot(self):
+        return {name: [p.data.copy() for p in _weights(m)] for name, m in self.layers}
+
+    def update_ratios(self, before):
+        """||w_new - w_old|| / ||w_old|| per layer (Karpathy's update/weight ratio, ~1e-3 is healthy)."""
+        ratios = {}
+        for name, m in self.layers:
+            now = [p.data for p in _weights(m)]
+            old = before[name]
+            denom = _norm(old)
+            ratios[name] = _norm([a - b for a, b in zip(now, old)]) / denom if denom > 0 else float("inf")
+        return ratios
+
+    def ordered(self, names):
+        """``names`` sorted input-to-output (by the recorded forward order, else registration)."""
+        order = self.order or [n for n, _ in self.layers]
+        rank = {n: i for i, n in enumerate(order)}
+        return sorted(names, key=lambda n: rank.get(n, len(rank)))
