@@ -34,7 +34,19 @@ def _parser():
     t.add_argument("--resume", default=None, metavar="RUN_DIR_OR_CHECKPOINT",
                    help="continue an interrupted run from its newest checkpoint")
     t.add_argument("--quiet", action="store_true", help="no progress output")
+    d = sub.add_parser("doctor", help="explain a run: print its findings and write report.html",
+                       description="Print the training doctor's findings for a run folder and write a self-contained "
+                                   "report.html with loss curves, gradient flow, update ratios and activation health "
+                                   "(plots need matplotlib: pip install 'gradwise[plots]').")
+    d.add_argument("run_dir", help="a run folder written by gradwise train (or gw.Trainer(run_dir=...))")
     return p
+
+
+def doctor(args):
+    from .diagnostics.report import write_report
+    path, summary, drew = write_report(args.run_dir)
+    print(summary)
+    print(f"report: {path}" + ("" if drew else "  (text only: pip install 'gradwise[plots]' for the plots)"))
 
 
 def _load(args):
@@ -78,7 +90,7 @@ def train(args):
     except ImportError:
         print("(TensorBoard logs skipped: pip install 'gradwise[tensorboard]' to write them)")
     trainer = Trainer(model, loss="cross_entropy", optimizer=args.optimizer, lr=lr, metrics=["accuracy"],
-                      callbacks=callbacks, seed=args.seed)
+                      callbacks=callbacks, seed=args.seed, run_dir=run_dir)
     if not args.quiet:
         n_params = sum(p.size for p in model.parameters())
         print(f"gradwise train: {model_name} ({n_params:,} parameters) on {args.dataset}, {epochs} epochs, "
@@ -91,19 +103,19 @@ def train(args):
     save(model.state_dict(), run_dir / "model.safetensors")
     print(f"test accuracy {final['accuracy']:.4f}  test loss {final['loss']:.4f}  "
           f"({time.perf_counter() - started:.1f} s)")
-    print(f"run folder: {run_dir}  (model.safetensors, checkpoints/, metrics.csv"
-          f"{', tensorboard/' if any(isinstance(c, TensorBoard) for c in callbacks) else ''})")
+    print(f"run folder: {run_dir}  (model.safetensors, checkpoints/, metrics.csv, findings.json"
+          f"{', tensorboard/' if any(isinstance(c, TensorBoard) for c in callbacks) else ''}); "
+          f"explain it with: gradwise doctor {run_dir}")
     return float(np.asarray(final["accuracy"]))
 
 
 def main(argv=None):
     args = _parser().parse_args(argv)
-    if args.command == "train":
-        try:
-            train(args)
-        except (FileNotFoundError, ValueError, RuntimeError) as e:
-            print(f"gradwise train: {e}", file=sys.stderr)
-            return 2
+    try:
+        {"train": train, "doctor": doctor}[args.command](args)
+    except (FileNotFoundError, ValueError, RuntimeError) as e:
+        print(f"gradwise {args.command}: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -51,18 +51,19 @@ class Diagnostics(Callback):
         x, y = fetch(data, np.arange(min(len(data), t.batch_size or 32)))[:2]
         was = t.model.training
         t.model.eval()
+        out = loss = None
         try:
             with no_grad():
                 out = t.model(Tensor(x))
                 loss = float(t.loss_fn(out, Tensor(y)).item())
         except Exception:
-            out, loss = None, None      # fit() will raise the real error with its own message
+            pass        # fit() raises the real error with its own message; the checks below still speak first
         finally:
             t.model.train(was)
         if out is None:
             return
         classifier = type(t.loss_fn).__name__ in ("CrossEntropyLoss", "NLLLoss")
-        for f in rules.preflight(t.model, x, y, out.data, loss if math.isfinite(loss) else None,
+        for f in rules.preflight(t.model, x, y, out.data, loss if loss is not None and math.isfinite(loss) else None,
                                  _labels(data), classifier):
             self._add(f, immediate=True)
 
@@ -175,8 +176,9 @@ class Diagnostics(Callback):
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write(folder / "findings.json",
                      json.dumps([f.to_dict() for f in self.book.findings], indent=1, default=_plain).encode())
-        atomic_write(folder / "diagnostics.json", json.dumps({"order": self.monitor.order, **self.series},
-                                                             default=_plain).encode())
+        types = {n: type(m).__name__ for n, m in self.trainer.model.named_modules() if n}
+        atomic_write(folder / "diagnostics.json", json.dumps({"order": self.monitor.order, "types": types,
+                                                              **self.series}, default=_plain).encode())
 
     def state_dict(self):
         return {"findings": [f.to_dict() for f in self.book.findings]}
