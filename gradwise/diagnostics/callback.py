@@ -27,7 +27,7 @@ class Diagnostics(Callback):
         log_dir: folder for findings.json and diagnostics.json (the data of ``gradwise doctor``).
         verbose: print the health line and new findings after each epoch.
     """
-    def __init__(self, log_dir=None, every=10, warmup=20, patience=3, verbose=True):
+    def __init__(self, log_dir=None, every=10, warmup=10, patience=3, verbose=True):
         self.log_dir, self.every, self.warmup, self.verbose = log_dir, every, warmup, verbose
         self.book = FindingBook(patience)
         self.monitor = None
@@ -93,7 +93,7 @@ class Diagnostics(Callback):
             return
         self.monitor.stop()
         self._sampled = False
-        ratios = self.monitor.update_ratios(self._snapshot)
+        ratios = self.monitor.update_ratios(self._snapshot, self._grads)
         signals, quiet = rules.step_signals(step, self._grads, ratios, self.monitor.act_stats, self.monitor,
                                             self._grad_history)
         for f, immediate in signals:

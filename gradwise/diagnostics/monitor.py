@@ -17,7 +17,11 @@ DEAD_WINDOW = 5                 # a ReLU unit is dead when inactive on all of th
 
 
 def _norm(arrays):
-    return float(np.sqrt(sum(float(np.dot(a.reshape(-1), a.reshape(-1))) for a in arrays))) if arrays else 0.0
+    total = 0.0
+    for a in arrays:
+        v = a.ravel(order="K")      # memory order: no copy for transposed (F-ordered) gradients
+        total += float(np.dot(v, v))
+    return float(np.sqrt(total))
 
 
 def _weights(module):
@@ -84,23 +88,25 @@ class LayerMonitor:
             grads = [p.grad for p in params if p.grad is not None]
             size = sum(p.size for p in params)
             g, w = _norm(grads), _norm([p.data for p in params])
+            # a norm is finite exactly when every element is (or it overflowed, which is as bad): no extra scan
             out[name] = {"grad_norm": g, "grad_rms": g / np.sqrt(size), "weight_norm": w,
                          "weight_rms": w / np.sqrt(size),
-                         "nonfinite_grad": not all(np.isfinite(x).all() for x in grads),
-                         "nonfinite_weight": not all(np.isfinite(p.data).all() for p in params)}
+                         "nonfinite_grad": not np.isfinite(g), "nonfinite_weight": not np.isfinite(w)}
         return out
 
     def snapshot(self):
         return {name: [p.data.copy() for p in _weights(m)] for name, m in self.layers}
 
-    def update_ratios(self, before):
-        """||w_new - w_old|| / ||w_old|| per layer (Karpathy's update/weight ratio, ~1e-3 is healthy)."""
+    def update_ratios(self, before, grads):
+        """||w_new - w_old|| / ||w_old|| per layer (Karpathy's update/weight ratio, ~1e-3 is healthy).
+        ``before`` (the snapshot) is overwritten with the differences; ``grads`` gives ||w_old||."""
         ratios = {}
         for name, m in self.layers:
-            now = [p.data for p in _weights(m)]
             old = before[name]
-            denom = _norm(old)
-            ratios[name] = _norm([a - b for a, b in zip(now, old)]) / denom if denom > 0 else float("inf")
+            for p, o in zip(_weights(m), old):
+                np.subtract(p.data, o, out=o)
+            denom = grads[name]["weight_norm"]
+            ratios[name] = _norm(old) / denom if denom > 0 else float("inf")
         return ratios
 
     def ordered(self, names):
