@@ -1,6 +1,7 @@
 """Diagnostics: the training doctor as a callback (on by default in ``Trainer.fit``)."""
 import json
 import math
+from collections import deque
 
 import numpy as np
 
@@ -36,6 +37,7 @@ class Diagnostics(Callback):
         self._snapshot = None
         self._grad_history = []
         self._first_loss = self._smooth = None
+        self._losses = deque(maxlen=rules.OSCILLATION_WINDOW)
         self._reported_upto = 0
 
     # ----- lifecycle ---------------------------------------------------------------------
@@ -89,6 +91,13 @@ class Diagnostics(Callback):
             if found.severity == "critical":
                 self._locate_nonfinite(found)
             self._add(found, immediate=found.severity == "critical")
+        self._losses.append(loss)
+        if step % self.every == 0:
+            osc = rules.oscillation(step, list(self._losses), self._first_loss)
+            if osc is not None:
+                self._add(osc)
+            else:
+                self.book.clear("learning_rate_too_high")
         if not self._sampled:
             return
         self.monitor.stop()

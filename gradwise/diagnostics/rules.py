@@ -17,6 +17,8 @@
   BackProp", 1998); flagged when |mean| or std exceed 10, or std is below 1e-3.
 - Initial loss: a classifier starts near ln(K) (CS231n); flagged above 2 ln(K).
 - Class imbalance: flagged when the largest class is 10x the smallest.
+- Oscillating loss (learning rate too high): over 30 steps, no improvement, the loss still above
+  half its start, and a coefficient of variation above 0.3.
 """
 import math
 
@@ -36,6 +38,7 @@ MEANINGFUL_WEIGHT = 1e-3        # weight RMS below this (e.g. all-zero init): ra
 GRAD_PRESENT = 1e-4             # gradient RMS / weight RMS above this: the gradient is not negligible
 INPUT_SCALE = 10.0
 IMBALANCE = 10.0
+OSCILLATION_WINDOW, OSCILLATION_CV = 30, 0.3
 
 
 # ----- before the first step ---------------------------------------------------------------
@@ -244,6 +247,26 @@ def divergence(step, loss, first_loss, smooth):
         return Finding("diverging_loss", "warning", "", step, {"first_loss": first_loss, "smoothed_loss": smooth},
                        f"The loss has grown from {first_loss:.3g} to {smooth:.3g}: training is diverging.",
                        "Lower the learning rate.")
+    return None
+
+
+def oscillation(step, losses, first_loss):
+    """A Finding when the recent losses swing widely without going down (the learning rate
+    overshoots the minimum back and forth). Conservative: a trained model's mini-batch losses
+    are noisy too, so the loss must still be above half of where it started."""
+    if len(losses) < OSCILLATION_WINDOW or first_loss is None:
+        return None
+    recent = np.asarray(losses[-OSCILLATION_WINDOW:])
+    half = len(recent) // 2
+    mean = float(recent.mean())
+    not_improving = recent[half:].mean() >= 0.98 * recent[:half].mean()
+    swing = float(recent.std()) / max(mean, 1e-12)
+    if not_improving and mean > 0.5 * first_loss and swing > OSCILLATION_CV:
+        return Finding("learning_rate_too_high", "warning", "", step,
+                       {"recent_mean_loss": mean, "coefficient_of_variation": swing},
+                       f"Over the last {len(recent)} steps the loss swings by {swing:.0%} around {mean:.3g} without "
+                       f"going down: the steps overshoot the minimum back and forth.",
+                       "Lower the learning rate (or add a decaying schedule), or use a larger batch.")
     return None
 
 

@@ -292,3 +292,22 @@ def test_doctor_command(tmp_path, capsys):
 def test_finding_validates_severity():
     with pytest.raises(ValueError, match="severity must be one of"):
         Finding("x", "bad", "", 0)
+
+
+def test_oscillating_loss_is_a_too_high_learning_rate_but_noise_near_convergence_is_not():
+    from gradwise.diagnostics import rules
+    rng = np.random.default_rng(0)
+    bouncing = list(2.0 + 1.5 * np.sin(np.arange(30) * 2.5) + rng.normal(0, 0.1, 30))
+    found = rules.oscillation(30, bouncing, first_loss=2.3)
+    assert found is not None and found.code == "learning_rate_too_high" and "swings" in found.explanation
+    converged = list(np.abs(rng.normal(0.05, 0.04, 30)))          # small and noisy: trained, not oscillating
+    assert rules.oscillation(30, converged, first_loss=2.3) is None
+    descending = list(np.linspace(2.3, 1.0, 30) + rng.normal(0, 0.5, 30))
+    assert rules.oscillation(30, descending, first_loss=2.3) is None
+
+
+def test_underfitting_after_three_epochs_at_chance():
+    model = nn.Sequential(nn.Linear(64, 64, generator=0), nn.Tanh(), nn.Linear(64, 10, generator=2))
+    h = fit(model, optim.SGD(model.parameters(), lr=5.0), epochs=3, metrics=["accuracy"])
+    under = [f for f in h.findings if f.code == "underfitting"]
+    assert under and under[0].step == 3 and "about chance (1/10)" in under[0].explanation
