@@ -81,7 +81,7 @@ class Diagnostics(Callback):
             self._snapshot = self.monitor.snapshot()
 
     def on_batch_end(self, batch, logs):
-        t, step = self.trainer, self.trainer.global_step
+        step = self.trainer.global_step
         loss = logs.get("loss", float("nan"))
         if math.isfinite(loss):
             self._first_loss = loss if self._first_loss is None else self._first_loss

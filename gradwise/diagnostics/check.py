@@ -62,7 +62,8 @@ def check_gradients(model, x, y, loss, samples=6, eps=1e-6, seed=0, verbose=True
                 rel = abs(a - numeric) / max(abs(a) + abs(numeric), 1e-6)
                 worst = max(worst, rel)
         grade = "good" if worst < GOOD else "suspicious" if worst < SUSPICIOUS else "wrong"
-        report.append({"layer": f"{name} ({type(module).__name__})" if name else type(module).__name__, "checked": sum(min(samples, p.size) for _, p in params),
+        report.append({"layer": f"{name} ({type(module).__name__})" if name else type(module).__name__,
+                       "checked": sum(min(samples, p.size) for _, p in params),
                        "max_relative_error": float(worst), "grade": grade})
     if verbose:
         for r in report:

@@ -8,7 +8,7 @@ import pytest
 import gradwise as gw
 from gradwise import models, nn, optim
 from gradwise.data import Digits
-from gradwise.diagnostics import AnomalyError, Finding, check_gradients, detect_anomaly
+from gradwise.diagnostics import AnomalyError, Finding, check_gradients
 from gradwise.diagnostics.report import write_report
 
 X, Y = Digits(flatten=True).arrays
