@@ -24,6 +24,9 @@ class Diagnostics(Callback):
     count at once). Findings go to ``history.findings``, to the console after each epoch
     ("health: 1 warning"), to TensorBoard as text, and to findings.json in ``log_dir``.
 
+    Dead and saturated units are measured on ``nn.ReLU``, ``nn.Sigmoid`` and ``nn.Tanh`` modules;
+    activations applied with ``gradwise.functional`` inside a custom ``forward`` are not seen.
+
     Args:
         log_dir: folder for findings.json and diagnostics.json (the data of ``gradwise doctor``).
         verbose: print the health line and new findings after each epoch.
