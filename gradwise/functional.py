@@ -14,7 +14,7 @@ from .ops.elementwise import (abs, add, clip, div, eq, exp, ge, gt, le, log, lt,
                               minimum, mul, ne, neg, pow, sqrt, sub, where)
 from .ops.conv import conv1d, conv2d, conv_transpose2d  # noqa: F401
 from .ops.embedding import embedding  # noqa: F401
-from .ops.linalg import matmul  # noqa: F401
+from .ops.linalg import linear, matmul  # noqa: F401
 from .ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
                        huber_loss, l1_loss, mse_loss, nll_loss)
 from .ops.norm import batch_norm, layer_norm  # noqa: F401
@@ -26,16 +26,6 @@ from .ops.shape import (broadcast_to, cast, cat, concatenate, expand, flatten, g
 import numpy as _np  # noqa: E402
 
 clamp = clip
-
-
-def linear(input, weight, bias=None):
-    """input @ weight.T + bias, the dense (fully connected) layer.
-
-    Args:
-        input: (..., in_features). weight: (out_features, in_features). bias: (out_features,).
-    """
-    out = matmul(input, transpose(weight))
-    return out if bias is None else add(out, bias)
 
 
 def dropout(input, p=0.5, training=True, generator=None):

@@ -59,3 +59,42 @@ def matmul(a, b):
         b: (..., k, m) or (k,)
     """
     return MatMul.apply(a, b)
+
+
+class Linear(Function):
+    """y = x @ W.T + b, the dense layer.
+
+    NOTE: a primitive for speed: one node instead of three (transpose, matmul, add), and the
+    weight gradient is computed as g.T @ x directly in W's (out, in) layout. As a composite it
+    came out transposed, and the optimizer's update then walked two memory orders at once:
+    47 of 150 ms of the W4 benchmark step (see bench/ and the commit message).
+    """
+    def forward(self, x, weight, bias):
+        if x.shape[-1] != weight.shape[1]:
+            raise ShapeError(f"linear: input of shape {x.shape} does not match weight {weight.shape}: the last "
+                             f"dimension must be {weight.shape[1]}")
+        x2 = x.reshape(-1, x.shape[-1])
+        out = x2 @ weight.T
+        if bias is not None:
+            out += bias
+        self.save_for_backward(x2, weight)
+        self.lead = x.shape[:-1]
+        return out.reshape(*self.lead, weight.shape[0])
+
+    def backward(self, g):
+        x2, weight = self.saved
+        nx, nw, nb = self.needs_grad
+        g2 = g.reshape(-1, weight.shape[0])
+        gx = (g2 @ weight).reshape(*self.lead, weight.shape[1]) if nx else None
+        gw = g2.T @ x2 if nw else None
+        gb = g2.sum(axis=0) if nb else None
+        return gx, gw, gb
+
+
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias, the dense (fully connected) layer.
+
+    Args:
+        input: (..., in_features). weight: (out_features, in_features). bias: (out_features,).
+    """
+    return Linear.apply(input, weight, bias)
