@@ -27,36 +27,42 @@ def out_size(size, k, stride, dilation, pad_total):
 
 
 def windows(xp_, kh, kw, stride, dilation, oh, ow):
-    """Read-only view (N, C, oh, ow, kh, kw) of the kernel windows of a padded (N, C, H, W) array."""
-    n, c = xp_.shape[:2]
-    s_n, s_c, s_h, s_w = xp_.strides
-    return _as_strided(xp_, (n, c, oh, ow, kh, kw),
-                       (s_n, s_c, s_h * stride[0], s_w * stride[1], s_h * dilation[0], s_w * dilation[1]),
+    """Read-only view (A, B, oh, ow, kh, kw) of the kernel windows of a padded (A, B, H, W) array."""
+    a, b = xp_.shape[:2]
+    s_a, s_b, s_h, s_w = xp_.strides
+    return _as_strided(xp_, (a, b, oh, ow, kh, kw),
+                       (s_a, s_b, s_h * stride[0], s_w * stride[1], s_h * dilation[0], s_w * dilation[1]),
                        writeable=False)
 
 
-def im2col(xp_, kh, kw, stride, dilation, oh, ow):
-    """Columns (C*kh*kw, N*oh*ow): one row per (channel, kernel offset), one copy.
+def im2col(xc, kh, kw, stride, dilation, oh, ow):
+    """Columns (C*kh*kw, N*oh*ow) of a padded channel-major (C, N, H, W) array: one row per
+    (channel, kernel offset), one copy.
 
     This kernel-offset-major layout copies long runs of each row at once, which is 1.5-3x
     faster than one row per output position for the small channel counts of early layers.
     """
-    n, c = xp_.shape[:2]
-    win = windows(xp_, kh, kw, stride, dilation, oh, ow)          # (N, C, oh, ow, kh, kw)
-    return xp.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3)).reshape(c * kh * kw, n * oh * ow)
+    c, n = xc.shape[:2]
+    win = windows(xc, kh, kw, stride, dilation, oh, ow)          # (C, N, oh, ow, kh, kw)
+    return xp.ascontiguousarray(win.transpose(0, 4, 5, 1, 2, 3)).reshape(c * kh * kw, n * oh * ow)
 
 
 def add_windows(out, cols, stride, dilation):
-    """Add cols (C, kh, kw, N, oh, ow) into the windows of ``out`` (N, C, Hp, Wp): the adjoint of
-    ``im2col``, one strided slice per kernel position."""
+    """Add cols (C, kh, kw, N, oh, ow) into the windows of channel-major ``out`` (C, N, Hp, Wp):
+    the adjoint of ``im2col``, one strided slice per kernel position, both sides in one order."""
     kh, kw, _, oh, ow = cols.shape[1:]
     for i in range(kh):
         r = i * dilation[0]
         for j in range(kw):
             c = j * dilation[1]
             out[:, :, r:r + stride[0] * (oh - 1) + 1:stride[0], c:c + stride[1] * (ow - 1) + 1:stride[1]] += \
-                cols[:, i, j].transpose(1, 0, 2, 3)
+                cols[:, i, j]
     return out
+
+
+def _pad_cn(xc, pads):
+    """Zero-pad the last two axes of a (C, N, H, W) array: pads = (top, bottom, left, right)."""
+    return xp.pad(xc, ((0, 0), (0, 0), pads[:2], pads[2:])) if any(pads) else xc
 
 
 def _bmm(a, b):
@@ -69,12 +75,10 @@ def _channels_first(x):
     return xp.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(x.shape[1], -1)
 
 
-def _channels_back(a, n, h, w):
-    """(C, N*H*W) -> contiguous (N, C, H, W)."""
-    return xp.ascontiguousarray(a.reshape(-1, n, h, w).transpose(1, 0, 2, 3))
-
-
 class Conv2d(Function):
+    """NOTE: works channel-major, (C, N, H, W), throughout: conv outputs are channel-major views,
+    so the input usually already lies that way, the padding, windows and gradient buffer follow
+    the memory order, and the input gradient goes back channel-major (free to transpose next)."""
     def forward(self, x, weight, bias, stride, padding, dilation, groups):
         n, c, h, w = x.shape
         o, cg, kh, kw = weight.shape
@@ -83,15 +87,13 @@ class Conv2d(Function):
         if oh <= 0 or ow <= 0:
             raise ShapeError(f"conv2d: input {h}x{w} (padded to {h + pt + pb}x{w + pl + pr}) is smaller than the "
                              f"kernel {kh}x{kw} with dilation {dilation}")
-        xp_ = xp.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if any(padding) else x
-        cols = im2col(xp_, kh, kw, stride, dilation, oh, ow).reshape(groups, cg * kh * kw, -1)
+        xc = _pad_cn(x.transpose(1, 0, 2, 3), padding)
+        cols = im2col(xc, kh, kw, stride, dilation, oh, ow).reshape(groups, cg * kh * kw, -1)
         out = _bmm(weight.reshape(groups, o // groups, -1), cols).reshape(o, -1)
         if bias is not None:
             out += bias[:, None]
         self.save_for_backward(cols, weight)
-        self.args = (xp_.shape, stride, padding, dilation, oh, ow)
-        # NOTE: a channel-major view, no copy: elementwise ops keep this memory order, so the
-        # gradient arrives channel-major too and backward's transpose to (C, N*H*W) is free
+        self.args = (xc.shape, stride, padding, dilation, oh, ow)
         return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
 
     def backward(self, g):
@@ -107,10 +109,10 @@ class Conv2d(Function):
             gb = gt.sum(axis=2).reshape(-1)
         if nx:
             w3 = weight.reshape(groups, weight.shape[0] // groups, -1)
-            dcols = _bmm(w3.transpose(0, 2, 1), gt).reshape(-1, *weight.shape[2:], pshape[0], oh, ow)
-            gxp = add_windows(xp.zeros(pshape, dtype=g.dtype), dcols, stride, dilation)
+            dcols = _bmm(w3.transpose(0, 2, 1), gt).reshape(-1, *weight.shape[2:], pshape[1], oh, ow)
+            gxc = add_windows(xp.zeros(pshape, dtype=g.dtype), dcols, stride, dilation)
             pt, pb, pl, pr = padding
-            gx = gxp[:, :, pt:pshape[2] - pb, pl:pshape[3] - pr]
+            gx = gxc[:, :, pt:pshape[2] - pb, pl:pshape[3] - pr].transpose(1, 0, 2, 3)
         return gx, gw, gb, None, None, None, None
 
 
@@ -126,13 +128,13 @@ class ConvTranspose2d(Function):
         xt = _channels_first(x).reshape(groups, cin // groups, -1)                  # (G, Cin/G, M)
         w3 = weight.reshape(groups, cin // groups, -1)                              # (G, Cin/G, Og*kh*kw)
         cols = _bmm(w3.transpose(0, 2, 1), xt).reshape(og * groups, kh, kw, n, h, w)
-        full = add_windows(xp.zeros((n, og * groups, full_h, full_w), dtype=cols.dtype), cols, stride, dilation)
+        full = add_windows(xp.zeros((og * groups, n, full_h, full_w), dtype=cols.dtype), cols, stride, dilation)
         out = full[:, :, padding[0]:padding[0] + oh, padding[1]:padding[1] + ow]
         if bias is not None:
-            out += bias[:, None, None]
+            out += bias[:, None, None, None]
         self.save_for_backward(xt, weight)
         self.args = (x.shape, stride, padding, dilation)
-        return xp.ascontiguousarray(out)
+        return out.transpose(1, 0, 2, 3)
 
     def backward(self, g):
         xt, weight = self.saved
@@ -140,11 +142,11 @@ class ConvTranspose2d(Function):
         groups = xt.shape[0]
         kh, kw = weight.shape[2:]
         nx, nw, nb = self.needs_grad[:3]
-        full = xp.pad(g, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2)) if any(padding) else g
+        full = _pad_cn(g.transpose(1, 0, 2, 3), (padding[0],) * 2 + (padding[1],) * 2)
         gcols = im2col(full, kh, kw, stride, dilation, h, w).reshape(groups, -1, n * h * w)   # (G, Og*kh*kw, M)
         gx = gw = gb = None
         if nx:
-            gx = _channels_back(_bmm(weight.reshape(groups, cin // groups, -1), gcols).reshape(cin, -1), n, h, w)
+            gx = _bmm(weight.reshape(groups, cin // groups, -1), gcols).reshape(cin, n, h, w).transpose(1, 0, 2, 3)
         if nw:
             gw = _bmm(xt, gcols.transpose(0, 2, 1)).reshape(weight.shape)
         if nb:
