@@ -108,12 +108,33 @@ class Conv2d(Function):
         if nb:
             gb = gt.sum(axis=2).reshape(-1)
         if nx:
-            w3 = weight.reshape(groups, weight.shape[0] // groups, -1)
-            dcols = _bmm(w3.transpose(0, 2, 1), gt).reshape(-1, *weight.shape[2:], pshape[1], oh, ow)
-            gxc = add_windows(xp.zeros(pshape, dtype=g.dtype), dcols, stride, dilation)
             pt, pb, pl, pr = padding
+            o, c = weight.shape[0], pshape[0]
+            # pick the path that moves less memory: the correlation copies O*Hp*Wp per kernel position
+            # (twice), the scatter C*oh*ow (a write and a read-modify-write)
+            if stride == (1, 1) and groups == 1 and o * pshape[2] * pshape[3] < 2 * c * oh * ow:
+                gxc = _stride1_input_grad(gt[0], weight, pshape, dilation, oh, ow)
+            else:
+                w3 = weight.reshape(groups, weight.shape[0] // groups, -1)
+                dcols = _bmm(w3.transpose(0, 2, 1), gt).reshape(-1, *weight.shape[2:], pshape[1], oh, ow)
+                gxc = add_windows(xp.zeros(pshape, dtype=g.dtype), dcols, stride, dilation)
             gx = gxc[:, :, pt:pshape[2] - pb, pl:pshape[3] - pr].transpose(1, 0, 2, 3)
         return gx, gw, gb, None, None, None, None
+
+
+def _stride1_input_grad(gt, weight, pshape, dilation, oh, ow):
+    """The gradient of a stride-1 convolution's padded input: the output gradient, fully padded,
+    correlated with the flipped, transposed kernel (im2col + one GEMM).
+
+    NOTE: for stride 1 this moves about half the memory of scattering columns back with one
+    read-modify-write pass per kernel position (add_windows); the FLOPs are the same.
+    """
+    o, c, kh, kw = weight.shape
+    eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
+    gp = _pad_cn(gt.reshape(o, pshape[1], oh, ow), (eh, eh, ew, ew))
+    cols = im2col(gp, kh, kw, (1, 1), dilation, pshape[2], pshape[3])             # (O*kh*kw, N*Hp*Wp)
+    flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c, -1)       # (C, O*kh*kw)
+    return (flipped @ cols).reshape(pshape)
 
 
 class ConvTranspose2d(Function):

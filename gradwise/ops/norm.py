@@ -30,16 +30,24 @@ class Normalize(Function):
     def backward(self, g):
         xhat, inv_std, weight = self.saved
         nx, nw, nb = self.needs_grad[:3]
-        gx = gw = gb = None
-        if nw:
-            gw = unbroadcast(g * xhat, self.pshape).reshape(weight.shape)
-        if nb:
-            gb = unbroadcast(g, self.pshape).reshape(weight.shape if weight is not None else -1)
+        # two sums over the normalised axes serve the input gradient (the weight is constant along
+        # them, so mean(g * w) = w * mean(g)); in batch norm the parameters broadcast along the same
+        # axes, so the sums are their gradients too: 7 passes over the activations instead of 12
+        gxh = g * xhat
+        sum_g = xp.sum(g, axis=self.axes, keepdims=True)
+        sum_gx = xp.sum(gxh, axis=self.axes, keepdims=True)
+        same = sum_g.shape == tuple(self.pshape)
+        gw = (sum_gx if same else unbroadcast(gxh, self.pshape)).reshape(weight.shape) if nw else None
+        gb = (sum_g if same else unbroadcast(g, self.pshape)).reshape(
+            weight.shape if weight is not None else -1) if nb else None
+        gx = None
         if nx:
-            gh = g * weight.reshape(self.pshape) if weight is not None else g
-            gx = gh - gh.mean(axis=self.axes, keepdims=True)
-            gx -= xhat * (gh * xhat).mean(axis=self.axes, keepdims=True)
-            gx *= inv_std
+            count = xhat.size // sum_g.size
+            scale = inv_std if weight is None else inv_std * weight.reshape(self.pshape)
+            gx = xhat * (sum_gx / -count)
+            gx += g
+            gx -= sum_g / count
+            gx *= scale
         return gx, gw, gb, None, None, None, None
 
 
