@@ -61,8 +61,14 @@ def add_windows(out, cols, stride, dilation):
 
 
 def _pad_cn(xc, pads):
-    """Zero-pad the last two axes of a (C, N, H, W) array: pads = (top, bottom, left, right)."""
-    return xp.pad(xc, ((0, 0), (0, 0), pads[:2], pads[2:])) if any(pads) else xc
+    """Zero-pad the last two axes of a (C, N, H, W) array: pads = (top, bottom, left, right).
+    (A zeroed buffer and one copy: np.pad's general machinery cost 0.4 ms a call here.)"""
+    if not any(pads):
+        return xc
+    t, b, l, r = pads
+    out = xp.zeros(xc.shape[:2] + (xc.shape[2] + t + b, xc.shape[3] + l + r), dtype=xc.dtype)
+    out[:, :, t:t + xc.shape[2], l:l + xc.shape[3]] = xc
+    return out
 
 
 def _bmm(a, b):
