@@ -39,6 +39,7 @@ def _parser():
                                    "report.html with loss curves, gradient flow, update ratios and activation health "
                                    "(plots need matplotlib: pip install 'gradwise[plots]').")
     d.add_argument("run_dir", help="a run folder written by gradwise train (or gw.Trainer(run_dir=...))")
+    sub.add_parser("bench", help="time gradwise against PyTorch on the standard workloads (gradwise bench --help)")
     return p
 
 
@@ -110,6 +111,10 @@ def train(args):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:           # the suite has its own options
+        from .bench import main as bench_main
+        return bench_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         {"train": train, "doctor": doctor}[args.command](args)

@@ -36,11 +36,15 @@ class _Recurrence(Function):
         dx = (dxw2 @ w_ih).reshape(t, b, i) if needs["x"] else None
         dw_ih = dxw2.T @ x.reshape(t * b, i) if needs["w_ih"] else None
         dw_hh = None
-        if needs["w_hh"]:
-            h_prev = xp.concatenate([h0[None], out[:-1]]).reshape(t * b, -1)
-            dw_hh = dhw2.T @ h_prev
+        if needs["w_hh"]:       # sum_t dhw[t]^T h[t-1], without building the shifted copy of h
+            dw_hh = dhw[0].T @ h0
+            if t > 1:
+                dw_hh += dhw[1:].reshape((t - 1) * b, -1).T @ out[:-1].reshape((t - 1) * b, -1)
         db_ih = dxw2.sum(axis=0) if needs["b_ih"] else None
-        db_hh = dhw2.sum(axis=0) if needs["b_hh"] else None
+        if needs["b_hh"]:
+            db_hh = db_ih.copy() if db_ih is not None and dhw is dxw else dhw2.sum(axis=0)
+        else:
+            db_hh = None
         return dx, dw_ih, dw_hh, db_ih, db_hh
 
 
