@@ -250,7 +250,8 @@ def _line(name, r):
     goal = r.get("goal")
     mark = "" if goal is None or r["ratio"] is None else ("  ok" if r["min_ratio"] >= goal else f"  below goal {goal}")
     return (f"{name} {r['description']:<38} gradwise {_fmt(r['gradwise_ms'], '8.2f')} ms  PyTorch "
-            f"{_fmt(r['torch_ms'], '8.2f')} ms  ratio {_fmt(r['ratio'], '5.2f')} (best-case {_fmt(r['min_ratio'], '.2f')})"
+            f"{_fmt(r['torch_ms'], '8.2f')} ms  ratio {_fmt(r['ratio'], '5.2f')} "
+            f"(best-case {_fmt(r['min_ratio'], '.2f')})"
             f"{mark}")
 
 

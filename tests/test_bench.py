@@ -27,12 +27,11 @@ def test_workloads_match_pytorch_parameter_counts():
 
 
 def test_markdown_table():
-    results = {"date": "2026-11-22", "machine": "x86_64, 2 cores", "matmul_gflops": 180.0, "numpy": "2", "torch": "2.13",
-               "import_seconds": 0.15, "workloads": {"W1": {
-                   "description": bench.WORKLOADS["W1"], "gradwise_ms": 4.0, "torch_ms": 6.0, "ratio": 1.5, "min_ratio": 1.4,
-                   "goal": 1.0,
-                   "samples_per_s": 32000.0, "ideal_fraction": 0.4, "gradwise_peak_mib": 120.0, "torch_peak_mib": 400.0,
-                   "gradwise_rise_mib": 5.0, "torch_rise_mib": 20.0}}}
+    row = {"description": bench.WORKLOADS["W1"], "gradwise_ms": 4.0, "torch_ms": 6.0, "ratio": 1.5, "min_ratio": 1.4,
+           "goal": 1.0, "samples_per_s": 32000.0, "ideal_fraction": 0.4, "gradwise_peak_mib": 120.0,
+           "torch_peak_mib": 400.0, "gradwise_rise_mib": 5.0, "torch_rise_mib": 20.0}
+    results = {"date": "2026-11-22", "machine": "x86_64, 2 cores", "matmul_gflops": 180.0, "numpy": "2",
+               "torch": "2.13", "import_seconds": 0.15, "workloads": {"W1": row}}
     table = bench.markdown(results)
     assert ("| W1 MLP 784-512-256-10, batch 128 | 4.00 | 6.00 | 1.50 | 1.40 | 1.00 | 32,000 | 40% | 120 / 400 | 5 / 20 |"
             in table)
@@ -51,5 +50,6 @@ def test_command_line(tmp_path):
     assert "I1 inference: W1 forward" in out.stdout
     saved = json.loads((tmp_path / "r.json").read_text())
     assert saved["workloads"]["I1"]["gradwise_ms"] > 0 and saved["matmul_gflops"] > 0
-    bad = subprocess.run([sys.executable, "-m", "gradwise.cli", "bench", "--only", "W9"], capture_output=True, text=True)
+    bad = subprocess.run([sys.executable, "-m", "gradwise.cli", "bench", "--only", "W9"], capture_output=True,
+                         text=True)
     assert bad.returncode != 0 and "unknown workload" in bad.stderr

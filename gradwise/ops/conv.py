@@ -65,9 +65,9 @@ def _pad_cn(xc, pads):
     (A zeroed buffer and one copy: np.pad's general machinery cost 0.4 ms a call here.)"""
     if not any(pads):
         return xc
-    t, b, l, r = pads
-    out = xp.zeros(xc.shape[:2] + (xc.shape[2] + t + b, xc.shape[3] + l + r), dtype=xc.dtype)
-    out[:, :, t:t + xc.shape[2], l:l + xc.shape[3]] = xc
+    top, bottom, left, right = pads
+    out = xp.zeros(xc.shape[:2] + (xc.shape[2] + top + bottom, xc.shape[3] + left + right), dtype=xc.dtype)
+    out[:, :, top:top + xc.shape[2], left:left + xc.shape[3]] = xc
     return out
 
 
