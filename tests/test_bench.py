@@ -33,7 +33,8 @@ def test_markdown_table():
     results = {"date": "2026-11-22", "machine": "x86_64, 2 cores", "matmul_gflops": 180.0, "numpy": "2",
                "torch": "2.13", "import_seconds": 0.15, "workloads": {"W1": row}}
     table = bench.markdown(results)
-    expected = "| W1 MLP 784-512-256-10, batch 128 | 4.00 | 6.00 | 1.50 | 1.40 | 1.00 | 32,000 | 40% | 120 / 400 | 5 / 20 |"
+    expected = ("| W1 MLP 784-512-256-10, batch 128 | 4.00 | 6.00 | 1.50 | 1.40 | 1.00 | 32,000 | 40% | 120 / 400 "
+                "| 5 / 20 |")
     assert expected in table
     assert "`import gradwise` 0.15 s" in table
 
