@@ -13,9 +13,9 @@ def _parser():
     t = sub.add_parser("train", help="train a model (default: a small CNN on the bundled digits, under a minute)",
                        description="Train a model and write a run folder with checkpoints, metrics.csv and "
                                    "TensorBoard logs. With no options: a small CNN on the bundled 8x8 digits.")
-    t.add_argument("--model", default=None, choices=["mlp", "cnn", "lenet5"],
-                   help="the network: mlp, cnn (small CNN), lenet5 (28x28 images only); default cnn for digits, "
-                        "lenet5 for MNIST and Fashion-MNIST")
+    t.add_argument("--model", default=None, choices=["mlp", "cnn", "lenet5", "resnet", "vgg"],
+                   help="the network: mlp, cnn (small CNN), lenet5 (28x28 images only), resnet (small ResNet), vgg "
+                        "(VGG-style CNN); default cnn for digits, lenet5 for MNIST and Fashion-MNIST")
     t.add_argument("--dataset", default="digits", choices=["digits", "mnist", "fashion-mnist"],
                    help="digits (bundled, offline), mnist or fashion-mnist (IDX .gz files in --data-dir)")
     t.add_argument("--data-dir", default=None,
