@@ -6,6 +6,7 @@ Builders take the input shape (C, H, W) and the number of classes, and an option
 Example:
     >>> model = models.lenet5(num_classes=10, generator=0)
 """
+from .autoencoder import ConvAutoencoder, DenseAutoencoder
 from .builders import MODELS, cnn, get, lenet5, mlp
 from .perceptron import Perceptron, PerceptronResult
 from .resnet import basic_block, resnet, vgg
@@ -13,5 +14,5 @@ from .sequence import SequenceClassifier
 
 MODELS.update({"resnet": resnet, "vgg": vgg})
 
-__all__ = ["MODELS", "Perceptron", "PerceptronResult", "SequenceClassifier", "basic_block", "cnn", "get", "lenet5",
+__all__ = ["ConvAutoencoder", "DenseAutoencoder", "MODELS", "Perceptron", "PerceptronResult", "SequenceClassifier", "basic_block", "cnn", "get", "lenet5",
            "mlp", "resnet", "vgg"]

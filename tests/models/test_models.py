@@ -68,3 +68,45 @@ def test_examples_perceptron_xor_and_neuron_from_scratch(capsys):
     out = capsys.readouterr().out
     assert "perceptron on AND: converged" in out and "perceptron on XOR: did not converge" in out
     assert load("neuron_from_scratch").main(epochs=40) > 0.95
+
+
+@pytest.mark.parametrize("make", [lambda: models.DenseAutoencoder((1, 8, 8), hidden=(32,), code_size=2, generator=0),
+                                  lambda: models.ConvAutoencoder(width=4, generator=0),
+                                  lambda: models.ConvAutoencoder(width=4, noise=0.3, generator=0)],
+                         ids=["dense", "conv", "denoising"])
+def test_autoencoders_reconstruct_better_with_training(make):
+    model = make()
+    size = 8 if isinstance(model, models.DenseAutoencoder) else 28
+    x = (np.random.default_rng(0).random((16, 1, size, size)) > 0.7).astype(np.float32)
+    opt = optim.Adam(model.parameters(), lr=1e-2)
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses = []
+    for _ in range(15):
+        loss = loss_fn(model(gw.tensor(x)), x)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-3:]) < np.mean(losses[:3])
+    assert model.encode(gw.tensor(x)).shape[0] == 16
+    model.eval()
+    assert np.array_equal(model.corrupt(gw.tensor(x)).data, x)          # no corruption when evaluating
+
+
+def test_denoising_corrupts_only_in_training():
+    model = models.ConvAutoencoder(width=2, noise=0.5, generator=0)
+    x = gw.zeros(2, 1, 28, 28)
+    assert np.abs(model.corrupt(x).data).mean() > 0.1
+    model.eval()
+    assert not model.corrupt(x).data.any()
+
+
+def test_filter_and_activation_pictures(tmp_path):
+    pytest.importorskip("matplotlib")
+    from gradwise.viz import plot_activations, plot_filters
+    model = models.lenet5(generator=0)
+    assert plot_filters(model[0], tmp_path / "f.png").stat().st_size > 1000
+    image = np.random.default_rng(0).random((1, 28, 28)).astype(np.float32)
+    assert plot_activations(model, model[1], image, tmp_path / "a.png").stat().st_size > 1000
+    with pytest.raises(ValueError, match="4-D weight"):
+        plot_filters(model[7], tmp_path / "x.png")
