@@ -59,16 +59,17 @@ class DenseAutoencoder(_Autoencoder):
 
 
 class ConvAutoencoder(_Autoencoder):
-    """(N, C, 28, 28) -> two stride-2 conv layers -> code (N, width*2, 7, 7) -> two transposed
-    convolutions -> reconstruction logits (N, C, 28, 28)."""
-    def __init__(self, channels=1, width=16, noise=0.0, generator=None):
+    """(N, C, 28, 28) -> two stride-2 conv layers -> code (N, code_channels, 7, 7) -> two transposed
+    convolutions -> reconstruction logits (N, C, 28, 28). The default code, 8 x 7 x 7 = 392 numbers,
+    is half the size of a 28 x 28 image: a bottleneck, so the network cannot just copy its input."""
+    def __init__(self, channels=1, width=16, code_channels=8, noise=0.0, generator=None):
         super().__init__(noise, generator)
         rng = np.random.default_rng(generator)
         seed = lambda: np.random.default_rng(int(rng.integers(0, 2 ** 32)))  # noqa: E731
         self.encoder = nn.Sequential(nn.Conv2d(channels, width, 3, 2, 1, generator=seed()), nn.ReLU(),
-                                     nn.Conv2d(width, 2 * width, 3, 2, 1, generator=seed()), nn.ReLU())
+                                     nn.Conv2d(width, code_channels, 3, 2, 1, generator=seed()), nn.ReLU())
         self.decoder = nn.Sequential(
-            nn.ConvTranspose2d(2 * width, width, 3, 2, 1, output_padding=1, generator=seed()), nn.ReLU(),
+            nn.ConvTranspose2d(code_channels, width, 3, 2, 1, output_padding=1, generator=seed()), nn.ReLU(),
             nn.ConvTranspose2d(width, channels, 3, 2, 1, output_padding=1, generator=seed()))
 
     def encode(self, x):
