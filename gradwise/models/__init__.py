@@ -14,5 +14,7 @@ from .sequence import SequenceClassifier
 
 MODELS.update({"resnet": resnet, "vgg": vgg})
 
-__all__ = ["ConvAutoencoder", "DenseAutoencoder", "MODELS", "Perceptron", "PerceptronResult", "SequenceClassifier", "basic_block", "cnn", "get", "lenet5",
-           "mlp", "resnet", "vgg"]
+__all__ = [
+    "basic_block", "cnn", "ConvAutoencoder", "DenseAutoencoder", "get", "lenet5", "mlp", "MODELS", "Perceptron",
+    "PerceptronResult", "resnet", "SequenceClassifier", "vgg",
+]
