@@ -8,6 +8,7 @@ Example:
 """
 from .autoencoder import ConvAutoencoder, DenseAutoencoder
 from .builders import MODELS, cnn, get, lenet5, mlp
+from .language import CharLM
 from .perceptron import Perceptron, PerceptronResult
 from .resnet import basic_block, resnet, vgg
 from .sequence import SequenceClassifier
@@ -15,6 +16,6 @@ from .sequence import SequenceClassifier
 MODELS.update({"resnet": resnet, "vgg": vgg})
 
 __all__ = [
-    "basic_block", "cnn", "ConvAutoencoder", "DenseAutoencoder", "get", "lenet5", "mlp", "MODELS", "Perceptron",
+    "CharLM", "basic_block", "cnn", "ConvAutoencoder", "DenseAutoencoder", "get", "lenet5", "mlp", "MODELS", "Perceptron",
     "PerceptronResult", "resnet", "SequenceClassifier", "vgg",
 ]

@@ -110,3 +110,25 @@ def test_filter_and_activation_pictures(tmp_path):
     assert plot_activations(model, model[1], image, tmp_path / "a.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="4-D weight"):
         plot_filters(model[7], tmp_path / "x.png")
+
+
+def test_char_lm_learns_and_samples():
+    text = "abcabcabcabcabcabcabcabc"
+    codes = np.array(["abc".index(c) for c in text])
+    model = models.CharLM(3, embedding_dim=4, hidden_size=8, generator=0)
+    opt = optim.Adam(model.parameters(), lr=5e-2)
+    x, y = codes[None, :-1], codes[None, 1:]
+    losses, state = [], None
+    for _ in range(30):
+        logits, state = model(gw.tensor(x), state)
+        loss = gw.functional.cross_entropy(logits.reshape(-1, 3), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        state = nn.detach_state(state)          # truncated BPTT: the carried state is cut off the graph
+        losses.append(loss.item())
+    assert losses[-1] < 0.3 * losses[0]
+    out = model.sample([0], length=9, temperature=0.5, generator=0)
+    assert "".join("abc"[c] for c in out) == "bcabcabca"
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        model.sample([0], temperature=0)
