@@ -10,8 +10,6 @@ detached (truncated BPTT). Stops after --minutes and prints the validation curve
 import argparse
 import time
 
-import numpy as np
-
 import gradwise as gw
 from gradwise import models, nn, optim
 from gradwise.data import CharText

@@ -20,6 +20,13 @@ def _rng(generator):
     raise TypeError(f"generator must be an np.random.Generator or an int seed; got {type(generator).__name__}")
 
 
+def generator_stream(generator=None):
+    """A function returning a new, independent np.random.Generator on each call, all derived from
+    ``generator`` (a Generator, a seed or None): one per layer when building a model."""
+    rng = _rng(generator)
+    return lambda: np.random.default_rng(int(rng.integers(0, 2 ** 32)))
+
+
 def zeros(*shape, dtype=None, requires_grad=False):
     """A tensor of zeros, e.g. ``gw.zeros(2, 3)`` or ``gw.zeros((2, 3))``."""
     return Tensor(xp.zeros(_shape(shape), dtype=dtype or default_dtype), requires_grad=requires_grad)

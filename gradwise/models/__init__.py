@@ -16,6 +16,6 @@ from .sequence import SequenceClassifier
 MODELS.update({"resnet": resnet, "vgg": vgg})
 
 __all__ = [
-    "CharLM", "basic_block", "cnn", "ConvAutoencoder", "DenseAutoencoder", "get", "lenet5", "mlp", "MODELS", "Perceptron",
-    "PerceptronResult", "resnet", "SequenceClassifier", "vgg",
+    "basic_block", "CharLM", "cnn", "ConvAutoencoder", "DenseAutoencoder", "get", "lenet5", "mlp", "MODELS",
+    "Perceptron", "PerceptronResult", "resnet", "SequenceClassifier", "vgg",
 ]

@@ -7,10 +7,9 @@ target, so the code must capture structure rather than copy pixels.
 """
 import math
 
-import numpy as np
 
 from .. import nn
-from ..creation import _rng
+from ..creation import _rng, generator_stream
 from ..tensor import Tensor
 
 
@@ -39,8 +38,7 @@ class DenseAutoencoder(_Autoencoder):
     """
     def __init__(self, input_shape=(1, 28, 28), hidden=(256, 64), code_size=2, noise=0.0, generator=None):
         super().__init__(noise, generator)
-        rng = np.random.default_rng(generator)
-        seed = lambda: np.random.default_rng(int(rng.integers(0, 2 ** 32)))  # noqa: E731
+        seed = generator_stream(generator)
         sizes = [math.prod(input_shape), *hidden, code_size]
         enc = [nn.Flatten()]
         for a, b in zip(sizes[:-1], sizes[1:]):
@@ -64,8 +62,7 @@ class ConvAutoencoder(_Autoencoder):
     is half the size of a 28 x 28 image: a bottleneck, so the network cannot just copy its input."""
     def __init__(self, channels=1, width=16, code_channels=8, noise=0.0, generator=None):
         super().__init__(noise, generator)
-        rng = np.random.default_rng(generator)
-        seed = lambda: np.random.default_rng(int(rng.integers(0, 2 ** 32)))  # noqa: E731
+        seed = generator_stream(generator)
         self.encoder = nn.Sequential(nn.Conv2d(channels, width, 3, 2, 1, generator=seed()), nn.ReLU(),
                                      nn.Conv2d(width, code_channels, 3, 2, 1, generator=seed()), nn.ReLU())
         self.decoder = nn.Sequential(

@@ -4,7 +4,7 @@ import numpy as np
 from .. import functional as F
 from .. import nn
 from ..autograd import no_grad
-from ..creation import _rng
+from ..creation import _rng, generator_stream
 from ..tensor import Tensor
 
 
@@ -16,8 +16,7 @@ class CharLM(nn.Module):
     """
     def __init__(self, vocab_size, embedding_dim=64, hidden_size=256, num_layers=1, dropout=0.0, generator=None):
         super().__init__()
-        rng = np.random.default_rng(generator)
-        seed = lambda: np.random.default_rng(int(rng.integers(0, 2 ** 32)))  # noqa: E731
+        seed = generator_stream(generator)
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, embedding_dim, generator=seed())
         self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers=num_layers, batch_first=True, dropout=dropout,

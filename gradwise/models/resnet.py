@@ -1,13 +1,7 @@
 """Convolutional classics: a small ResNet (residual blocks with batch norm, F(x) + x) and a
 VGG-style stack of 3x3 convolutions."""
-import numpy as np
-
 from .. import nn
-
-
-def _seeded(generator):
-    rng = np.random.default_rng(generator)
-    return lambda: np.random.default_rng(int(rng.integers(0, 2 ** 32)))
+from ..creation import generator_stream
 
 
 def basic_block(cin, cout, stride, seed):
@@ -25,7 +19,7 @@ def basic_block(cin, cout, stride, seed):
 def resnet(input_shape=(1, 28, 28), num_classes=10, widths=(16, 32, 64), blocks_per_stage=1, generator=None):
     """A small ResNet (He et al., 2016): a 3x3 stem, then one stage per width (stride 2 from the
     second), each of ``blocks_per_stage`` basic blocks, then global average pooling and a dense head."""
-    seed = _seeded(generator)
+    seed = generator_stream(generator)
     layers = [nn.Conv2d(input_shape[0], widths[0], 3, 1, 1, bias=False, generator=seed()), nn.BatchNorm2d(widths[0]),
               nn.ReLU()]
     cin = widths[0]
@@ -40,7 +34,7 @@ def resnet(input_shape=(1, 28, 28), num_classes=10, widths=(16, 32, 64), blocks_
 def vgg(input_shape=(1, 28, 28), num_classes=10, widths=(32, 64), convs_per_stage=2, dropout=0.3, generator=None):
     """VGG-style (Simonyan & Zisserman, 2015): stages of 3x3 conv + batch norm + ReLU, each ended by
     a 2x2 max pool, then a dense head with dropout."""
-    seed = _seeded(generator)
+    seed = generator_stream(generator)
     c, h, w = input_shape
     layers = []
     for width in widths:
