@@ -1,4 +1,4 @@
-"""Pooling: max (keeps the argmax of each window) and average, on (N, C, H, W).
+"""Pooling: max (the gradient goes to the first maximum of each window) and average, on (N, C, H, W).
 
 NOTE: primitives for speed: the windows are a strided view; backward adds one strided slice
 per kernel position (see ``add_windows``).
