@@ -1,7 +1,7 @@
 """Pooling: max (the gradient goes to the first maximum of each window) and average, on (N, C, H, W).
 
 NOTE: primitives for speed: the windows are a strided view; backward adds one strided slice
-per kernel position (see ``add_windows``).
+per kernel position.
 """
 import math
 
