@@ -11,11 +11,12 @@ from .builders import MODELS, cnn, get, lenet5, mlp
 from .language import CharLM
 from .perceptron import Perceptron, PerceptronResult
 from .resnet import basic_block, resnet, vgg
+from .seq2seq import Seq2Seq
 from .sequence import SequenceClassifier
 
 MODELS.update({"resnet": resnet, "vgg": vgg})
 
 __all__ = [
     "basic_block", "CharLM", "cnn", "ConvAutoencoder", "DenseAutoencoder", "get", "lenet5", "mlp", "MODELS",
-    "Perceptron", "PerceptronResult", "resnet", "SequenceClassifier", "vgg",
+    "Perceptron", "PerceptronResult", "resnet", "Seq2Seq", "SequenceClassifier", "vgg",
 ]

@@ -132,3 +132,23 @@ def test_char_lm_learns_and_samples():
     assert "".join("abc"[c] for c in out) == "bcabcabca"
     with pytest.raises(ValueError, match="temperature must be > 0"):
         model.sample([0], temperature=0)
+
+
+def test_seq2seq_teacher_forcing_and_greedy_decoding():
+    rng = np.random.default_rng(0)
+    model = models.Seq2Seq(4, 4, embedding_dim=8, hidden_size=16, generator=0)
+    opt = optim.Adam(model.parameters(), lr=2e-2)
+    losses = []
+    for _ in range(60):
+        src = rng.integers(0, 4, size=(32, 3))
+        tgt = src[:, ::-1].copy()                     # learn to reverse
+        loss = gw.functional.cross_entropy(model(src, tgt).reshape(-1, 4), tgt.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
+    src = rng.integers(0, 4, size=(50, 3))
+    decoded = model.greedy(src, 3)
+    assert decoded.shape == (50, 3) and (decoded == src[:, ::-1]).all(axis=1).mean() > 0.5
+    assert model.training                              # greedy restores the mode
