@@ -7,9 +7,10 @@ Example:
     >>> model = models.lenet5(num_classes=10, generator=0)
 """
 from .autoencoder import ConvAutoencoder, DenseAutoencoder
-from .builders import MODELS, cnn, get, lenet5, mlp
+from .builders import MODELS, cnn, get, lenet5, logistic_regression, mlp
 from .language import CharLM
 from .perceptron import Perceptron, PerceptronResult
+from .rbm import RBM, dbn_classifier, pretrain_dbn
 from .resnet import basic_block, resnet, vgg
 from .seq2seq import Seq2Seq
 from .sequence import SequenceClassifier
@@ -17,6 +18,7 @@ from .sequence import SequenceClassifier
 MODELS.update({"resnet": resnet, "vgg": vgg})
 
 __all__ = [
-    "basic_block", "CharLM", "cnn", "ConvAutoencoder", "DenseAutoencoder", "get", "lenet5", "mlp", "MODELS",
-    "Perceptron", "PerceptronResult", "resnet", "Seq2Seq", "SequenceClassifier", "vgg",
+    "basic_block", "CharLM", "cnn", "ConvAutoencoder", "dbn_classifier", "DenseAutoencoder", "get", "lenet5",
+    "logistic_regression", "mlp", "MODELS", "Perceptron", "PerceptronResult", "pretrain_dbn", "RBM", "resnet",
+    "Seq2Seq", "SequenceClassifier", "vgg",
 ]

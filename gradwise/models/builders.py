@@ -11,6 +11,13 @@ def _seeds(generator, n):
     return [np.random.default_rng(s) for s in rng.integers(0, 2 ** 32, n)]
 
 
+def logistic_regression(in_features, generator=None):
+    """Logistic regression: one Linear unit whose output is the logit; train it with log loss
+    (``nn.BCEWithLogitsLoss``, the sigmoid and the log loss fused) and read sigmoid(logit) as the
+    probability of class 1."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(in_features, 1, generator=generator))
+
+
 def mlp(input_shape=(1, 28, 28), num_classes=10, hidden=(256, 128), dropout=0.0, generator=None):
     """Multilayer perceptron: Flatten, then Linear + ReLU (+ Dropout) per hidden size, then Linear."""
     g = _seeds(generator, len(hidden) + 2)

@@ -152,3 +152,40 @@ def test_seq2seq_teacher_forcing_and_greedy_decoding():
     decoded = model.greedy(src, 3)
     assert decoded.shape == (50, 3) and (decoded == src[:, ::-1]).all(axis=1).mean() > 0.5
     assert model.training                              # greedy restores the mode
+
+
+@pytest.mark.parametrize("persistent", [False, True], ids=["CD-1", "PCD"])
+def test_rbm_learns_by_contrastive_divergence(persistent):
+    rng = np.random.default_rng(0)
+    prototypes = (rng.random((3, 20)) > 0.5).astype(np.float32)       # three binary patterns plus noise
+    data = prototypes[rng.integers(0, 3, 300)]
+    data = np.abs(data - (rng.random(data.shape) < 0.05)).astype(np.float32)
+    rbm = models.RBM(20, 8, generator=0)
+    before_err, before_pl = rbm.reconstruction_error(data), rbm.pseudo_likelihood(data)
+    history = rbm.fit(data, epochs=15, batch_size=20, lr=0.1, persistent=persistent, verbose=False)
+    assert history[-1]["reconstruction_error"] < 0.5 * before_err
+    assert history[-1]["pseudo_likelihood"] > before_pl
+    assert rbm.hidden_probs(data).shape == (300, 8)
+
+
+def test_dbn_stacks_rbms_into_a_classifier():
+    data = (np.random.default_rng(1).random((64, 12)) > 0.5).astype(np.float32)
+    rbms = models.pretrain_dbn(data, [12, 6, 4], epochs=2, generator=0, verbose=False)
+    assert [r.W.shape for r in rbms] == [(12, 6), (6, 4)]
+    clf = models.dbn_classifier(rbms, 3, generator=0)
+    np.testing.assert_array_equal(clf[1].weight.data, rbms[0].W.T)
+    np.testing.assert_array_equal(clf[3].bias.data, rbms[1].c)
+    assert clf(gw.tensor(data)).shape == (64, 3)
+
+
+def test_logistic_regression_is_a_single_logit():
+    model = models.logistic_regression(4, generator=0)
+    x = np.random.default_rng(0).normal(size=(32, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)[:, None]
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    for _ in range(50):
+        loss = nn.BCEWithLogitsLoss()(model(gw.tensor(x)), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.3 and model(gw.tensor(x)).shape == (32, 1)
