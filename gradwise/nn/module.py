@@ -207,13 +207,15 @@ class Module:
 
         The keys are PyTorch's (``0.weight``, ``fc.bias``, ``weight_ih_l0`` ...).
         """
-        out = OrderedDict()
+        return OrderedDict((k, t.data) for k, t in self._state_tensors())
+
+    def _state_tensors(self):
+        """(key, tensor) for every parameter and persistent buffer: what a state_dict holds."""
         for mname, module in self.named_modules():
             for name, t in list(module._parameters.items()) + [
                     (n, b) for n, b in module._buffers.items() if n not in module._non_persistent]:
                 if t is not None:
-                    out[f"{mname}.{name}" if mname else name] = t.data
-        return out
+                    yield (f"{mname}.{name}" if mname else name), t
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays from ``state_dict`` into this module's parameters and buffers (in place).
@@ -221,12 +223,7 @@ class Module:
         With ``strict`` every key must match; the error lists missing keys, unexpected keys and
         shape mismatches together. Returns (missing, unexpected) key lists.
         """
-        own = {}
-        for mname, module in self.named_modules():
-            for name, t in list(module._parameters.items()) + [
-                    (n, b) for n, b in module._buffers.items() if n not in module._non_persistent]:
-                if t is not None:
-                    own[f"{mname}.{name}" if mname else name] = t
+        own = dict(self._state_tensors())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         mismatched = [f"{k}: checkpoint {np.shape(_array(state_dict[k]))}, model {own[k].shape}"

@@ -55,14 +55,15 @@ class Accuracy(Metric):
         self.correct, self.count = 0, 0
 
     def update(self, output, target):
-        target = np.asarray(target).reshape(len(target), *np.shape(target)[1:])
+        target = np.asarray(target)
         if self.top_k > 1:
             if output.ndim != 2 or output.shape[1] < self.top_k:
                 raise ValueError(f"{self.name} needs (N, C) outputs with C >= {self.top_k}; got {output.shape}")
             top = np.argpartition(-output, self.top_k - 1, axis=1)[:, :self.top_k]
             hits = (top == target.reshape(-1, 1)).any(axis=1)
         else:
-            hits = _classes(output, self.from_logits) == target.reshape(_classes(output, self.from_logits).shape)
+            predicted = _classes(output, self.from_logits)
+            hits = predicted == target.reshape(predicted.shape)
         self.correct += int(hits.sum())
         self.count += int(hits.size)
 

@@ -174,8 +174,8 @@ class _CellBase(Module):
                              f"{tuple(input.shape)}; expected (B, {self.input_size})")
         unbatched = input.ndim == 1
         x = input.reshape(1, 1, -1) if unbatched else input.unsqueeze(0)
-        zero = Tensor(np.zeros((x.shape[1], self.hidden_size), dtype=x.dtype))
         if hx is None:
+            zero = Tensor(np.zeros((x.shape[1], self.hidden_size), dtype=x.dtype))
             hx = (zero, zero) if self.mode == "LSTM" else zero
         states = [s.reshape(1, -1) if unbatched else s for s in (hx if self.mode == "LSTM" else (hx,))]
         ws = [self.weight_ih, self.weight_hh] + ([self.bias_ih, self.bias_hh] if self.bias else [None, None])
