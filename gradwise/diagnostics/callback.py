@@ -41,6 +41,7 @@ class Diagnostics(Callback):
         self._grad_history = []
         self._first_loss = self._smooth = None
         self._losses = deque(maxlen=rules.OSCILLATION_WINDOW)
+        self._osc_streak, self._osc_first = 0, None
         self._reported_upto = 0
 
     # ----- lifecycle ---------------------------------------------------------------------
@@ -96,11 +97,14 @@ class Diagnostics(Callback):
             self._add(found, immediate=found.severity == "critical")
         self._losses.append(loss)
         if step % self.every == 0:
+            # its own streak: learning_rate_too_high also comes from the update-ratio rule, whose
+            # streak a quiet oscillation check must not reset
             osc = rules.oscillation(step, list(self._losses), self._first_loss)
-            if osc is not None:
-                self._add(osc)
-            else:
-                self.book.clear("learning_rate_too_high")
+            self._osc_first = (self._osc_first or step) if osc is not None else None
+            self._osc_streak = self._osc_streak + 1 if osc is not None else 0
+            if osc is not None and self._osc_streak >= self.book.patience:
+                osc.step = self._osc_first
+                self._add(osc, immediate=True)
         if not self._sampled:
             return
         self.monitor.stop()

@@ -311,3 +311,16 @@ def test_underfitting_after_three_epochs_at_chance():
     h = fit(model, optim.SGD(model.parameters(), lr=5.0), epochs=3, metrics=["accuracy"])
     under = [f for f in h.findings if f.code == "underfitting"]
     assert under and under[0].step == 3 and "about chance (1/10)" in under[0].explanation
+
+
+def test_update_ratio_rule_reports_after_warmup_too():
+    """The oscillation check shares the learning_rate_too_high code; it must not reset the
+    update-ratio rule's streak (both run on every 10th step after warm-up)."""
+    from gradwise.diagnostics.callback import Diagnostics
+    model = nn.Sequential(nn.Linear(64, 64, generator=0), nn.Tanh(), nn.Linear(64, 10, generator=2))
+    trainer = gw.Trainer(model, "cross_entropy", optim.SGD(model.parameters(), lr=2.0),
+                         callbacks=[Diagnostics(warmup=1, verbose=False)])
+    with np.errstate(all="ignore"):
+        history = trainer.fit((X[:640], Y[:640]), epochs=2, verbose=False)
+    high = [f for f in history.findings if f.code == "learning_rate_too_high"]
+    assert high and high[0].step == 1 and "median_update_ratio" in high[0].evidence
