@@ -47,13 +47,15 @@ class FindingBook:
         self.findings = []
         self._streak, self._first, self._reported = {}, {}, set()
 
-    RUN_LEVEL = {"diverging_loss", "learning_rate_too_high", "learning_rate_too_low", "overfitting", "underfitting",
-                 "class_imbalance", "unscaled_inputs", "nonfinite_inputs", "labels_out_of_range",
-                 "initial_loss_too_high"}
+    # findings about the whole run or the whole gradient profile are keyed by code alone: their
+    # ``layer`` text describes, and may change between samples, while the signal is the same
+    BY_CODE = {"diverging_loss", "learning_rate_too_high", "learning_rate_too_low", "overfitting", "underfitting",
+               "class_imbalance", "unscaled_inputs", "nonfinite_inputs", "labels_out_of_range",
+               "initial_loss_too_high", "exploding_gradients", "vanishing_gradients"}
 
     def signal(self, finding, immediate=False):
         """Count a signal; returns the Finding when it is reported (or upgraded to a higher severity)."""
-        key = (finding.code, "" if finding.code in self.RUN_LEVEL else finding.layer)
+        key = (finding.code, "" if finding.code in self.BY_CODE else finding.layer)
         if key in self._reported:
             return self._upgrade(key, finding)
         self._streak[key] = self._streak.get(key, 0) + 1
@@ -66,7 +68,7 @@ class FindingBook:
         return None
 
     def _upgrade(self, key, finding):
-        old = next(f for f in self.findings if (f.code, "" if f.code in self.RUN_LEVEL else f.layer) == key)
+        old = next(f for f in self.findings if (f.code, "" if f.code in self.BY_CODE else f.layer) == key)
         if SEVERITIES.index(finding.severity) <= SEVERITIES.index(old.severity):
             return None
         step = old.step
@@ -76,7 +78,7 @@ class FindingBook:
 
     def clear(self, code, layer=""):
         """The signal was absent this time: its streak starts over."""
-        key = (code, layer)
+        key = (code, "" if code in self.BY_CODE else layer)
         self._streak.pop(key, None)
         self._first.pop(key, None)
 

@@ -324,3 +324,19 @@ def test_update_ratio_rule_reports_after_warmup_too():
         history = trainer.fit((X[:640], Y[:640]), epochs=2, verbose=False)
     high = [f for f in history.findings if f.code == "learning_rate_too_high"]
     assert high and high[0].step == 1 and "median_update_ratio" in high[0].evidence
+
+
+def test_finding_book_needs_consecutive_signals_keyed_by_code_for_model_wide_findings():
+    from gradwise.diagnostics.findings import FindingBook
+    book = FindingBook(patience=3)
+    for step, layers in [(1, "0, 2"), (2, "0, 2, 4")]:          # the layer list changes; the signal does not
+        assert book.signal(Finding("vanishing_gradients", "warning", layers, step)) is None
+    book.clear("vanishing_gradients")                           # a quiet sample: the streak starts over
+    for step in (4, 5):
+        assert book.signal(Finding("vanishing_gradients", "warning", "0", step)) is None
+    found = book.signal(Finding("vanishing_gradients", "warning", "0, 2", 6))
+    assert found is not None and found.step == 4
+    book.signal(Finding("dead_relus", "warning", "1", 7))       # per-layer findings keep per-layer streaks
+    book.clear("dead_relus", "3")
+    book.signal(Finding("dead_relus", "warning", "1", 8))
+    assert book.signal(Finding("dead_relus", "warning", "1", 9)).layer == "1"
