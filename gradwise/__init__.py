@@ -7,7 +7,7 @@
 """
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor, tensor
-from . import data, functional, nn, optim
+from . import data, functional, nn, optim, random
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .diagnostics import detect_anomaly
 from .diagnostics.gradcheck import gradcheck

@@ -1,10 +1,12 @@
 """Factories: zeros, ones, full, arange, randn, rand and the *_like forms.
 
-Random factories take an explicit ``generator``: an ``np.random.Generator`` or an int seed.
+Random factories take an optional ``generator``: an ``np.random.Generator``, a ``gw.Generator`` or an
+int seed; without one they draw from the default generator that ``gw.manual_seed`` seeds.
 """
 import numpy as np
 
 from .backend import default_dtype, xp
+from .random import rng
 from .tensor import Tensor
 
 
@@ -12,12 +14,7 @@ def _shape(shape):
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
 
-def _rng(generator):
-    if generator is None or isinstance(generator, (int, np.integer)):
-        return np.random.default_rng(generator)
-    if isinstance(generator, np.random.Generator):
-        return generator
-    raise TypeError(f"generator must be an np.random.Generator or an int seed; got {type(generator).__name__}")
+_rng = rng     # np.random.Generator from a generator argument (None: the default generator)
 
 
 def generator_stream(generator=None):

@@ -73,7 +73,7 @@ def test_random_factories_are_seeded():
     u = gw.rand(1000, generator=rng)
     assert 0 <= u.data.min() and u.data.max() < 1
     assert not np.array_equal(gw.rand(5, generator=rng).data, gw.rand(5, generator=np.random.default_rng(1)).data)
-    with pytest.raises(TypeError, match="np.random.Generator or an int seed"):
+    with pytest.raises(TypeError, match="np.random.Generator, a gw.Generator or an int seed"):
         gw.randn(2, generator="seed")
 
 
@@ -88,3 +88,14 @@ def test_bool_of_single_element():
     assert bool(gw.tensor([1.0]) > 0)
     with pytest.raises(ValueError):
         bool(gw.tensor([1.0, 2.0]))
+
+
+def test_manual_seed_makes_default_randomness_repeat():
+    gw.random.manual_seed(3)
+    a = gw.randn(4).numpy().copy()
+    gw.random.manual_seed(3)
+    np.testing.assert_array_equal(gw.randn(4).numpy(), a)
+    g = gw.random.Generator().manual_seed(3)
+    np.testing.assert_array_equal(gw.randn(4, generator=g).numpy(), a)
+    with pytest.raises(TypeError, match="int seed"):
+        gw.random.manual_seed(1.5)
