@@ -40,7 +40,7 @@ def reconstruction_mse(model, data, noise=0.0, seed=1):
     model.eval()
     with gw.no_grad():
         out = model.decode(model.encode(gw.tensor(x_in)))
-    return float(((1 / (1 + np.exp(-out.data)) - x) ** 2).mean())
+    return float(((1 / (1 + np.exp(-out.numpy())) - x) ** 2).mean())
 
 
 def plot_codes(model, data, path):
@@ -50,7 +50,7 @@ def plot_codes(model, data, path):
     x, y = data.get_batch(np.arange(len(data)))
     model.eval()
     with gw.no_grad():
-        code = model.encode(gw.tensor(x)).data
+        code = model.encode(gw.tensor(x)).numpy()
     fig, ax = plt.subplots(figsize=(7, 6))
     points = ax.scatter(code[:, 0], code[:, 1], c=y, cmap="tab10", s=2)
     fig.colorbar(points, ax=ax, label="digit")

@@ -42,7 +42,7 @@ def main(path, minutes=15.0, batch=64, seq=100, lr=3e-3, seed=0, eval_every=200)
     loss_fn = nn.CrossEntropyLoss()
     started, step, state, curve = time.perf_counter(), 0, None, []
     print(f"{len(train.codes):,} training characters in {batch} streams, {seq} steps of BPTT; "
-          f"{sum(p.size for p in model.parameters()):,} parameters")
+          f"{sum(p.numel() for p in model.parameters()):,} parameters")
     while time.perf_counter() - started < minutes * 60:
         i = (step * seq) % (x_all.shape[1] - seq)
         if i < seq:

@@ -35,7 +35,7 @@ def main(epochs=100, lr=0.5, seed=0):
             print(f"epoch {epoch:3d}  log loss {loss.item():.4f}")
     with gw.no_grad():
         p_test = 1 / (1 + (-(gw.tensor(x[test]) @ w + b)).exp())
-    accuracy = float(((p_test.data > 0.5) == (y[test] > 0.5)).mean())
+    accuracy = float(((p_test.numpy() > 0.5) == (y[test] > 0.5)).mean())
     print(f"test accuracy {accuracy:.3f} on {len(test)} held-out images of 0 and 1")
     return accuracy
 

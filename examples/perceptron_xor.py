@@ -26,7 +26,7 @@ def main():
         loss.backward()
         opt.step()
     with gw.no_grad():
-        predictions = (mlp(x).data[:, 0] > 0).astype(int)
+        predictions = (mlp(x).numpy()[:, 0] > 0).astype(int)
     print(f"MLP 2-8-1 (tanh) after 300 Adam steps: XOR predictions {predictions.tolist()}, loss {loss.item():.4f}")
     return predictions
 

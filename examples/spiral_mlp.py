@@ -65,7 +65,7 @@ def main(epochs=300, batch_size=64, lr=0.3, seed=0):
         if epoch % 50 == 0 or epoch == 1:
             print(f"epoch {epoch:3d}  loss {total / len(train):.4f}")
     with gw.no_grad():
-        accuracy = (forward(x[test]).argmax(axis=1).data == y[test]).mean()
+        accuracy = (forward(x[test]).argmax(dim=1).numpy() == y[test]).mean()
     print(f"test accuracy {accuracy:.3f} on {len(test)} held-out points "
           f"({time.perf_counter() - start:.1f} s)")
     return accuracy

@@ -1,25 +1,67 @@
 """gradwise: a deep-learning framework on NumPy that trains fast and explains its own training.
 
+PyTorch's Python API is the contract, so ``import gradwise as torch`` runs PyTorch programs:
+
     >>> import gradwise as gw
     >>> x = gw.tensor([[1.0, 2.0]], requires_grad=True)
     >>> (x * x).sum().backward(); x.grad
-    array([[2., 4.]], dtype=float32)
+    tensor([[2., 4.]])
 """
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad
-from .tensor import Tensor, tensor
-from . import data, functional, nn, optim, random
-from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
+from . import autograd
+from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .tensor import Size, Tensor, is_tensor, tensor
+from .dtypes import (bool, cdouble, cfloat, complex64, complex128, double, finfo, float, float16, float32,  # noqa: A004
+                     float64, get_default_dtype, half, iinfo, int, int8, int16, int32, int64, long,
+                     promote_types, set_default_dtype, short, uint8)
+from .device import device
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .creation import (arange, bernoulli, empty, empty_like, eye, full, full_like, linspace, logspace,
+                       multinomial, normal, ones, ones_like, rand, rand_like, randint, randint_like, randn,
+                       randn_like, randperm, zeros, zeros_like)
+from .functions import *  # noqa: F401,F403  (cat, stack, where, exp, sum ... : PyTorch's top-level functions)
+from .functions import from_numpy, as_tensor
+from . import accelerator, backends, cuda, random
+from . import data, functional, nn, optim
 from .diagnostics import detect_anomaly
 from .diagnostics.gradcheck import gradcheck
-from .errors import GradcheckError, ShapeError
+from .errors import DeviceError, GradcheckError, GradwiseError, ShapeError, UnsupportedError
 from .serialization import load, save
 from . import training
 from .training import Trainer
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "arange", "data", "detect_anomaly", "enable_grad", "full", "Function", "functional", "gradcheck", "GradcheckError",
-    "is_grad_enabled", "load", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "save",
-    "ShapeError", "tensor", "Tensor", "Trainer", "training", "zeros", "zeros_like",
-]
+
+def is_floating_point(input):
+    """True for a tensor of a floating dtype."""
+    return input.is_floating_point()
+
+
+def set_num_threads(n):
+    """Limit the threads of NumPy's BLAS (needs ``threadpoolctl``; otherwise set OMP_NUM_THREADS
+    before starting Python)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(int(n))
+
+
+def get_num_threads():
+    import os
+    return int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1))
+
+
+def _legacy(dtype):
+    import builtins
+
+    def make(*data, device=None):
+        if not data or len(data) == 1 and not isinstance(data[0], builtins.int):
+            return Tensor(data[0] if data else [], dtype=dtype)
+        return zeros(*data, dtype=dtype)
+    return make
+
+
+# PyTorch's legacy typed constructors: FloatTensor([1, 2]) or LongTensor(3) (three zeros)
+FloatTensor, DoubleTensor, LongTensor = _legacy(float32), _legacy(float64), _legacy(int64)
+IntTensor, ByteTensor, BoolTensor = _legacy(int32), _legacy(uint8), _legacy(bool)

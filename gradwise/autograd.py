@@ -10,7 +10,7 @@ import functools
 import weakref
 
 from .backend import xp
-from .errors import ShapeError
+from .errors import GradwiseError, ShapeError
 
 
 class _GradMode:
@@ -57,6 +57,32 @@ class enable_grad(_SetGradMode):
     mode = True
 
 
+class set_grad_enabled(_SetGradMode):
+    """``set_grad_enabled(False)`` turns recording off now (as a call) or for a ``with`` block."""
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self._prev = _GradMode.enabled
+        _GradMode.enabled = self.mode
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, func):
+        _GradMode.enabled = self._prev
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(self.mode):
+                return func(*args, **kwargs)
+        return wrapper
+
+
+class inference_mode(_SetGradMode):
+    """PyTorch's ``inference_mode``: here the same as ``no_grad`` (``inference_mode(False)`` records)."""
+    def __init__(self, mode=True):
+        self.mode = not mode
+
+
 class _Hooks:
     """Checks installed by ``detect_anomaly`` (None otherwise: one attribute read per op)."""
     forward = None
@@ -68,10 +94,16 @@ class Function:
 
     Subclasses write ``forward(*arrays, **params) -> array`` and ``backward(grad)`` returning
     one gradient per positional input, in order, each with that input's shape (None where no
-    gradient is needed; a single-input op may return the array alone). ``self.needs_grad``
-    says which inputs need one. ``backward`` must not modify ``grad`` in place.
+    gradient is needed; trailing non-tensor arguments may be left out, and a single-input op may
+    return the array alone). ``self.needs_grad`` says which inputs need one. ``backward`` must not
+    modify ``grad`` in place. The engine checks the count and the shapes, and names the op.
     """
-    __slots__ = ("next", "needs_grad", "saved", "_checks", "__dict__")
+    __slots__ = ("next", "needs_grad", "saved", "in_shapes", "_checks", "__dict__")
+    pre_hooks = None        # tensor hooks (register_hook) on this node's output, when any
+
+    #: False for ops whose backward needs no input values (add, reshape, sum ...), so that
+    #: changing an input in place after them is allowed, as in PyTorch.
+    saves_inputs = True
 
     def save_for_backward(self, *arrays):
         """Keep the arrays backward needs; in-place changes to them are detected later."""
@@ -87,7 +119,7 @@ class Function:
         record = False
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                arrays.append(a._data)
                 node = a._node
                 nexts.append(node)
                 if node is not None:
@@ -99,11 +131,10 @@ class Function:
         fn.needs_grad = [n is not None for n in nexts] if record else [False] * len(args)
         try:
             out = fn.forward(*arrays, **params)
-        except ShapeError:
+        except GradwiseError:
             raise
-        except ValueError as e:
-            shapes = ", ".join(str(xp.shape(a)) for a in arrays)
-            raise ShapeError(f"{cls.__name__.lower()}: cannot apply to inputs of shapes {shapes}: {e}") from e
+        except Exception as e:
+            raise _op_error(cls, arrays, e) from e
         if _Hooks.forward is not None:
             _Hooks.forward(fn, arrays, out)
         if type(out) is tuple:
@@ -113,8 +144,9 @@ class Function:
         if not record:
             return Tensor._make(out, None)
         fn.next = tuple(nexts)
+        fn.in_shapes = [a.shape if n is not None else None for a, n in zip(arrays, nexts)]
         result = Tensor._make(out, fn)
-        fn._checks = _version_checks(fn.saved, args, (result,)) if fn.saved else None
+        fn._checks = _version_checks(fn, args, (result,))
         return result
 
     def name(self) -> str:
@@ -124,23 +156,35 @@ class Function:
         return f"<{self.name()}Backward>"
 
 
-def _version_checks(saved, args, results):
-    """Pair every saved array with the version counter of the tensor it came from."""
+def _version_checks(fn, args, results):
+    """The version counters to verify before ``fn.backward`` runs: every tensor input of an op
+    that needs its inputs' values (whatever arrays it derived from them and kept), and every
+    output whose array the op saved. An in-place change to any of them afterwards is an error."""
     checks = []
-    for s in saved:
-        found = False
-        for k, r in enumerate(results):
-            if s is r.data:
-                checks.append((r._vbox, r._vbox[0], "output" if len(results) == 1 else f"output {k}"))
-                found = True
-                break
-        if found:
-            continue
+    if fn.saves_inputs:
         for i, a in enumerate(args):
-            if isinstance(a, Tensor) and a.data is s:
+            if isinstance(a, Tensor):
                 checks.append((a._vbox, a._vbox[0], f"input {i}"))
+    for s in fn.saved:
+        for k, r in enumerate(results):
+            if s is r._data:
+                checks.append((r._vbox, r._vbox[0], "output" if len(results) == 1 else f"output {k}"))
                 break
     return checks or None
+
+
+def _op_error(cls, arrays, e):
+    """An exception raised inside an op's forward, with the op and its input shapes added; NumPy's
+    broadcasting failures become ShapeErrors, anything else keeps its type."""
+    shapes = ", ".join(str(xp.shape(a)) for a in arrays if not isinstance(a, (str, type(None))))
+    where = f"{cls.__name__.lower()} (inputs of shapes {shapes})"
+    if isinstance(e, ValueError) and ("broadcast" in str(e) or "shape" in str(e) or "aligned" in str(e)
+                                      or "dimension" in str(e)):
+        return ShapeError(f"{where}: {e}")
+    try:
+        return type(e)(f"{where}: {e}")
+    except Exception:       # an exception type that wants other arguments
+        return RuntimeError(f"{where}: {type(e).__name__}: {e}")
 
 
 class MultiGrad(list):
@@ -154,10 +198,11 @@ class MultiGrad(list):
 
 class _Select:
     """The node of output ``index`` of a multi-output Function: routes its gradient there."""
-    __slots__ = ("next", "index", "count", "saved", "_checks")
+    __slots__ = ("next", "index", "count", "saved", "in_shapes", "_checks", "pre_hooks")
 
     def __init__(self, fn, index, count):
         self.next, self.index, self.count, self._checks = (fn,), index, count, None
+        self.in_shapes = self.pre_hooks = None
 
     def backward(self, grad):
         grads = MultiGrad([None] * self.count)
@@ -177,32 +222,42 @@ def _multi_output(fn, outs, args, nexts, record):
     if not record:
         return tuple(Tensor._make(o, None) for o in outs)
     fn.next = tuple(nexts)
+    fn.in_shapes = [xp.shape(a._data) if n is not None else None for a, n in zip(args, nexts)]
     results = tuple(Tensor._make(o, _Select(fn, i, len(outs))) for i, o in enumerate(outs))
-    fn._checks = _version_checks(fn.saved, args, results) if fn.saved else None
+    fn._checks = _version_checks(fn, args, results)
     return results
 
 
 class AccumulateGrad:
     """The node of a leaf tensor: adds the incoming gradient into ``tensor.grad``."""
-    __slots__ = ("_ref",)
+    __slots__ = ("_ref", "pre_hooks")
     next = ()
+    in_shapes = None
     _checks = None
 
     def __init__(self, tensor):
         self._ref = weakref.ref(tensor)
+        self.pre_hooks = None
 
     def backward(self, grad):
         t = self._ref()
         if t is None:       # nobody can read this gradient any more
             return ()
-        data = t.data
+        data = t._data
+        if type(grad) is not xp.ndarray:        # 0-d sums come back from NumPy as scalars
+            grad = xp.asarray(grad)
         if grad.shape != data.shape:
             raise ShapeError(f"gradient of shape {grad.shape} reached a leaf of shape {data.shape}")
         if grad.dtype != data.dtype:
             grad = grad.astype(data.dtype)
         elif not grad.flags.writeable:      # e.g. a broadcast view from sum's backward
             grad = grad.copy()
-        t.grad = grad if t.grad is None else t.grad + grad
+        have = t._grad
+        if have is None:
+            t._grad = Tensor._make(grad, None)
+        else:       # the same Tensor object keeps the sum, as PyTorch's accumulation in place
+            have._data = xp.asarray(have._data + grad)
+            have._vbox[0] += 1
         return ()
 
     def name(self) -> str:
@@ -214,22 +269,28 @@ _FREED = ("Trying to backward through the graph a second time (or to read it aft
           "time if you need to go through it again.")
 
 
-def backward(root, grad, retain_graph=False):
-    """Back-propagate ``grad`` from ``root`` (a Tensor) to every leaf that requires grad.
+def backward(roots, grads, retain_graph=False, capture=None):
+    """Back-propagate ``grads`` (arrays) from ``roots`` (Tensors) to every leaf that requires grad.
 
     Nodes run in reverse topological order (Kahn's algorithm on consumer counts), with an
-    explicit stack, so graphs of any depth work without recursion.
+    explicit stack, so graphs of any depth work without recursion. With ``capture`` (a dict
+    node -> None), the gradients arriving at those nodes are stored there instead, and leaves
+    accumulate nothing (``gw.autograd.grad``).
     """
-    start = root._node
-    if start is None:
-        raise RuntimeError("backward() called on a tensor that does not require grad. Create the inputs "
-                           "with requires_grad=True (gw.tensor(x, requires_grad=True)) and do not run the "
-                           "forward pass inside gw.no_grad().")
-    if start.next is None:
-        raise RuntimeError(_FREED)
+    starts = []
+    for root in roots:
+        if root._node is None:
+            raise RuntimeError("backward() called on a tensor that does not require grad. Create the inputs "
+                               "with requires_grad=True (gw.tensor(x, requires_grad=True)) and do not run "
+                               "the forward pass inside gw.no_grad().")
+        starts.append(root._node)
     # count, for every reachable node, how many of its consumers will send it a gradient
-    pending = {start: 0}
-    stack = [start]
+    pending = {}
+    stack = []
+    for start in starts:
+        if start not in pending:
+            pending[start] = 0
+            stack.append(start)
     while stack:
         fn = stack.pop()
         nxt = fn.next
@@ -243,13 +304,22 @@ def backward(root, grad, retain_graph=False):
             else:
                 pending[n] = 1
                 stack.append(n)
-    grads = {start: grad}
-    ready = [start]
+    sums = {}
+    for start, g in zip(starts, grads):
+        have = sums.get(start)
+        sums[start] = g if have is None else have + g
+    ready = [s for s in sums if pending[s] == 0]
     while ready:
         fn = ready.pop()
-        g = grads.pop(fn, None)
+        g = sums.pop(fn, None)
         nxt = fn.next
-        if g is None:
+        if g is not None and fn.pre_hooks is not None:
+            g = _run_hooks(fn.pre_hooks, g)
+        if capture is not None and fn in capture:
+            capture[fn] = g
+            if type(fn) is AccumulateGrad:
+                continue
+        if g is None or (capture is not None and type(fn) is AccumulateGrad):
             in_grads = (None,) * len(nxt)
         else:
             if fn._checks is not None:
@@ -257,25 +327,89 @@ def backward(root, grad, retain_graph=False):
             in_grads = fn.backward(g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
+            if len(in_grads) != len(nxt) and (len(in_grads) > len(nxt) or any(
+                    n is not None for n in nxt[len(in_grads):])):
+                raise RuntimeError(f"{fn.name()}.backward returned {len(in_grads)} gradients for "
+                                   f"{len(nxt)} inputs; it must return one per input (None where none)")
             if _Hooks.backward is not None:
                 _Hooks.backward(fn, g, in_grads)
         if not retain_graph and type(fn) is not AccumulateGrad:     # leaves outlive any one graph
             fn.saved = None
             fn.next = None
         prev = None
-        for n, ig in zip(nxt, in_grads):
+        shapes = fn.in_shapes
+        for i, (n, ig) in enumerate(zip(nxt, in_grads)):
             if n is None:
                 continue
             if ig is not None:
+                if shapes is not None and ig.shape != shapes[i]:
+                    raise ShapeError(f"{fn.name()}.backward returned a gradient of shape {ig.shape} for "
+                                     f"input {i}, whose shape is {shapes[i]}")
                 if ig is prev:          # the same array sent to two inputs (add): give each its own
                     ig = ig.copy()
                 prev = ig
-                have = grads.get(n)
-                grads[n] = ig if have is None else have + ig
+                have = sums.get(n)
+                sums[n] = ig if have is None else have + ig
             left = pending[n] - 1
             pending[n] = left
             if left == 0:
                 ready.append(n)
+
+
+def _run_hooks(hooks, g):
+    """Tensor hooks (``register_hook``): each sees the gradient and may return a replacement."""
+    for hook in list(hooks.values()):
+        out = hook(Tensor._make(g, None))
+        if out is not None:
+            g = out._data if isinstance(out, Tensor) else xp.asarray(out)
+    return g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
+         materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, returned (nothing accumulates in
+    ``.grad``), as PyTorch's ``torch.autograd.grad``.
+
+    Example:
+        >>> (gx,) = gw.autograd.grad((x * x).sum(), [x])
+    """
+    if create_graph:
+        from .errors import UnsupportedError
+        raise UnsupportedError("grad(create_graph=True): gradwise computes gradients as arrays and does not "
+                               "record the backward pass, so higher-order gradients are not available")
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    from .tensor import _initial_grad
+    seeds = [_initial_grad(o, g) for o, g in zip(outputs, grad_outputs)]
+    capture = {}
+    for t in inputs:
+        if t._node is None:
+            raise RuntimeError("grad: one of the inputs does not require grad, so no gradient can reach it")
+        capture[t._node] = None
+    backward(outputs, seeds, bool(retain_graph), capture)
+    result = []
+    for t in inputs:
+        g = capture.get(t._node)
+        if g is None:
+            if not (allow_unused or materialize_grads):
+                raise RuntimeError("grad: one of the inputs was not used to compute the outputs; pass "
+                                   "allow_unused=True to get None for it")
+            result.append(Tensor._make(xp.zeros_like(t._data), None) if materialize_grads else None)
+        else:
+            result.append(Tensor._make(g if g.flags.writeable else g.copy(), None))
+    return tuple(result)
+
+
+def Variable(tensor, requires_grad=False, volatile=False):
+    """PyTorch's old wrapper: today's tensors do its job, so it returns ``tensor``."""
+    if requires_grad:
+        tensor.requires_grad_(True)
+    return tensor
 
 
 def _check_versions(fn):

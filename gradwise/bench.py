@@ -223,7 +223,7 @@ def run(rounds=7, only=None, with_memory=True, log=print):
                "min_ratio": min(tt) / min(tg) if tt else None,
                "goal": GOALS.get(name), "samples_per_s": batch / statistics.median(tg)}
         if name in ("W1", "W4"):
-            params = sum(p.size for p in g_model.parameters())
+            params = sum(p.numel() for p in g_model.parameters())
             ideal = 6 * params * batch / (gflops * 1e9)
             row["ideal_fraction"] = ideal / statistics.median(tg)
         if with_memory:

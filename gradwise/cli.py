@@ -93,7 +93,7 @@ def train(args):
     trainer = Trainer(model, loss="cross_entropy", optimizer=args.optimizer, lr=lr, metrics=["accuracy"],
                       callbacks=callbacks, seed=args.seed, run_dir=run_dir)
     if not args.quiet:
-        n_params = sum(p.size for p in model.parameters())
+        n_params = sum(p.numel() for p in model.parameters())
         print(f"gradwise train: {model_name} ({n_params:,} parameters) on {args.dataset}, {epochs} epochs, "
               f"{args.optimizer} lr {lr:g}, batch {args.batch_size}, seed {args.seed}")
     started = time.perf_counter()

@@ -1,29 +1,64 @@
-"""Tensor: an ndarray plus its place in the autograd graph. Operators are plain methods."""
+"""Tensor: an ndarray plus its place in the autograd graph, with PyTorch's Tensor API.
+
+The core is here (storage, ``data`` and ``grad``, the graph, array facts, operators, in-place
+machinery); the named methods come from four mixins, one concept each:
+``tensor_math`` (elementwise math, reductions, activations), ``tensor_shape`` (views,
+indexing, joining), ``tensor_inplace`` (``add_``, ``zero_``, ``normal_`` ...) and
+``tensor_convert`` (dtypes, devices, new tensors).
+"""
 import copy
+import numbers
 
 import numpy as np
 
 from . import autograd
 from .autograd import AccumulateGrad, _GradMode
-from .backend import default_dtype, is_float, xp
+from . import backend
+from .backend import is_float, xp
+from .device import cpu
+from .errors import ShapeError
+from .tensor_convert import ConvertMethods
+from .tensor_inplace import InPlaceMethods
+from .tensor_math import MathMethods
+from .tensor_shape import ShapeMethods
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints (PyTorch's ``torch.Size``)."""
+    __slots__ = ()
+
+    def numel(self) -> int:
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __repr__(self):
+        return f"gradwise.Size({list(self)})"
 
 
 def _to_array(data, dtype=None):
     """Convert user data to an ndarray without copying ndarrays of the right dtype."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, xp.ndarray):
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)
+    if isinstance(data, (list, tuple)) and data and any(isinstance(v, Tensor) for v in data):
+        data = [v._data if isinstance(v, Tensor) else v for v in data]     # gw.tensor([t0, t1])
     arr = xp.asarray(data, dtype=dtype)
-    if dtype is None and arr.dtype == np.float64:
-        arr = arr.astype(default_dtype)     # Python floats become the default dtype, as in PyTorch
+    if dtype is None and arr.dtype == np.float64 and not isinstance(data, np.floating):
+        arr = arr.astype(backend.default_dtype)     # Python floats become the default dtype, as in PyTorch
+    if arr.dtype.kind in "US" or arr.dtype == object:
+        raise TypeError(f"a tensor holds numbers; got data of type {type(data).__name__} ({arr.dtype})")
     return arr
 
 
-class Tensor:
+class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
     """An n-dimensional array that can record the operations applied to it.
 
-    ``data`` and ``grad`` are plain ndarrays. NumPy arrays are wrapped without a copy.
+    As in PyTorch, ``data`` is the same values detached from the graph and ``grad`` is a Tensor
+    (or None); ``numpy()`` gives the ndarray itself (no copy). NumPy arrays are wrapped without
+    a copy.
 
     Args:
         data: array-like. Python floats become float32; NumPy arrays keep their dtype.
@@ -33,15 +68,18 @@ class Tensor:
     Example:
         >>> x = gw.tensor([[1.0, 2.0]], requires_grad=True)
         >>> (x * x).sum().backward(); x.grad
-        array([[2., 4.]], dtype=float32)
+        tensor([[2., 4.]])
     """
-    __slots__ = ("data", "grad", "_node", "_vbox", "__weakref__")
-    __array_ufunc__ = None        # ndarray + Tensor defers to Tensor.__radd__
+    __slots__ = ("_data", "_grad", "_node", "_vbox", "__weakref__")
+    __array_priority__ = 1000
     __hash__ = object.__hash__    # == is elementwise, identity hashing keeps tensors usable as keys
 
-    def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _to_array(data, dtype)
-        self.grad = None
+    def __init__(self, data=None, requires_grad=False, dtype=None, device=None):
+        if device is not None:
+            from .device import device as as_device
+            as_device(device).check_available()
+        self._data = xp.zeros(0, dtype=dtype or backend.default_dtype) if data is None else _to_array(data, dtype)
+        self._grad = None
         self._node = None
         self._vbox = [0]
         if requires_grad:
@@ -50,11 +88,41 @@ class Tensor:
     @staticmethod
     def _make(data, node):
         t = object.__new__(Tensor)
-        t.data = data
-        t.grad = None
+        t._data = data
+        t._grad = None
         t._node = node
         t._vbox = [0]
         return t
+
+    # ----- data and grad (Tensors, as in PyTorch) ------------------------------------------
+    @property
+    def data(self):
+        """The same values, detached from the graph (no copy). Changing it in place changes this
+        tensor, and graphs that saved this tensor notice (gradwise checks what PyTorch does not)."""
+        t = Tensor._make(self._data, None)
+        t._vbox = self._vbox
+        return t
+
+    @data.setter
+    def data(self, value):
+        self._data = _to_array(value)
+        self._vbox = [0]        # a new array: graphs that saved the old one still hold it intact
+
+    @property
+    def grad(self):
+        """The gradient accumulated by ``backward()``: a Tensor of this shape, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is None:
+            self._grad = None
+            return
+        g = value if isinstance(value, Tensor) else Tensor._make(_to_array(value), None)
+        if g._data.shape != self._data.shape:
+            raise ShapeError(f"assigned grad has shape {tuple(g._data.shape)}, but the tensor has shape "
+                             f"{tuple(self._data.shape)}")
+        self._grad = g
 
     # ----- graph -------------------------------------------------------------------------
     @property
@@ -68,13 +136,13 @@ class Tensor:
                 raise RuntimeError("requires_grad can only be turned off on leaf tensors; use .detach().")
             self._node = None
         elif self._node is None:
-            if not is_float(self.data.dtype):
+            if not is_float(self._data.dtype):
                 raise TypeError(f"only floating-point tensors can require gradients; got dtype "
-                                f"{self.data.dtype}. Convert first, e.g. x.float().")
+                                f"{self._data.dtype}. Convert first, e.g. x.float().")
             self._node = AccumulateGrad(self)
 
-    def requires_grad_(self, value=True):
-        self.requires_grad = value
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
         return self
 
     @property
@@ -85,43 +153,69 @@ class Tensor:
     def grad_fn(self):
         return None if self.is_leaf else self._node
 
-    def backward(self, grad=None, retain_graph=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to every leaf that requires grad.
 
         Args:
-            grad: gradient of the final objective with respect to this tensor, same shape.
+            gradient: gradient of the final objective with respect to this tensor, same shape.
                 Optional for a single-element tensor (then 1).
             retain_graph: keep the graph so that backward can run through it again.
         """
-        if grad is None:
-            if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward() without a gradient needs a single-element tensor; got shape "
-                    f"{self.shape}. Reduce it first (loss.sum() or loss.mean()) or pass "
-                    f"backward(grad) with shape {self.shape}.")
-            grad = xp.ones_like(self.data)
-        else:
-            grad = _to_array(grad, self.data.dtype)
-            if grad.shape != self.shape:
-                raise RuntimeError(f"backward(grad): grad has shape {grad.shape}, expected {self.shape}")
-            grad = grad.copy()      # the caller keeps their array
-        autograd.backward(self, grad, retain_graph)
+        if create_graph:
+            from .errors import UnsupportedError
+            raise UnsupportedError("backward(create_graph=True): gradwise computes gradients as arrays and "
+                                   "does not record a graph of the backward pass (no higher-order gradients)")
+        if inputs is not None:
+            from .errors import UnsupportedError
+            raise UnsupportedError("backward(inputs=...): use gw.autograd.grad(outputs, inputs) instead")
+        autograd.backward([self], [_initial_grad(self, gradient)], bool(retain_graph))
 
     def detach(self):
         """The same data (no copy) cut off from the graph."""
-        t = Tensor._make(self.data, None)
+        t = Tensor._make(self._data, None)
         t._vbox = self._vbox
         return t
 
+    def detach_(self):
+        """Cut this tensor off from the graph, in place."""
+        self._node = None
+        return self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when the gradient with respect to this tensor is computed; a Tensor
+        it returns replaces the gradient. Returns a handle with ``.remove()``."""
+        if self._node is None:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        node = self._node
+        if node.pre_hooks is None:
+            node.pre_hooks = {}
+        key = object()
+        node.pre_hooks[key] = hook
+        return _HookHandle(node.pre_hooks, key)
+
+    def retain_grad(self):
+        """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
+        if self.is_leaf:
+            return
+        import weakref
+        ref = weakref.ref(self)
+
+        def keep(g):
+            t = ref()
+            if t is not None:
+                t._grad = Tensor._make(g._data.copy(), None) if t._grad is None else \
+                    Tensor._make(t._grad._data + g._data, None)
+        self.register_hook(keep)
+
     def zero_grad(self):
-        self.grad = None
+        self._grad = None
 
     def _copy(self, data, memo=None):
         if not self.is_leaf:
             raise RuntimeError("only leaf tensors can be copied (the graph cannot be); use .detach() first")
         new = type(self).__new__(type(self))
-        new.data, new._vbox = data, [0]
-        new.grad = None if self.grad is None else self.grad.copy()
+        new._data, new._vbox = data, [0]
+        new._grad = None if self._grad is None else Tensor._make(self._grad._data.copy(), None)
         new._node = AccumulateGrad(new) if self._node is not None else None    # its own node, not ours
         if memo is not None:
             memo[id(self)] = new
@@ -130,46 +224,128 @@ class Tensor:
         return new
 
     def __copy__(self):
-        return self._copy(self.data)
+        return self._copy(self._data)
 
     def __deepcopy__(self, memo):
-        return self._copy(self.data.copy(), memo)
+        return self._copy(self._data.copy(), memo)
 
     # ----- array facts -------------------------------------------------------------------
-    shape = property(lambda self: self.data.shape)
-    dtype = property(lambda self: self.data.dtype)
-    ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        """The shape (a ``Size``), or the length of dimension ``dim``."""
+        shape = self._data.shape
+        if dim is None:
+            return Size(shape)
+        try:
+            return shape[dim]
+        except (IndexError, TypeError):
+            raise IndexError(f"size(dim={dim!r}): dimension out of range for a tensor with "
+                             f"{len(shape)} dimensions") from None
+
+    dtype = property(lambda self: self._data.dtype)
+    ndim = property(lambda self: self._data.ndim)
+    device = property(lambda self: cpu)
+    is_cuda = False
+    layout = "strided"
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
 
     @property
-    def T(self):
-        return self.permute(*range(self.data.ndim - 1, -1, -1))
+    def itemsize(self):
+        return self._data.itemsize
 
-    def numpy(self):
-        """The underlying ndarray (no copy)."""
-        return self.data
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    @property
+    def is_floating_point_(self):
+        return is_float(self._data.dtype)
+
+    def is_floating_point(self) -> bool:
+        return is_float(self._data.dtype)
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def stride(self, dim=None):
+        """Strides in elements, as PyTorch counts them."""
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[dim]
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
+
+    def numpy(self, force=False):
+        """The underlying ndarray (no copy; ``force=True`` copies)."""
+        return self._data.copy() if force else self._data
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy functions on tensors: ``ndarray + tensor`` and ``np.exp(tensor)`` give tensors;
+        the ufuncs that gradwise has as ops keep the gradient, others refuse a tensor that
+        requires grad rather than drop its gradient silently."""
+        op = _UFUNC_OPS.get(ufunc.__name__) if method == "__call__" and not kwargs else None
+        if op is not None:
+            return op(*inputs)
+        if any(isinstance(a, Tensor) and a._node is not None and _GradMode.enabled for a in inputs):
+            raise TypeError(f"np.{ufunc.__name__} on a tensor that requires grad would drop its gradient; use "
+                            f"the gradwise function (gw.{ufunc.__name__}) or apply it to tensor.detach()")
+        arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(o._data if isinstance(o, Tensor) else o for o in kwargs["out"])
+        out = getattr(ufunc, method)(*arrays, **kwargs)
+        if isinstance(out, tuple):
+            return tuple(Tensor._make(xp.asarray(o), None) for o in out)
+        return Tensor._make(xp.asarray(out), None) if out is not None else None
 
     def item(self):
-        if self.data.size != 1:
-            raise ValueError(f"item() needs a single-element tensor; got shape {self.shape}")
-        return self.data.item()
+        if self._data.size != 1:
+            raise ValueError(f"item() needs a single-element tensor; got shape {tuple(self._data.shape)} "
+                             f"({self._data.size} elements)")
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        if self._node is None:
+            return (Tensor._make(row, None) for row in self._data)
         return (self[i] for i in range(len(self)))
 
+    def __contains__(self, value):
+        v = value._data if isinstance(value, Tensor) else value
+        return bool((self._data == v).any())
+
     def __bool__(self):
-        return bool(self.data)
+        if self._data.size != 1:
+            from .errors import AmbiguousTruthError
+            raise AmbiguousTruthError(f"the truth value of a tensor with {self._data.size} elements is "
+                                      f"ambiguous; use .any() or .all()")
+        return bool(self._data)
 
     def __float__(self):
         return float(self.item())
@@ -177,16 +353,29 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __index__(self):
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError(f"only single-element integer tensors can be used as an index; got dtype "
+                            f"{self._data.dtype}, shape {tuple(self._data.shape)}")
+        return int(self._data.item())
+
+    def __format__(self, spec):
+        if self._data.size == 1 and self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        return format(repr(self), spec)
+
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4)
         extra = ""
-        if self.data.dtype != default_dtype and not (self.data.dtype == np.int64 or self.data.dtype == bool):
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype != backend.default_dtype and not (self._data.dtype == np.int64 or self._data.dtype == bool):
+            extra += f", dtype=gradwise.{self._data.dtype}"
         if not self.is_leaf:
             extra += f", grad_fn={self._node!r}"
         elif self._node is not None:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    __str__ = __repr__
 
     # ----- arithmetic --------------------------------------------------------------------
     def __add__(self, other): return E.add(self, other)
@@ -197,6 +386,10 @@ class Tensor:
     def __rmul__(self, other): return E.mul(other, self)
     def __truediv__(self, other): return E.div(self, other)
     def __rtruediv__(self, other): return E.div(other, self)
+    def __floordiv__(self, other): return E.floor_divide(self, other)
+    def __rfloordiv__(self, other): return E.floor_divide(other, self)
+    def __mod__(self, other): return E.remainder(self, other)
+    def __rmod__(self, other): return E.remainder(other, self)
     def __pow__(self, other): return E.pow(self, other)
     def __rpow__(self, other): return E.pow(other, self)
     def __matmul__(self, other): return L.matmul(self, other)
@@ -204,138 +397,154 @@ class Tensor:
     def __neg__(self): return E.neg(self)
     def __pos__(self): return self
     def __abs__(self): return E.abs(self)
+    def __invert__(self): return E.logical_not(self) if self._data.dtype == bool else E.bitwise_not(self)
+    def __and__(self, other): return E.logical_and(self, other) if self._data.dtype == bool else E.bitwise_and(self, other)
+    def __or__(self, other): return E.logical_or(self, other) if self._data.dtype == bool else E.bitwise_or(self, other)
+    def __xor__(self, other): return E.logical_xor(self, other)
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     # comparisons give boolean tensors and no gradient
-    def __lt__(self, other): return E.lt(self, other)
-    def __le__(self, other): return E.le(self, other)
-    def __gt__(self, other): return E.gt(self, other)
-    def __ge__(self, other): return E.ge(self, other)
-    def __eq__(self, other): return E.eq(self, other)
-    def __ne__(self, other): return E.ne(self, other)
-
-    def exp(self): return E.exp(self)
-    def log(self): return E.log(self)
-    def sqrt(self): return E.sqrt(self)
-    def abs(self): return E.abs(self)
-    def maximum(self, other): return E.maximum(self, other)
-    def minimum(self, other): return E.minimum(self, other)
-    def clip(self, min=None, max=None): return E.clip(self, min, max)
-    clamp = clip
-    def matmul(self, other): return L.matmul(self, other)
-
-    # activations
-    def sigmoid(self): return A.sigmoid(self)
-    def tanh(self): return A.tanh(self)
-    def relu(self): return A.relu(self)
-    def softmax(self, dim=-1): return A.softmax(self, dim)
-    def log_softmax(self, dim=-1): return A.log_softmax(self, dim)
-
-    # reductions (axis/keepdims as NumPy; dim/keepdim accepted as in PyTorch)
-    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return R.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return R.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def var(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None):
-        return R.var(self, axis, keepdims, correction, dim=dim, keepdim=keepdim)
-
-    def std(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None):
-        return R.std(self, axis, keepdims, correction, dim=dim, keepdim=keepdim)
-
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return R.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return R.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return R.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def argmax(self, axis=None, keepdims=False): return R.argmax(self, axis, keepdims)
-    def argmin(self, axis=None, keepdims=False): return R.argmin(self, axis, keepdims)
-
-    # shapes
-    def reshape(self, *shape): return S.reshape(self, *shape)
-    view = reshape
-    def permute(self, *dims): return S.permute(self, *dims)
-    def transpose(self, dim0=-2, dim1=-1): return S.transpose(self, dim0, dim1)
-    def expand(self, *sizes): return S.expand(self, *sizes)
-    def broadcast_to(self, shape): return S.broadcast_to(self, shape)
-    def squeeze(self, axis=None): return S.squeeze(self, axis)
-    def unsqueeze(self, axis): return S.unsqueeze(self, axis)
-    def flatten(self, start_dim=0, end_dim=-1): return S.flatten(self, start_dim, end_dim)
-    def astype(self, dtype): return S.cast(self, dtype)
-    to = astype
-    def float(self): return S.cast(self, np.float32)
-    def double(self): return S.cast(self, np.float64)
-    def clone(self): return S.cast(self, self.data.dtype, copy=True)
-    def __getitem__(self, index): return S.getitem(self, index)
+    def __lt__(self, other): return E.lt(self, other) if _comparable(other) else NotImplemented
+    def __le__(self, other): return E.le(self, other) if _comparable(other) else NotImplemented
+    def __gt__(self, other): return E.gt(self, other) if _comparable(other) else NotImplemented
+    def __ge__(self, other): return E.ge(self, other) if _comparable(other) else NotImplemented
+    def __eq__(self, other): return E.eq(self, other) if _comparable(other) else NotImplemented
+    def __ne__(self, other): return E.ne(self, other) if _comparable(other) else NotImplemented
 
     # ----- in-place ----------------------------------------------------------------------
-    def _inplace(self, op, ufunc, other):
-        """Change this tensor's values. Recorded in the graph when it is a non-leaf that needs grad."""
-        if self._node is not None and _GradMode.enabled:
-            if self.is_leaf:
+    def _inplace(self, op, ufunc, other, *extra):
+        """Change this tensor's values. Recorded in the graph when it is a non-leaf that needs grad,
+        or when ``other`` needs grad (then this tensor joins the graph, as in PyTorch)."""
+        if _GradMode.enabled and (self._node is not None or (isinstance(other, Tensor) and other._node is not None)):
+            if self._node is not None and self.is_leaf:
                 raise RuntimeError(
                     "a leaf tensor that requires grad cannot be changed in place while gradients are "
-                    "recorded; wrap the update in `with gw.no_grad():`.")
+                    "recorded; wrap the update in `with gw.no_grad():` (or change p.data).")
             # the old array stays untouched for the nodes that saved it; this tensor moves on
-            result = op(self, other)
-            self.data, self._node, self._vbox = result.data, result._node, result._vbox
+            result = op(self, other, *extra)
+            self._set_result(result)
             return self
-        other = other.data if isinstance(other, Tensor) else other
-        ufunc(self.data, other, out=self.data)
+        other = other._data if isinstance(other, Tensor) else other
+        if ufunc is None:
+            result = op(self.detach(), other, *extra)._data
+            _assign(self._data, result)
+        else:
+            try:
+                ufunc(self._data, other, *extra, out=self._data, casting="same_kind")
+            except TypeError:
+                raise TypeError(f"in-place {ufunc.__name__}: result of dtype "
+                                f"{np.result_type(self._data, other)} cannot be stored in a tensor of dtype "
+                                f"{self._data.dtype}") from None
+            except ValueError as e:
+                raise ShapeError(f"in-place {ufunc.__name__}: a value of shape {np.shape(other)} cannot "
+                                 f"be applied to a tensor of shape {tuple(self._data.shape)}: {e}") from None
         self._vbox[0] += 1
         return self
+
+    def _set_result(self, result):
+        """Make this tensor the (recorded) result of an in-place op."""
+        if result._data.shape != self._data.shape:
+            raise ShapeError(f"in-place op: the result has shape {tuple(result._data.shape)}, but the "
+                             f"tensor has shape {tuple(self._data.shape)}")
+        self._data, self._node, self._vbox = result._data.astype(self._data.dtype, copy=False), \
+            result._node, result._vbox
 
     def __iadd__(self, other): return self._inplace(E.add, xp.add, other)
     def __isub__(self, other): return self._inplace(E.sub, xp.subtract, other)
     def __imul__(self, other): return self._inplace(E.mul, xp.multiply, other)
     def __itruediv__(self, other): return self._inplace(E.div, xp.divide, other)
-    def add_(self, other, alpha=1):
-        return self._inplace(E.add, xp.add, other if alpha == 1 else other * alpha)
-    def sub_(self, other, alpha=1):
-        return self._inplace(E.sub, xp.subtract, other if alpha == 1 else other * alpha)
-    def mul_(self, other): return self._inplace(E.mul, xp.multiply, other)
-    def div_(self, other): return self._inplace(E.div, xp.divide, other)
 
     def _overwrite(self, what):
-        if self._node is not None and _GradMode.enabled:
-            raise RuntimeError(f"{what} on a tensor that requires grad replaces its values and is only "
-                               f"allowed inside `with gw.no_grad():`.")
+        if self._node is not None and _GradMode.enabled and self.is_leaf:
+            raise RuntimeError(f"{what} on a leaf tensor that requires grad replaces its values and is only "
+                               f"allowed inside `with gw.no_grad():` (or on p.data).")
         self._vbox[0] += 1
-
-    def copy_(self, src):
-        """Copy ``src`` (broadcast to this shape) into this tensor's array."""
-        self._overwrite("copy_()")
-        xp.copyto(self.data, src.data if isinstance(src, Tensor) else src)
-        return self
-
-    def fill_(self, value):
-        self._overwrite("fill_()")
-        self.data.fill(value)
-        return self
-
-    def zero_(self):
-        return self.fill_(0)
 
     def __setitem__(self, index, value):
-        if self._node is not None and _GradMode.enabled:
-            return self._inplace(lambda a, v: S.setitem(a, index, v), None, value)
-        self.data[S.index_arrays(index)] = value.data if isinstance(value, Tensor) else value
+        if _GradMode.enabled and (self._node is not None or (isinstance(value, Tensor) and value._node is not None)):
+            if self.is_leaf and self._node is not None:
+                raise RuntimeError("a leaf tensor that requires grad cannot be changed in place while gradients "
+                                   "are recorded; wrap the update in `with gw.no_grad():`.")
+            self._set_result(S.setitem(self, index, value))
+            return
+        try:
+            self._data[S.index_arrays(index)] = value._data if isinstance(value, Tensor) else value
+        except (IndexError, ValueError) as e:
+            raise ShapeError(f"tensor[{index!r}] = value: cannot assign a value of shape {np.shape(value)} to "
+                             f"a tensor of shape {tuple(self._data.shape)}: {e}") from None
         self._vbox[0] += 1
 
 
-def tensor(data, requires_grad=False, dtype=None) -> Tensor:
-    """Make a tensor. Python floats become float32; NumPy arrays are wrapped without a copy.
+def _comparable(v):
+    return isinstance(v, (Tensor, xp.ndarray, numbers.Number, list, tuple, np.generic))
+
+
+def _ufunc_ops():
+    """NumPy ufuncs that map onto gradwise ops (so ``np.exp(t)`` keeps the gradient)."""
+    from .ops import math as M
+    return {"add": E.add, "subtract": E.sub, "multiply": E.mul, "true_divide": E.div, "divide": E.div,
+            "power": E.pow, "negative": E.neg, "exp": E.exp, "log": E.log, "sqrt": E.sqrt, "absolute": E.abs,
+            "maximum": E.maximum, "minimum": E.minimum, "matmul": L.matmul, "tanh": A.tanh, "sin": M.sin,
+            "cos": M.cos, "less": E.lt, "less_equal": E.le, "greater": E.gt, "greater_equal": E.ge,
+            "equal": E.eq, "not_equal": E.ne, "isnan": E.isnan, "isinf": E.isinf, "isfinite": E.isfinite,
+            "floor_divide": E.floor_divide, "remainder": E.remainder, "logical_not": E.logical_not,
+            "logical_and": E.logical_and, "logical_or": E.logical_or}
+
+
+def _assign(dst, src):
+    try:
+        np.copyto(dst, src, casting="same_kind")
+    except (TypeError, ValueError) as e:
+        raise ShapeError(f"in-place op: a result of shape {np.shape(src)} and dtype {np.asarray(src).dtype} "
+                         f"cannot be stored in a tensor of shape {dst.shape} and dtype {dst.dtype}: {e}") from None
+
+
+def _initial_grad(t, gradient):
+    """The gradient that backward starts from: 1 for a single element, else the given one."""
+    if gradient is None:
+        if t._data.size != 1:
+            raise RuntimeError(
+                f"backward() without a gradient needs a single-element tensor; got shape "
+                f"{tuple(t._data.shape)}. Reduce it first (loss.sum() or loss.mean()) or pass "
+                f"backward(gradient) with shape {tuple(t._data.shape)}.")
+        return xp.ones_like(t._data)
+    grad = _to_array(gradient, t._data.dtype)
+    if grad.shape != t._data.shape:
+        raise ShapeError(f"backward(gradient): gradient has shape {grad.shape}, expected {tuple(t._data.shape)}")
+    return grad.copy()      # the caller keeps their array
+
+
+class _HookHandle:
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """Make a tensor (always a new one, as PyTorch's ``torch.tensor``; NumPy arrays are wrapped
+    without a copy). Python floats become float32.
 
     Example:
         >>> gw.tensor([[1.0, 2.0]], requires_grad=True).shape
-        (1, 2)
+        gradwise.Size([1, 2])
     """
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+    if isinstance(data, Tensor):
+        data = data._data.copy()
+    return Tensor(data, requires_grad=requires_grad, dtype=_dtype(dtype), device=device)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def _dtype(dtype):
+    from .dtypes import as_dtype
+    return as_dtype(dtype)
 
 
 # ops are built on Function and return Tensors; imported last to close that circle
-from .ops import activation as A, elementwise as E, linalg as L, reduce as R, shape as S  # noqa: E402
+from .ops import activation as A, elementwise as E, linalg as L, reduce as R, shape as S  # noqa: E402,F401
+
+_UFUNC_OPS = _ufunc_ops()

@@ -34,7 +34,7 @@ def _grid(images, path, title, cmap="gray"):
 
 def plot_filters(conv, path, channel=0):
     """Save the filters of a Conv2d layer (input channel ``channel`` of each) as a PNG grid."""
-    w = conv.weight.data
+    w = conv.weight._data
     if w.ndim != 4:
         raise ValueError(f"plot_filters needs a Conv2d layer (4-D weight); got weight shape {w.shape}")
     return _grid([(f"filter {i}", w[i, channel]) for i in range(w.shape[0])], path,
@@ -45,7 +45,7 @@ def plot_activations(model, layer, image, path):
     """Run one image (C, H, W) through ``model`` and save the activation maps of ``layer`` (a
     submodule) as a PNG grid."""
     seen = {}
-    handle = layer.register_forward_hook(lambda m, inp, out: seen.setdefault("out", out.data))
+    handle = layer.register_forward_hook(lambda m, inp, out: seen.setdefault("out", out._data))
     was = model.training
     model.eval()
     try:

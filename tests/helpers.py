@@ -28,7 +28,7 @@ def check_op(fn, inputs, reference, atol=1e-6, rtol=1e-6, grad=True, **gradcheck
     exps = expected if isinstance(expected, (list, tuple)) else [expected]
     for o, e in zip(outs, exps):
         assert o.shape == np.shape(e), f"shape {o.shape} != reference {np.shape(e)}"
-        np.testing.assert_allclose(o.data, e, atol=atol, rtol=rtol)
+        np.testing.assert_allclose(o.numpy(), e, atol=atol, rtol=rtol)
     # float32 in, float32 out, and float32 gradients all the way back (no silent float64 detour)
     single = [gw.tensor(a.astype(np.float32), requires_grad=True) if _is_float_array(a) else a for a in inputs]
     with record_leaf_grad_dtypes() as dtypes:
@@ -36,7 +36,7 @@ def check_op(fn, inputs, reference, atol=1e-6, rtol=1e-6, grad=True, **gradcheck
         outs32 = out32 if isinstance(out32, (list, tuple)) else [out32]
         for o, e in zip(outs32, exps):
             assert o.dtype == np.float32, f"float32 inputs gave {o.dtype}"
-            np.testing.assert_allclose(o.data, e, atol=1e-4, rtol=1e-3)
+            np.testing.assert_allclose(o.numpy(), e, atol=1e-4, rtol=1e-3)
         if grad:
             sum(((o * 1.0).sum() for o in outs32 if o.requires_grad), gw.tensor(0.0)).backward()
     assert all(d == np.float32 for d in dtypes), f"float32 inputs got gradients of dtypes {dtypes}"

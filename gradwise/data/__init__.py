@@ -1,7 +1,7 @@
 """Data: datasets, splits and the DataLoader.
 
 Example:
-    >>> from gradwise.data import ArrayDataset, DataLoader, Digits
+    >>> from gradwise._data import ArrayDataset, DataLoader, Digits
 """
 from .dataset import ArrayDataset, Dataset, Subset, random_split, stratified_split
 from .datasets import CharText, Digits, FashionMNIST, MNIST, read_idx

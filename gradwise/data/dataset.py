@@ -31,7 +31,7 @@ class ArrayDataset(Dataset):
     def __init__(self, *arrays, transform=None):
         if not arrays:
             raise ValueError("ArrayDataset needs at least one array")
-        arrays = tuple(np.asarray(getattr(a, "data", a)) for a in arrays)
+        arrays = tuple(np.asarray(getattr(a, "_data", a)) for a in arrays)
         lengths = [len(a) for a in arrays]
         if len(set(lengths)) != 1:
             raise ValueError(f"ArrayDataset: all arrays need the same number of samples; got lengths {lengths}")

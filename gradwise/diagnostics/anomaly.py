@@ -124,7 +124,7 @@ def _bad_parameter(arrays):
     if not _Active.stack:
         return None
     for name, p in _Active.stack[-1]._parameters.items():
-        if p is not None and not _finite(p.data) and any(a is p.data or a.base is p.data for a in arrays):
+        if p is not None and not _finite(p._data) and any(a is p._data or a.base is p._data for a in arrays):
             return name
     return None
 

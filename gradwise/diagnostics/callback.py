@@ -69,7 +69,7 @@ class Diagnostics(Callback):
         if out is None:
             return
         classifier = type(t.loss_fn).__name__ in ("CrossEntropyLoss", "NLLLoss")
-        for f in rules.preflight(t.model, x, y, out.data, loss if loss is not None and math.isfinite(loss) else None,
+        for f in rules.preflight(t.model, x, y, out._data, loss if loss is not None and math.isfinite(loss) else None,
                                  _labels(data), classifier):
             self._add(f, immediate=True)
 

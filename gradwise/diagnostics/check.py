@@ -32,10 +32,10 @@ def check_gradients(model, x, y, loss, samples=6, eps=1e-6, seed=0, verbose=True
     m = copy.deepcopy(model).double().eval()
     rng = np.random.default_rng(seed)
     for p in m.parameters():        # off exact kinks: zero biases on zero inputs sit right on ReLU's corner
-        p.data += rng.normal(0.0, JITTER, p.shape)
-    xs = Tensor(np.asarray(getattr(x, "data", x), dtype=np.float64)
-                if np.issubdtype(np.asarray(getattr(x, "data", x)).dtype, np.floating) else getattr(x, "data", x))
-    ys = getattr(y, "data", y)
+        p._data += rng.normal(0.0, JITTER, p.shape)
+    xs = Tensor(np.asarray(getattr(x, "_data", x), dtype=np.float64)
+                if np.issubdtype(np.asarray(getattr(x, "_data", x)).dtype, np.floating) else getattr(x, "_data", x))
+    ys = getattr(y, "_data", y)
     m.zero_grad()
     loss(m(xs), ys).backward()
     report = []
@@ -45,8 +45,8 @@ def check_gradients(model, x, y, loss, samples=6, eps=1e-6, seed=0, verbose=True
             continue
         worst = 0.0
         for pname, p in params:
-            analytic = np.zeros_like(p.data) if p.grad is None else p.grad
-            flat = p.data.reshape(-1)
+            analytic = np.zeros_like(p._data) if p._grad is None else p._grad._data
+            flat = p._data.reshape(-1)
             for k in rng.choice(flat.size, size=min(samples, flat.size), replace=False):
                 orig = flat[k]
                 with no_grad():
@@ -63,7 +63,7 @@ def check_gradients(model, x, y, loss, samples=6, eps=1e-6, seed=0, verbose=True
                 worst = max(worst, rel)
         grade = "good" if worst < GOOD else "suspicious" if worst < SUSPICIOUS else "wrong"
         report.append({"layer": f"{name} ({type(module).__name__})" if name else type(module).__name__,
-                       "checked": sum(min(samples, p.size) for _, p in params),
+                       "checked": sum(min(samples, p.numel()) for _, p in params),
                        "max_relative_error": float(worst), "grade": grade})
     if verbose:
         for r in report:

@@ -34,21 +34,21 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad; pass tensors created with requires_grad=True")
-    saved = {i: (inputs[i].data, inputs[i].grad) for i in checked}
+    saved = {i: (inputs[i]._data, inputs[i]._grad) for i in checked}
     try:
         for i in checked:
-            inputs[i].data = inputs[i].data.astype(np.float64)
-            inputs[i].grad = None
+            inputs[i]._data = inputs[i]._data.astype(np.float64)
+            inputs[i]._grad = None
         weights = _output_weights(fn(*inputs), seed)
         _objective(fn, inputs, weights).backward()
         for i in checked:
             t = inputs[i]
-            analytic = t.grad if t.grad is not None else np.zeros_like(t.data)
+            analytic = t._grad._data if t._grad is not None else np.zeros_like(t._data)
             numeric = _numeric_grad(fn, inputs, weights, t, eps)
             _compare(i, analytic, numeric, atol, rtol)
     finally:
         for i, (data, grad) in saved.items():
-            inputs[i].data, inputs[i].grad = data, grad
+            inputs[i]._data, inputs[i]._grad = data, grad
     return True
 
 
@@ -76,8 +76,8 @@ def _objective(fn, inputs, weights):
 
 
 def _numeric_grad(fn, inputs, weights, t, eps):
-    grad = np.zeros_like(t.data)
-    flat = t.data.reshape(-1)       # a view: writing into it perturbs t
+    grad = np.zeros_like(t._data)
+    flat = t._data.reshape(-1)       # a view: writing into it perturbs t
     with no_grad():
         for k in range(flat.size):
             orig = flat[k]

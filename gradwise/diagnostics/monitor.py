@@ -62,7 +62,7 @@ class LayerMonitor:
             self.order = list(dict.fromkeys(self._seen))
 
     def _activation(self, name, module, out):
-        a = out.data
+        a = out._data
         if a.ndim < 2 or name in self.act_stats:
             return
         axes = (0,) + tuple(range(2, a.ndim))       # unit = feature or channel
@@ -85,9 +85,9 @@ class LayerMonitor:
         out = {}
         for name, m in self.layers:
             params = _weights(m)
-            grads = [p.grad for p in params if p.grad is not None]
-            size = sum(p.size for p in params)
-            g, w = _norm(grads), _norm([p.data for p in params])
+            grads = [p._grad._data for p in params if p._grad is not None]
+            size = sum(p._data.size for p in params)
+            g, w = _norm(grads), _norm([p._data for p in params])
             # a norm is finite exactly when every element is (or it overflowed, which is as bad): no extra scan
             out[name] = {"grad_norm": g, "grad_rms": g / np.sqrt(size), "weight_norm": w,
                          "weight_rms": w / np.sqrt(size),
@@ -95,7 +95,7 @@ class LayerMonitor:
         return out
 
     def snapshot(self):
-        return {name: [p.data.copy() for p in _weights(m)] for name, m in self.layers}
+        return {name: [p._data.copy() for p in _weights(m)] for name, m in self.layers}
 
     def update_ratios(self, before, grads):
         """||w_new - w_old|| / ||w_old|| per layer (Karpathy's update/weight ratio, ~1e-3 is healthy).
@@ -104,7 +104,7 @@ class LayerMonitor:
         for name, m in self.layers:
             old = before[name]
             for p, o in zip(_weights(m), old):
-                np.subtract(p.data, o, out=o)
+                np.subtract(p._data, o, out=o)
             denom = grads[name]["weight_norm"]
             ratios[name] = _norm(old) / denom if denom > 0 else float("inf")
         return ratios

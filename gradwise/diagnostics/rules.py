@@ -100,7 +100,7 @@ def _symmetric(model):
         w = m._parameters.get("weight") if name else None
         if w is None or w.ndim < 2 or isinstance(m, (nn.Embedding,)):
             continue
-        rows = w.data.reshape(w.shape[0], -1)
+        rows = w._data.reshape(w.shape[0], -1)
         if rows.shape[0] > 1 and np.all(rows == rows[0]):
             what = "all zero" if not rows.any() else "constant" if np.all(rows == rows.flat[0]) else "identical rows"
             found.append(Finding(

@@ -39,7 +39,7 @@ class CharLM(nn.Module):
             with no_grad():
                 logits, state = self(Tensor(np.asarray(prompt_codes, dtype=np.int64)[None]))
                 for _ in range(length):
-                    p = F.softmax(logits[0, -1] / temperature, dim=-1).data.astype(np.float64)
+                    p = F.softmax(logits[0, -1] / temperature, dim=-1)._data.astype(np.float64)
                     code = int(rng.choice(self.vocab_size, p=p / p.sum()))
                     out.append(code)
                     logits, state = self(Tensor(np.array([[code]])), state)

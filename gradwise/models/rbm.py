@@ -118,8 +118,8 @@ def dbn_classifier(rbms, num_classes, generator=None):
     layers = [nn.Flatten()]
     for rbm in rbms:
         lin = nn.Linear(*rbm.W.shape, generator=generator)
-        lin.weight.data[...] = rbm.W.T
-        lin.bias.data[...] = rbm.c
+        lin.weight._data[...] = rbm.W.T
+        lin.bias._data[...] = rbm.c
         layers += [lin, nn.Sigmoid()]
     layers.append(nn.Linear(rbms[-1].W.shape[1], num_classes, generator=generator))
     return nn.Sequential(*layers)

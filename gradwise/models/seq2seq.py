@@ -32,7 +32,7 @@ class Seq2Seq(nn.Module):
 
     def forward(self, src, tgt):
         """Teacher forcing: logits (B, T, tgt_vocab) for target tokens ``tgt`` (B, T)."""
-        tgt = np.asarray(getattr(tgt, "data", tgt))
+        tgt = np.asarray(getattr(tgt, "_data", tgt))
         dec_in = np.concatenate([np.full((len(tgt), 1), self.bos), tgt[:, :-1]], axis=1)
         out, _ = self.decoder(self.tgt_embed(dec_in), self.encode(src))
         return self.head(out)
@@ -44,11 +44,11 @@ class Seq2Seq(nn.Module):
         try:
             with no_grad():
                 state = self.encode(src)
-                token = np.full((len(getattr(src, "data", src)), 1), self.bos)
+                token = np.full((len(getattr(src, "_data", src)), 1), self.bos)
                 out = []
                 for _ in range(length):
                     h, state = self.decoder(self.tgt_embed(token), state)
-                    token = self.head(h).data.argmax(axis=-1)
+                    token = self.head(h)._data.argmax(axis=-1)
                     out.append(token[:, 0])
         finally:
             self.train(was)

@@ -12,7 +12,7 @@ from ..creation import _rng
 
 
 def _fill(tensor, values):
-    tensor.data[...] = values
+    tensor._data[...] = values
     tensor._vbox[0] += 1
     return tensor
 

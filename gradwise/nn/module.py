@@ -129,14 +129,14 @@ class Module:
     def zero_grad(self):
         """Drop the gradients of every parameter (set to None)."""
         for p in self.parameters():
-            p.grad = None
+            p._grad = None
 
     def to(self, dtype):
         """Convert every floating parameter and buffer to ``dtype`` (in place; returns self)."""
         for t in list(self.parameters()) + list(self.buffers()):
             if np.issubdtype(t.dtype, np.floating):
-                t.data = t.data.astype(dtype)
-                t.grad = None if t.grad is None else t.grad.astype(dtype)
+                t._data = t._data.astype(dtype)
+                t._grad = None if t._grad is None else type(t._grad)._make(t._grad._data.astype(dtype), None)
         return self
 
     def double(self):
@@ -207,7 +207,7 @@ class Module:
 
         The keys are PyTorch's (``0.weight``, ``fc.bias``, ``weight_ih_l0`` ...).
         """
-        return OrderedDict((k, t.data) for k, t in self._state_tensors())
+        return OrderedDict((k, t._data) for k, t in self._state_tensors())
 
     def _state_tensors(self):
         """(key, tensor) for every parameter and persistent buffer: what a state_dict holds."""
@@ -226,7 +226,7 @@ class Module:
         own = dict(self._state_tensors())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        mismatched = [f"{k}: checkpoint {np.shape(_array(state_dict[k]))}, model {own[k].shape}"
+        mismatched = [f"{k}: checkpoint {np.shape(_array(state_dict[k]))}, model {tuple(own[k].shape)}"
                       for k in own if k in state_dict and np.shape(_array(state_dict[k])) != own[k].shape]
         problems = []
         if mismatched:
@@ -240,7 +240,7 @@ class Module:
         with no_grad():
             for k, t in own.items():
                 if k in state_dict:
-                    np.copyto(t.data, _array(state_dict[k]), casting="same_kind")
+                    np.copyto(t._data, _array(state_dict[k]), casting="same_kind")
                     t._vbox[0] += 1
         return missing, unexpected
 
@@ -277,4 +277,4 @@ class _HookHandle:
 
 
 def _array(v):
-    return v.data if isinstance(v, Tensor) else np.asarray(v)
+    return v._data if isinstance(v, Tensor) else np.asarray(v)

@@ -22,8 +22,8 @@ def summarize(model, input_shape, batch_size=2, dtype=np.float32):
         def hook(m, inputs, out, name=name):
             own = list(m.parameters(recurse=False))
             rows.append((f"{name} ({type(m).__name__})", _shape_text(out),
-                         sum(p.size for p in own if p.requires_grad),
-                         sum(p.size for p in own if not p.requires_grad)))
+                         sum(p.numel() for p in own if p.requires_grad),
+                         sum(p.numel() for p in own if not p.requires_grad)))
         handles.append(module.register_forward_hook(hook))
     was_training = model.training
     model.eval()
@@ -34,9 +34,9 @@ def summarize(model, input_shape, batch_size=2, dtype=np.float32):
         model.train(was_training)
         for h in handles:
             h.remove()
-    trainable = sum(p.size for p in model.parameters() if p.requires_grad)
-    frozen = sum(p.size for p in model.parameters() if not p.requires_grad)
-    buffers = sum(b.size for b in model.buffers())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+    buffers = sum(b.numel() for b in model.buffers())
     w1 = max([len(r[0]) for r in rows] + [len("Layer (type)")]) + 2
     w2 = max([len(r[1]) for r in rows] + [len("Output Shape")]) + 2
     rule = "=" * (w1 + w2 + 12)

@@ -6,6 +6,8 @@ from ..backend import xp
 
 
 class Step(Function):
+    saves_inputs = False
+
     def forward(self, a):
         self.shape = a.shape
         return (a >= 0).astype(a.dtype)
@@ -26,6 +28,8 @@ def _sigmoid(a):
 
 
 class Sigmoid(Function):
+    saves_inputs = False
+
     def forward(self, a):
         out = _sigmoid(a).astype(a.dtype, copy=False)
         self.save_for_backward(out)
@@ -42,6 +46,8 @@ def sigmoid(a):
 
 
 class Tanh(Function):
+    saves_inputs = False
+
     def forward(self, a):
         out = xp.tanh(a)
         self.save_for_backward(out)
@@ -58,6 +64,8 @@ def tanh(a):
 
 
 class ReLU(Function):
+    saves_inputs = False
+
     def forward(self, a):
         out = xp.maximum(a, 0)
         self.save_for_backward(out)
@@ -163,6 +171,8 @@ def softplus(a, beta=1.0, threshold=20.0):
 
 
 class Softmax(Function):
+    saves_inputs = False
+
     def forward(self, a, dim):
         out = a - xp.max(a, axis=dim, keepdims=True)
         xp.exp(out, out=out)
@@ -184,6 +194,8 @@ def softmax(a, dim=-1):
 
 
 class LogSoftmax(Function):
+    saves_inputs = False
+
     def forward(self, a, dim):
         shifted = a - xp.max(a, axis=dim, keepdims=True)
         out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))

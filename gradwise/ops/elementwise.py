@@ -3,12 +3,45 @@
 Inputs broadcast as in NumPy; ``unbroadcast`` gives each input its gradient in its own shape.
 Python scalars and ndarrays are accepted anywhere a tensor is, as constants.
 """
+from .. import backend
 from ..autograd import Function
 from ..backend import xp
 from .util import shape_of, unbroadcast
 
 
+def _dtype_of(v):
+    d = getattr(v, "_data", v)
+    return d.dtype if isinstance(d, xp.ndarray) else None
+
+
+def _as(v, dtype):
+    """``v`` (an integer or bool tensor or array, which never carries a gradient) as ``dtype``."""
+    return getattr(v, "_data", v).astype(dtype)
+
+
+def promote(a, b):
+    """Operands with PyTorch's type promotion where it differs from NumPy's: an integer or bool
+    tensor meeting a floating tensor takes that tensor's dtype (NumPy would widen int64 with
+    float32 to float64), and meeting a Python float takes the default float dtype."""
+    da, db = _dtype_of(a), _dtype_of(b)
+    if da is db:
+        return a, b
+    if da is not None and da.kind in "biu":
+        if db is not None and db.kind == "f":
+            a = _as(a, db)
+        elif db is None and isinstance(b, float):
+            a = _as(a, backend.default_dtype)
+    elif db is not None and db.kind in "biu":
+        if da is not None and da.kind == "f":
+            b = _as(b, da)
+        elif da is None and isinstance(a, float):
+            b = _as(b, backend.default_dtype)
+    return a, b
+
+
 class Add(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         self.shapes = shape_of(a), shape_of(b)
         return a + b
@@ -21,10 +54,12 @@ class Add(Function):
 
 def add(a, b):
     """a + b with broadcasting."""
-    return Add.apply(a, b)
+    return Add.apply(*promote(a, b))
 
 
 class Sub(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         self.shapes = shape_of(a), shape_of(b)
         return a - b
@@ -37,7 +72,7 @@ class Sub(Function):
 
 def sub(a, b):
     """a - b with broadcasting."""
-    return Sub.apply(a, b)
+    return Sub.apply(*promote(a, b))
 
 
 class Mul(Function):
@@ -54,7 +89,7 @@ class Mul(Function):
 
 def mul(a, b):
     """a * b with broadcasting."""
-    return Mul.apply(a, b)
+    return Mul.apply(*promote(a, b))
 
 
 class Div(Function):
@@ -71,11 +106,17 @@ class Div(Function):
 
 
 def div(a, b):
-    """a / b with broadcasting."""
+    """a / b with broadcasting; integer operands give the default float dtype (true division)."""
+    a, b = promote(a, b)
+    da, db = _dtype_of(a), _dtype_of(b)
+    if (da is None or da.kind in "biu") and (db is None or db.kind in "biu") and not (da is None and db is None):
+        a = _as(xp.asarray(getattr(a, "_data", a)), backend.default_dtype)
     return Div.apply(a, b)
 
 
 class Neg(Function):
+    saves_inputs = False
+
     def forward(self, a):
         return -a
 
@@ -108,10 +149,12 @@ class Pow(Function):
 
 def pow(a, b):
     """a ** b with broadcasting; either side may be a tensor."""
-    return Pow.apply(a, b)
+    return Pow.apply(*promote(a, b))
 
 
 class Exp(Function):
+    saves_inputs = False
+
     def forward(self, a):
         out = xp.exp(a)
         self.save_for_backward(out)
@@ -141,6 +184,8 @@ def log(a):
 
 
 class Sqrt(Function):
+    saves_inputs = False
+
     def forward(self, a):
         out = xp.sqrt(a)
         self.save_for_backward(out)
@@ -199,12 +244,12 @@ def _split_between(g, a, b, a_wins, needs):
 
 def maximum(a, b):
     """Elementwise maximum of a and b."""
-    return Maximum.apply(a, b)
+    return Maximum.apply(*promote(a, b))
 
 
 def minimum(a, b):
     """Elementwise minimum of a and b."""
-    return Minimum.apply(a, b)
+    return Minimum.apply(*promote(a, b))
 
 
 class Clip(Function):
@@ -247,13 +292,74 @@ class Where(Function):
 
 def where(cond, a, b):
     """a where cond is true, else b (cond gets no gradient)."""
-    return Where.apply(cond, a, b)
+    return Where.apply(cond, *promote(a, b))
 
 
-# comparisons: boolean results, no gradient, no graph
+class Remainder(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return xp.remainder(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        na, nb = self.needs_grad
+        return (unbroadcast(g, shape_of(a)) if na else None,
+                unbroadcast(-g * xp.floor_divide(a, b), shape_of(b)) if nb else None)
+
+
+def remainder(a, b):
+    """a mod b with the sign of b (Python's %, PyTorch's ``remainder``)."""
+    return Remainder.apply(*promote(a, b))
+
+
+class Fmod(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return xp.fmod(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        na, nb = self.needs_grad
+        return (unbroadcast(g, shape_of(a)) if na else None,
+                unbroadcast(-g * xp.trunc(a / b), shape_of(b)) if nb else None)
+
+
+def fmod(a, b):
+    """a mod b with the sign of a (C's fmod)."""
+    return Fmod.apply(*promote(a, b))
+
+
+# results without a gradient (comparisons, logic, integer division): no graph
 def _compare(ufunc, a, b):
     from ..tensor import Tensor
-    return Tensor._make(xp.asarray(ufunc(getattr(a, "data", a), getattr(b, "data", b))), None)
+    return Tensor._make(xp.asarray(ufunc(getattr(a, "_data", a), getattr(b, "_data", b))), None)
+
+
+def floor_divide(a, b):
+    """floor(a / b), PyTorch's ``//``: no gradient (it is piecewise constant)."""
+    a, b = promote(a, b)
+    return _compare(xp.floor_divide, a, b)
+
+
+def logical_and(a, b): return _compare(xp.logical_and, a, b)
+def logical_or(a, b): return _compare(xp.logical_or, a, b)
+def logical_xor(a, b): return _compare(xp.logical_xor, a, b)
+def bitwise_and(a, b): return _compare(xp.bitwise_and, a, b)
+def bitwise_or(a, b): return _compare(xp.bitwise_or, a, b)
+def bitwise_xor(a, b): return _compare(xp.bitwise_xor, a, b)
+
+
+def logical_not(a):
+    return _compare(lambda x, _: xp.logical_not(x), a, None)
+
+
+def bitwise_not(a):
+    return _compare(lambda x, _: xp.invert(x), a, None)
+
+
+def isnan(a): return _compare(lambda x, _: xp.isnan(x), a, None)
+def isinf(a): return _compare(lambda x, _: xp.isinf(x), a, None)
+def isfinite(a): return _compare(lambda x, _: xp.isfinite(x), a, None)
 
 
 def lt(a, b): return _compare(xp.less, a, b)

@@ -25,7 +25,7 @@ def embedding(indices, weight, padding_idx=None):
 
     The row at ``padding_idx`` gets no gradient.
     """
-    idx = xp.asarray(getattr(indices, "data", indices))
+    idx = xp.asarray(getattr(indices, "_data", indices))
     if not xp.issubdtype(idx.dtype, xp.integer):
         raise TypeError(f"embedding: indices must be integers; got dtype {idx.dtype}")
     num = weight.shape[0]

@@ -98,3 +98,96 @@ def linear(input, weight, bias=None):
         input: (..., in_features). weight: (out_features, in_features). bias: (out_features,).
     """
     return Linear.apply(input, weight, bias)
+
+
+def _parse_einsum(equation, ndims):
+    """Subscripts per operand and of the output, with '...' spelled out as capital letters."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, out = eq.partition("->")
+    ins = lhs.split(",")
+    if len(ins) != len(ndims):
+        raise ShapeError(f"einsum: '{equation}' names {len(ins)} operands; got {len(ndims)}")
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+    ell = ""
+    subs = []
+    for s, nd in zip(ins, ndims):
+        if "..." in s:
+            k = nd - (len(s) - 3)
+            if len(ell) < k:
+                ell = "".join(spare[:k])
+            s = s.replace("...", ell[len(ell) - k:] if k else "")
+        subs.append(s)
+    if not arrow:       # implicit output: letters seen once, in alphabetical order
+        seen = "".join(subs)
+        out = ell + "".join(sorted(c for c in set(seen) if seen.count(c) == 1 and c.islower()))
+    else:
+        out = out.replace("...", ell)
+    return subs, out
+
+
+class Einsum(Function):
+    def forward(self, *arrays, equation):
+        self.subs, self.out = _parse_einsum(equation, [a.ndim for a in arrays])
+        for s, a in zip(self.subs, arrays):
+            if len(s) != a.ndim:
+                raise ShapeError(f"einsum: subscripts '{s}' do not match an operand of shape {a.shape}")
+        self.save_for_backward(*arrays)
+        return xp.einsum(f"{','.join(self.subs)}->{self.out}", *arrays, optimize=True)
+
+    def backward(self, g):
+        arrays = self.saved
+        grads = []
+        for k, (s, a) in enumerate(zip(self.subs, arrays)):
+            if not self.needs_grad[k]:
+                grads.append(None)
+                continue
+            if len(set(s)) != len(s):
+                raise NotImplementedError(f"einsum backward: repeated subscripts in '{s}' (a diagonal) are not "
+                                          f"supported")
+            others = [x for i, x in enumerate(arrays) if i != k]
+            other_subs = [x for i, x in enumerate(self.subs) if i != k]
+            known = set(self.out).union(*other_subs) if other_subs else set(self.out)
+            target = "".join(c for c in s if c in known)
+            ga = xp.einsum(f"{','.join([self.out] + other_subs)}->{target}", g, *others, optimize=True)
+            if target != s:     # letters summed away inside this operand alone: broadcast back
+                ga = xp.broadcast_to(ga.reshape([a.shape[i] if c in known else 1 for i, c in enumerate(s)]),
+                                     a.shape)
+            grads.append(xp.ascontiguousarray(ga))
+        return tuple(grads)
+
+
+def einsum(equation, *operands):
+    """Einstein summation, e.g. ``einsum("bij,bjk->bik", a, b)``; operands may be given as a list."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return Einsum.apply(*operands, equation=equation)
+
+
+class Norm2(Function):
+    """The Euclidean norm; its gradient at 0 is 0 (a subgradient), not NaN, as in PyTorch."""
+    def forward(self, a, axes, keepdim):
+        out = xp.sqrt(xp.sum(a * a, axis=axes, keepdims=True))
+        self.save_for_backward(a, out)
+        self.axes = axes
+        return out if keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+    def backward(self, g):
+        a, out = self.saved
+        safe = xp.where(out == 0, 1, out)
+        return g.reshape(out.shape) * a / safe, None, None
+
+
+def norm(a, p="fro", dim=None, keepdim=False):
+    """The vector p-norm over ``dim`` (all entries when None): p = 2 / 'fro', 1, inf, or any p > 0."""
+    from . import elementwise as E, reduce as R
+    from .util import norm_axes
+    axes = norm_axes(dim, xp.ndim(getattr(a, "_data", a)), "norm")
+    if p in ("fro", 2, 2.0):
+        return Norm2.apply(a, axes, keepdim)
+    if p in (float("inf"), "inf"):
+        return R.max(E.abs(a), axes, keepdim)
+    if p == 1:
+        return R.sum(E.abs(a), axes, keepdim)
+    if not isinstance(p, (int, float)) or p <= 0:
+        raise ValueError(f"norm: p must be 'fro', inf or a number > 0; got {p!r}")
+    return E.pow(R.sum(E.pow(E.abs(a), p), axes, keepdim), 1.0 / p)

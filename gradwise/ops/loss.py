@@ -320,7 +320,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 def _array(v):
     """Class targets and weights are constants: the array of a tensor, or of array-like data."""
-    return None if v is None else xp.asarray(getattr(v, "data", v))
+    return None if v is None else xp.asarray(getattr(v, "_data", v))
 
 
 def _like(v, x):

@@ -71,9 +71,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ShapeError(f"batch_norm: expected input of shape (N, C, ...); got {input.shape}")
     c = input.shape[1]
     pshape = (1, c) + (1,) * (input.ndim - 2)
-    r_mean, r_var = getattr(running_mean, "data", running_mean), getattr(running_var, "data", running_var)
+    r_mean, r_var = getattr(running_mean, "_data", running_mean), getattr(running_var, "_data", running_var)
     if training or r_mean is None:
-        if training and input.size // c <= 1:
+        if training and input.numel() // c <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training; got input "
                              f"of shape {input.shape}")
         axes = (0,) + tuple(range(2, input.ndim))

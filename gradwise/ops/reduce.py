@@ -17,6 +17,8 @@ def _expand(g, axes, keepdims, shape):
 
 
 class Sum(Function):
+    saves_inputs = False
+
     def forward(self, a, axes, keepdims):
         self.axes, self.keepdims, self.shape = axes, keepdims, a.shape
         return xp.sum(a, axis=axes, keepdims=keepdims)
@@ -26,6 +28,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    saves_inputs = False
+
     def forward(self, a, axes, keepdims):
         self.axes, self.keepdims, self.shape = axes, keepdims, a.shape
         return xp.mean(a, axis=axes, keepdims=keepdims)
@@ -85,7 +89,7 @@ class LogSumExp(Function):
 
 def _reduce(cls, a, axis, keepdims, dim, keepdim, *extra):
     axis, keepdims = pick_axis(axis, keepdims, dim, keepdim)
-    axes = norm_axes(axis, xp.ndim(getattr(a, "data", a)), cls.__name__.lower())
+    axes = norm_axes(axis, xp.ndim(getattr(a, "_data", a)), cls.__name__.lower())
     return cls.apply(a, axes, bool(keepdims), *extra)
 
 
@@ -128,10 +132,10 @@ def logsumexp(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
 def argmax(a, axis=None, keepdims=False):
     """Positions of the largest values (an int64 tensor, no gradient)."""
     from ..tensor import Tensor
-    return Tensor(xp.argmax(getattr(a, "data", a), axis=axis, keepdims=keepdims))
+    return Tensor(xp.argmax(getattr(a, "_data", a), axis=axis, keepdims=keepdims))
 
 
 def argmin(a, axis=None, keepdims=False):
     """Positions of the smallest values (an int64 tensor, no gradient)."""
     from ..tensor import Tensor
-    return Tensor(xp.argmin(getattr(a, "data", a), axis=axis, keepdims=keepdims))
+    return Tensor(xp.argmin(getattr(a, "_data", a), axis=axis, keepdims=keepdims))

@@ -12,7 +12,7 @@ from .util import norm_axes, unbroadcast
 
 
 def _as_view_of(result, source):
-    if hasattr(source, "_vbox") and xp.may_share_memory(result.data, source.data):
+    if hasattr(source, "_vbox") and xp.may_share_memory(result._data, source._data):
         result._vbox = source._vbox
     return result
 
@@ -23,6 +23,8 @@ def _dims(args):
 
 
 class Reshape(Function):
+    saves_inputs = False
+
     def forward(self, a, shape):
         self.shape = a.shape
         try:
@@ -41,6 +43,8 @@ def reshape(a, *shape):
 
 
 class Permute(Function):
+    saves_inputs = False
+
     def forward(self, a, axes):
         if sorted(axes) != list(range(a.ndim)):
             raise ShapeError(f"permute: {axes} is not a permutation of the {a.ndim} axes of shape {a.shape}")
@@ -53,18 +57,20 @@ class Permute(Function):
 
 def permute(a, *dims):
     """Reorder the axes: ``permute(x, 2, 0, 1)`` makes axis 2 the first."""
-    ndim = xp.ndim(getattr(a, "data", a))
+    ndim = xp.ndim(getattr(a, "_data", a))
     return _as_view_of(Permute.apply(a, tuple(d % ndim for d in _dims(dims)) if ndim else ()), a)
 
 
 def transpose(a, dim0=-2, dim1=-1):
     """Swap two axes (PyTorch's ``transpose``)."""
-    axes = list(range(xp.ndim(getattr(a, "data", a))))
+    axes = list(range(xp.ndim(getattr(a, "_data", a))))
     axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
     return permute(a, *axes)
 
 
 class BroadcastTo(Function):
+    saves_inputs = False
+
     def forward(self, a, shape):
         self.shape = a.shape
         try:
@@ -84,14 +90,14 @@ def broadcast_to(a, shape):
 def expand(a, *sizes):
     """PyTorch's ``expand``: like broadcast_to, and -1 keeps that dimension's size."""
     sizes = _dims(sizes)
-    shape = xp.shape(getattr(a, "data", a))
+    shape = xp.shape(getattr(a, "_data", a))
     lead = len(sizes) - len(shape)
     return broadcast_to(a, tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes)))
 
 
 def squeeze(a, axis=None):
     """Drop axes of size 1 (all of them when ``axis`` is None)."""
-    shape = xp.shape(getattr(a, "data", a))
+    shape = xp.shape(getattr(a, "_data", a))
     axes = norm_axes(axis, len(shape), "squeeze") if axis is not None else \
         tuple(i for i, n in enumerate(shape) if n == 1)
     for i in axes:
@@ -102,14 +108,14 @@ def squeeze(a, axis=None):
 
 def unsqueeze(a, axis):
     """Insert an axis of size 1 at position ``axis``."""
-    shape = list(xp.shape(getattr(a, "data", a)))
+    shape = list(xp.shape(getattr(a, "_data", a)))
     shape.insert(axis % (len(shape) + 1), 1)
     return reshape(a, tuple(shape))
 
 
 def flatten(a, start_dim=0, end_dim=-1):
     """Merge axes start_dim..end_dim into one (PyTorch's ``flatten``)."""
-    shape = xp.shape(getattr(a, "data", a))
+    shape = xp.shape(getattr(a, "_data", a))
     if not shape:
         return reshape(a, (1,))
     s, e = start_dim % len(shape), end_dim % len(shape)
@@ -117,6 +123,8 @@ def flatten(a, start_dim=0, end_dim=-1):
 
 
 class Cast(Function):
+    saves_inputs = False
+
     def forward(self, a, dtype, copy):
         self.dtype = a.dtype
         return a.astype(dtype, copy=copy)
@@ -133,8 +141,8 @@ def cast(a, dtype, copy=False):
 def index_arrays(index):
     """Replace tensors inside an index by their arrays."""
     if isinstance(index, tuple):
-        return tuple(getattr(i, "data", i) for i in index)
-    return getattr(index, "data", index)
+        return tuple(getattr(i, "_data", i) for i in index)
+    return getattr(index, "_data", index)
 
 
 def _is_basic(index):
@@ -144,6 +152,8 @@ def _is_basic(index):
 
 
 class GetItem(Function):
+    saves_inputs = False
+
     def forward(self, a, index):
         self.shape, self.index = a.shape, index
         try:
@@ -170,6 +180,8 @@ def getitem(a, index):
 
 
 class SetItem(Function):
+    saves_inputs = False
+
     def forward(self, a, value, index):
         out = a.copy()
         out[index] = value
@@ -193,6 +205,8 @@ def setitem(a, index, value):
 
 
 class Concatenate(Function):
+    saves_inputs = False
+
     def forward(self, *arrays, axis):
         self.axis = axis
         self.bounds = xp.cumsum([x.shape[axis] for x in arrays])
@@ -214,6 +228,8 @@ cat = concatenate
 
 
 class Stack(Function):
+    saves_inputs = False
+
     def forward(self, *arrays, axis):
         self.axis = axis
         try:
@@ -234,7 +250,7 @@ def stack(tensors, axis=0):
 def split(a, split_size_or_sections, axis=0):
     """Split into pieces along ``axis``: an int gives pieces of that size (the last may be
     smaller), a list gives the size of each piece (PyTorch's ``split``)."""
-    n = xp.shape(getattr(a, "data", a))[axis]
+    n = xp.shape(getattr(a, "_data", a))[axis]
     if isinstance(split_size_or_sections, numbers.Integral):
         sizes = [split_size_or_sections] * (n // split_size_or_sections)
         if n % split_size_or_sections:
@@ -244,7 +260,7 @@ def split(a, split_size_or_sections, axis=0):
         if sum(sizes) != n:
             raise ShapeError(f"split: sizes {sizes} add up to {sum(sizes)}, but axis {axis} has {n}")
     pieces, start = [], 0
-    lead = (slice(None),) * (axis % len(xp.shape(getattr(a, "data", a))))
+    lead = (slice(None),) * (axis % len(xp.shape(getattr(a, "_data", a))))
     for s in sizes:
         pieces.append(getitem(a, lead + (slice(start, start + s),)))
         start += s
@@ -252,6 +268,8 @@ def split(a, split_size_or_sections, axis=0):
 
 
 class Pad(Function):
+    saves_inputs = False
+
     def forward(self, a, widths, value):
         self.crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
         return xp.pad(a, widths, constant_values=value)
@@ -263,7 +281,7 @@ class Pad(Function):
 def pad(a, pad, value=0.0):
     """Constant padding, PyTorch's ``F.pad`` convention: ``pad`` lists (before, after) pairs
     starting from the last axis, e.g. (1, 1, 2, 2) pads the last axis by 1 and the one before by 2."""
-    shape = xp.shape(getattr(a, "data", a))
+    shape = xp.shape(getattr(a, "_data", a))
     if len(pad) % 2 or len(pad) // 2 > len(shape):
         raise ShapeError(f"pad: expected an even number of values, at most 2 per axis ({2 * len(shape)}); got {pad}")
     if any(p < 0 for p in pad):

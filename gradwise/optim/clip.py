@@ -8,7 +8,7 @@ from ..tensor import Tensor
 
 def _grads(parameters):
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    return [p.grad for p in params if p.grad is not None]
+    return [p._grad._data for p in params if p._grad is not None]
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):

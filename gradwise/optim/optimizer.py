@@ -62,9 +62,10 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
-                    p.grad[...] = 0
+                    p._grad = None
+                elif p._grad is not None:
+                    p._grad._data.fill(0)
+                    p._grad._vbox[0] += 1
 
     def step(self):
         raise NotImplementedError
@@ -73,16 +74,19 @@ class Optimizer:
         """(data, gradient, state) of each parameter that has a gradient. The gradient is negated
         for ``maximize`` and, with ``l2``, has ``weight_decay * p`` added (the L2 penalty)."""
         for p in group["params"]:
-            if p.grad is None:
+            grad = p._grad
+            if grad is None:
                 continue
-            if p.grad.shape != p.shape:
-                raise ValueError(f"{type(self).__name__}: a gradient of shape {p.grad.shape} belongs to a "
-                                 f"parameter of shape {p.shape}")
+            g = grad._data
+            if g.shape != p._data.shape:
+                raise ValueError(f"{type(self).__name__}: a gradient of shape {g.shape} belongs to a "
+                                 f"parameter of shape {p._data.shape}")
             p._vbox[0] += 1      # the update changes p in place: graphs that saved it must not reuse it
-            g = -p.grad if group.get("maximize") else p.grad
+            if group.get("maximize"):
+                g = -g
             if l2 and group.get("weight_decay"):
-                g = g + group["weight_decay"] * p.data
-            yield p.data, g, self.state.setdefault(id(p), {})
+                g = g + group["weight_decay"] * p._data
+            yield p._data, g, self.state.setdefault(id(p), {})
 
     # ----- state -------------------------------------------------------------------------
     def state_dict(self):

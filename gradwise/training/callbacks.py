@@ -240,9 +240,9 @@ class TensorBoard(Callback):
                     self.writer.add_scalar(f"step/{k}", v, step)
         if self.hist_every and step % self.hist_every == 0:
             for name, p in self.trainer.model.named_parameters():
-                self.writer.add_histogram(f"weights/{name}", p.data, step)
-                if p.grad is not None:
-                    self.writer.add_histogram(f"gradients/{name}", p.grad, step)
+                self.writer.add_histogram(f"weights/{name}", p._data, step)
+                if p._grad is not None:
+                    self.writer.add_histogram(f"gradients/{name}", p._grad._data, step)
 
     def on_epoch_end(self, epoch, logs):
         for k, v in logs.items():

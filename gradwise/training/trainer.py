@@ -200,7 +200,7 @@ class Trainer:
         self._running["loss_sum"] += value * n
         self._running["count"] += n
         for m in self.metrics:
-            m.update(out.data, y.data)
+            m.update(out._data, y._data)
         return {"loss": value}
 
     def _reset_running(self):
@@ -237,7 +237,7 @@ class Trainer:
                     total += self.loss_fn(out, y).item() * len(x)
                     count += len(x)
                     for m in metrics:
-                        m.update(out.data, y.data)
+                        m.update(out._data, y._data)
         finally:
             self.model.train(was_training)
         logs = {"loss": total / count, **{m.name: m.result() for m in metrics}}
@@ -249,7 +249,7 @@ class Trainer:
         """Model outputs for inputs ``x`` (an array, a Tensor or a Dataset whose first field is
         the input), as one ndarray, in evaluation mode."""
         ds = x if hasattr(x, "__len__") and hasattr(x, "__getitem__") and not isinstance(x, (np.ndarray, Tensor)) \
-            else ArrayDataset(np.asarray(getattr(x, "data", x)))
+            else ArrayDataset(np.asarray(getattr(x, "_data", x)))
         was_training = self.model.training
         self.model.eval()
         outs = []
@@ -257,7 +257,7 @@ class Trainer:
             with no_grad():
                 for start in range(0, len(ds), batch_size):
                     inputs = fetch(ds, np.arange(start, min(start + batch_size, len(ds))))[0]
-                    outs.append(self.model(Tensor(inputs)).data)
+                    outs.append(self.model(Tensor(inputs))._data)
         finally:
             self.model.train(was_training)
         return np.concatenate(outs)

@@ -28,12 +28,12 @@ def test_loader_batches_and_iterations():
 def test_shuffle_is_a_function_of_seed_and_epoch():
     ds = ArrayDataset(np.arange(20)[:, None], np.arange(20))
     a, b = DataLoader(ds, 5, shuffle=True, seed=3), DataLoader(ds, 5, shuffle=True, seed=3)
-    first = [y.data.tolist() for _, y in a]
-    second = [y.data.tolist() for _, y in a]
+    first = [y.numpy().tolist() for _, y in a]
+    second = [y.numpy().tolist() for _, y in a]
     assert first != second                                      # a new order each epoch
-    assert [y.data.tolist() for _, y in b] == first              # the same seed repeats it
+    assert [y.numpy().tolist() for _, y in b] == first              # the same seed repeats it
     assert sorted(sum(first, [])) == list(range(20))
-    resumed = [y.data.tolist() for _, y in b.batches(1, start=2)]
+    resumed = [y.numpy().tolist() for _, y in b.batches(1, start=2)]
     assert resumed == second[2:]
 
 
@@ -45,7 +45,7 @@ def test_custom_dataset_and_collate():
         def __getitem__(self, i):
             return np.array([i], np.float32), i * i
     x, y = next(iter(DataLoader(Squares(), batch_size=5)))
-    assert y.data.tolist() == [0, 1, 4, 9, 16] and x.shape == (5, 1)
+    assert y.numpy().tolist() == [0, 1, 4, 9, 16] and x.shape == (5, 1)
     total = next(iter(DataLoader(Squares(), batch_size=5, collate_fn=lambda s: np.array([t for _, t in s]).sum())))
     assert total.item() == 30
 
@@ -159,7 +159,7 @@ def test_mnist_and_fashion_from_shared_data():
     assert (len(train), len(test)) == (60_000, 10_000)
     assert np.bincount(test.labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     x, y = next(iter(DataLoader(train, 8)))
-    assert x.shape == (8, 1, 28, 28) and x.dtype == np.float32 and float(x.data.max()) <= 1.0
+    assert x.shape == (8, 1, 28, 28) and x.dtype == np.float32 and float(x.numpy().max()) <= 1.0
     assert abs(train.images.mean() - 33.32) < 0.01
     fashion = FashionMNIST(SHARED / "fashion-mnist", train=False)
     assert np.bincount(fashion.labels).tolist() == [1000] * 10 and fashion.classes[9] == "Ankle boot"
@@ -182,4 +182,4 @@ def test_char_text_small(tmp_path):
     ds = CharText(p, 3)
     assert len(ds) == 3 and ds.vocab == ["a", "b", "c"]
     x, y = next(iter(DataLoader(ds, batch_size=3)))
-    assert x.data.tolist()[1] == [0, 1, 2] and y.data.tolist()[0] == [1, 2, 0]
+    assert x.numpy().tolist()[1] == [0, 1, 2] and y.numpy().tolist()[0] == [1, 2, 0]

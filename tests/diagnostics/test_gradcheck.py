@@ -6,9 +6,9 @@ import gradwise as gw
 
 def test_passes_for_correct_gradients_and_restores_inputs():
     w = gw.randn(3, 2, generator=0, requires_grad=True)
-    before = w.data.copy()
+    before = w.numpy().copy()
     assert gw.gradcheck(lambda w: (w.sigmoid() * w).sum(axis=0), [w])
-    assert w.dtype == np.float32 and np.array_equal(w.data, before) and w.grad is None
+    assert w.dtype == np.float32 and np.array_equal(w.numpy(), before) and w.grad is None
 
 
 def test_checks_every_tensor_that_requires_grad_including_parameters():

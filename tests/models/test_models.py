@@ -90,15 +90,15 @@ def test_autoencoders_reconstruct_better_with_training(make):
     assert np.mean(losses[-3:]) < np.mean(losses[:3])
     assert model.encode(gw.tensor(x)).shape[0] == 16
     model.eval()
-    assert np.array_equal(model.corrupt(gw.tensor(x)).data, x)          # no corruption when evaluating
+    assert np.array_equal(model.corrupt(gw.tensor(x)).numpy(), x)          # no corruption when evaluating
 
 
 def test_denoising_corrupts_only_in_training():
     model = models.ConvAutoencoder(width=2, noise=0.5, generator=0)
     x = gw.zeros(2, 1, 28, 28)
-    assert np.abs(model.corrupt(x).data).mean() > 0.1
+    assert np.abs(model.corrupt(x).numpy()).mean() > 0.1
     model.eval()
-    assert not model.corrupt(x).data.any()
+    assert not model.corrupt(x).numpy().any()
 
 
 def test_filter_and_activation_pictures(tmp_path):
@@ -173,8 +173,8 @@ def test_dbn_stacks_rbms_into_a_classifier():
     rbms = models.pretrain_dbn(data, [12, 6, 4], epochs=2, generator=0, verbose=False)
     assert [r.W.shape for r in rbms] == [(12, 6), (6, 4)]
     clf = models.dbn_classifier(rbms, 3, generator=0)
-    np.testing.assert_array_equal(clf[1].weight.data, rbms[0].W.T)
-    np.testing.assert_array_equal(clf[3].bias.data, rbms[1].c)
+    np.testing.assert_array_equal(clf[1].weight.numpy(), rbms[0].W.T)
+    np.testing.assert_array_equal(clf[3].bias.numpy(), rbms[1].c)
     assert clf(gw.tensor(data)).shape == (64, 3)
 
 

@@ -79,7 +79,7 @@ def test_batchnorm_eval_mode_gradients_and_running_stats():
     x = arr(4, 2, 3, 3, low=1, high=3)
     check_layer(bn, x, mode="train")        # gradcheck runs many forwards: running stats moved
     assert bn.num_batches_tracked.item() > 0
-    assert np.all(bn.running_mean.data > 0.1)
+    assert np.all(bn.running_mean.numpy() > 0.1)
     check_layer(bn, x, mode="eval")
 
 
@@ -87,9 +87,9 @@ def test_dropout_train_and_eval():
     drop = nn.Dropout(0.25, generator=0)
     x = gw.ones(1000, 100)
     y = drop(x)
-    zeros = (y.data == 0).mean()
+    zeros = (y.numpy() == 0).mean()
     assert abs(zeros - 0.25) < 0.01                          # p is the fraction dropped
-    np.testing.assert_allclose(y.data[y.data != 0], 1 / 0.75, rtol=1e-6)
+    np.testing.assert_allclose(y.numpy()[y.numpy() != 0], 1 / 0.75, rtol=1e-6)
     assert drop.eval()(x) is x
     with pytest.raises(ValueError, match="fraction dropped"):
         nn.Dropout(1.5)
@@ -103,7 +103,7 @@ def test_dropout_train_and_eval():
 
 def test_embedding_padding_row_gets_no_gradient():
     emb = nn.Embedding(5, 3, padding_idx=0, generator=0)
-    assert not emb.weight.data[0].any()
+    assert not emb.weight.numpy()[0].any()
     idx = np.array([[0, 1, 1], [4, 0, 2]])
     out = emb(idx)
     assert out.shape == (2, 3, 3)
@@ -150,7 +150,7 @@ def test_lstm_initial_state_checked_and_used():
         lstm(x, (gw.zeros(1, 2, 4), gw.zeros(1, 2, 4)))
     out0, _ = lstm(x)
     out1, _ = lstm(x, (gw.ones(2, 2, 4), gw.zeros(2, 2, 4)))
-    assert not np.allclose(out0.data, out1.data)
+    assert not np.allclose(out0.numpy(), out1.numpy())
 
 
 def test_cells_match_the_sequence_layer_and_truncate_bptt():
@@ -162,10 +162,10 @@ def test_cells_match_the_sequence_layer_and_truncate_bptt():
     state = None
     for t in range(6):
         state = cell(x[t], state)
-        np.testing.assert_allclose(state[0].data, out.data[t], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(state[0].numpy(), out.numpy()[t], rtol=1e-5, atol=1e-6)
         if t == 2:
             state = nn.detach_state(state)      # truncated backpropagation through time
-    np.testing.assert_allclose(state[1].data, c_n.data[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(state[1].numpy(), c_n.numpy()[0], rtol=1e-5, atol=1e-6)
     x.requires_grad = True
     x_steps = [x[t] for t in range(6)]
     state = None

@@ -73,11 +73,11 @@ def test_misuse_fails_loudly_with_the_fix():
 def test_load_state_dict_round_trip_and_errors():
     a, b = lenet(0), lenet(10)
     x = gw.randn(2, 1, 28, 28, generator=0)
-    assert not np.allclose(a(x).data, b(x).data)
-    weight_array = b[0].weight.data
+    assert not np.allclose(a(x).numpy(), b(x).numpy())
+    weight_array = b[0].weight.numpy()
     b.load_state_dict(a.state_dict())
-    np.testing.assert_array_equal(a(x).data, b(x).data)
-    assert b[0].weight.data is weight_array          # copied in place: optimizers keep their references
+    np.testing.assert_array_equal(a(x).numpy(), b(x).numpy())
+    assert b[0].weight.numpy() is weight_array          # copied in place: optimizers keep their references
     sd = dict(a.state_dict())
     sd.pop("0.bias")
     sd["extra"] = np.zeros(1)
@@ -143,14 +143,14 @@ def test_containers():
 
 def test_save_load_file_round_trip(tmp_path):
     a, b = Block(), Block()
-    a.norm.running_mean.data[:] = [1, 2, 3]
-    a.steps.data[...] = 7
+    a.norm.running_mean.numpy()[:] = [1, 2, 3]
+    a.steps.numpy()[...] = 7
     path = tmp_path / "block.safetensors"
     gw.save(a.state_dict(), path, metadata={"epoch": "3"})
     loaded = gw.load(path)
     assert loaded["steps"].shape == () and loaded["steps"] == 7
     b.load_state_dict(loaded)
-    np.testing.assert_array_equal(b.norm.running_mean.data, [1, 2, 3])
+    np.testing.assert_array_equal(b.norm.running_mean.numpy(), [1, 2, 3])
     assert gw.serialization.metadata(path) == {"epoch": "3"}
     assert [p.name for p in tmp_path.iterdir()] == ["block.safetensors"]     # no temporary file left
 
@@ -179,21 +179,21 @@ def test_loads_a_file_saved_by_pytorch():
     model = lenet()
     model.load_state_dict(gw.load(folder / "lenet5.safetensors"))
     io = gw.load(folder / "lenet5_io.safetensors")
-    np.testing.assert_allclose(model(io["input"]).data, io["output"], atol=1e-5, rtol=1e-5)
+    np.testing.assert_allclose(model(io["input"]).numpy(), io["output"], atol=1e-5, rtol=1e-5)
 
 
 def test_init_functions():
     w = nn.Parameter(gw.zeros(64, 32))
     nn.init.kaiming_normal_(w, nonlinearity="relu", generator=0)
-    assert abs(w.data.std() - np.sqrt(2 / 32)) < 0.01
+    assert abs(w.numpy().std() - np.sqrt(2 / 32)) < 0.01
     nn.init.xavier_uniform_(w, generator=0)
-    assert abs(w.data.max()) <= np.sqrt(6 / 96) + 1e-6
+    assert abs(w.numpy().max()) <= np.sqrt(6 / 96) + 1e-6
     nn.init.orthogonal_(w, generator=0)
-    np.testing.assert_allclose(w.data.T @ w.data, np.eye(32), atol=1e-5)
+    np.testing.assert_allclose(w.numpy().T @ w.numpy(), np.eye(32), atol=1e-5)
     nn.init.constant_(w, 0.5)
-    assert (w.data == 0.5).all()
+    assert (w.numpy() == 0.5).all()
     nn.init.zeros_(w)
-    assert not w.data.any()
+    assert not w.numpy().any()
     with pytest.raises(ValueError, match="unknown nonlinearity 'swish'"):
         nn.init.calculate_gain("swish")
     with pytest.raises(ValueError, match="at least 2 dimensions"):

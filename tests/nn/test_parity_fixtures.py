@@ -64,7 +64,7 @@ def test_matches_pytorch(path):
     assert len(outs) == n_out
     total = None
     for k, o in enumerate(outs):
-        np.testing.assert_allclose(o.data, data[f"out.{k}"], **TOL, err_msg=f"output {k}")
+        np.testing.assert_allclose(o.numpy(), data[f"out.{k}"], **TOL, err_msg=f"output {k}")
         term = (o * data[f"weight.{k}"]).sum()
         total = term if total is None else total + term
     total.backward()
@@ -73,7 +73,7 @@ def test_matches_pytorch(path):
     for name, expected in grads.items():
         np.testing.assert_allclose(leaves[name].grad, expected, **TOL, err_msg=f"gradient of {name}")
     for key in (k for k in data if k.startswith("after.")):
-        np.testing.assert_allclose(dict(layer.named_buffers())[key[6:]].data, data[key], **TOL, err_msg=key)
+        np.testing.assert_allclose(dict(layer.named_buffers())[key[6:]].numpy(), data[key], **TOL, err_msg=key)
 
 
 def test_fixture_set_is_complete():

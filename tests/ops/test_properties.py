@@ -48,6 +48,6 @@ def test_reductions_match_numpy(data, shape, name, keepdims):
     else:
         ref = getattr(np, name)(x, axis=axis, keepdims=keepdims)
     assert out.shape == np.shape(ref)
-    np.testing.assert_allclose(out.data, ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-12)
     out.sum().backward()
     assert t.grad.shape == shape

@@ -35,28 +35,28 @@ def _np_logsumexp(a, axis=None, keepdims=False):
 
 def test_dim_keepdim_aliases_as_in_pytorch():
     x = gw.tensor(arr(2, 3))
-    np.testing.assert_allclose(x.sum(dim=1, keepdim=True).data, x.data.sum(axis=1, keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(x.sum(dim=1, keepdim=True).numpy(), x.numpy().sum(axis=1, keepdims=True), rtol=1e-6)
     assert x.mean(dim=0).shape == (3,)
 
 
 def test_max_ties_share_gradient():
     x = gw.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]], requires_grad=True)
-    x.max(axis=1).sum().backward()
+    x.amax(dim=1).sum().backward()
     np.testing.assert_array_equal(x.grad, [[0, 0.5, 0.5], [1, 0, 0]])
 
 
 def test_logsumexp_is_stable():
     x = gw.tensor([[1000.0, 1000.0], [-1000.0, -1000.0]], dtype=np.float64, requires_grad=True)
     out = x.logsumexp(axis=1)
-    np.testing.assert_allclose(out.data, [1000 + np.log(2), -1000 + np.log(2)])
+    np.testing.assert_allclose(out.numpy(), [1000 + np.log(2), -1000 + np.log(2)])
     out.sum().backward()
     np.testing.assert_allclose(x.grad, 0.5)
 
 
 def test_argmax_argmin():
     x = gw.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
-    np.testing.assert_array_equal(x.argmax(axis=1).data, [1, 0])
-    np.testing.assert_array_equal(F.argmin(x, axis=0).data, [0, 1, 0])
+    np.testing.assert_array_equal(x.argmax(axis=1).numpy(), [1, 0])
+    np.testing.assert_array_equal(F.argmin(x, axis=0).numpy(), [0, 1, 0])
 
 
 def test_bad_axis_is_a_clear_error():

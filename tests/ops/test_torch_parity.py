@@ -19,7 +19,7 @@ def both(fn_gw, fn_torch, inputs, const=(), atol=1e-6):
     g_in = [gw.tensor(a.copy(), requires_grad=True) for a in inputs]
     t_in = [torch.tensor(a.copy(), requires_grad=True) for a in inputs]
     out_g, out_t = fn_gw(*g_in, *const), fn_torch(*t_in, *[torch.as_tensor(c) for c in const])
-    np.testing.assert_allclose(out_g.data, out_t.detach().numpy(), atol=atol, rtol=1e-6)
+    np.testing.assert_allclose(out_g.numpy(), out_t.detach().numpy(), atol=atol, rtol=1e-6)
     w = np.random.default_rng(0).uniform(-1, 1, size=out_g.shape)
     (out_g * w).sum().backward()
     (out_t * torch.tensor(w)).sum().backward()

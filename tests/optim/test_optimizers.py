@@ -26,7 +26,7 @@ def test_update_rules_match_pytorch_over_10_steps(name):
             p.grad = DATA[f"{name}.grad.{s}.{i}"].copy()
         opt.step()
         for i, p in enumerate(params):
-            np.testing.assert_allclose(p.data, DATA[f"{name}.after.{s}.{i}"], atol=1e-6, rtol=1e-6,
+            np.testing.assert_allclose(p.numpy(), DATA[f"{name}.after.{s}.{i}"], atol=1e-6, rtol=1e-6,
                                        err_msg=f"step {s}, parameter {i}")
 
 
@@ -50,14 +50,14 @@ def test_state_dict_resumes_exactly(name):
     run(ps1, opt1, range(10))
     ps2, opt2 = make()
     run(ps2, opt2, range(4))
-    saved, weights = opt2.state_dict(), [p.data.copy() for p in ps2]
+    saved, weights = opt2.state_dict(), [p.numpy().copy() for p in ps2]
     ps3, opt3 = make()
     for p, w in zip(ps3, weights):
-        p.data[...] = w
+        p.numpy()[...] = w
     opt3.load_state_dict(saved)
     run(ps3, opt3, range(4, 10))
     for a, b in zip(ps1, ps3):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 def test_hyperparameters_are_validated():
@@ -81,8 +81,8 @@ def test_step_skips_parameters_without_gradients_and_zero_grad():
     opt = optim.SGD([a, b], lr=0.5)
     a.grad = np.ones(2, np.float32)
     opt.step()
-    np.testing.assert_array_equal(a.data, [0.5, 0.5])
-    np.testing.assert_array_equal(b.data, [1, 1])
+    np.testing.assert_array_equal(a.numpy(), [0.5, 0.5])
+    np.testing.assert_array_equal(b.numpy(), [1, 1])
     opt.zero_grad()
     assert a.grad is None
 

@@ -54,4 +54,4 @@ class CharText(Dataset):
         return np.array([self._index[c] for c in text], dtype=np.int64)
 
     def decode(self, codes):
-        return "".join(self.vocab[int(i)] for i in np.asarray(getattr(codes, "data", codes)).reshape(-1))
+        return "".join(self.vocab[int(i)] for i in np.asarray(getattr(codes, "_data", codes)).reshape(-1))
