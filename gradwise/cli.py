@@ -40,6 +40,7 @@ def _parser():
                                    "(plots need matplotlib: pip install 'gradwise[plots]').")
     d.add_argument("run_dir", help="a run folder written by gradwise train (or gw.Trainer(run_dir=...))")
     sub.add_parser("bench", help="time gradwise against PyTorch on the standard workloads (gradwise bench --help)")
+    sub.add_parser("run", help="run an unmodified PyTorch script on gradwise: gradwise run script.py [args]")
     return p
 
 
@@ -115,6 +116,9 @@ def main(argv=None):
     if argv[:1] == ["bench"]:           # the suite has its own options
         from .bench import main as bench_main
         return bench_main(argv[1:])
+    if argv[:1] == ["run"]:             # everything after the script belongs to the script
+        from .run import main as run_main
+        return run_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         {"train": train, "doctor": doctor}[args.command](args)

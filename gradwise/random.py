@@ -28,7 +28,9 @@ class Generator:
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
             raise TypeError(f"manual_seed expects an int seed; got {type(seed).__name__} {seed!r}")
         self._seed = int(seed)
-        self.numpy_generator = np.random.default_rng(self._seed % (2 ** 64))
+        # reseed in place: layers that took this generator at construction (dropout) follow it
+        self.numpy_generator.bit_generator.state = \
+            np.random.default_rng(self._seed % (2 ** 64)).bit_generator.state
         return self
 
     def seed(self):

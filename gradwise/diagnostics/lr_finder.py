@@ -25,7 +25,7 @@ def find_lr(trainer, data, start_lr=1e-7, end_lr=10.0, num_iter=100, batch_size=
     mislead; it is capped at a tenth of the rate with the lowest loss.
     """
     model, opt = trainer.model, trainer.optimizer
-    saved_model = {k: v.copy() for k, v in model.state_dict().items()}
+    saved_model = {k: v.clone() for k, v in model.state_dict().items()}
     saved_opt = opt.state_dict()
     saved_lrs = [g["lr"] for g in opt.param_groups]
     loader = DataLoader(data, batch_size, shuffle=True, seed=trainer.seed)

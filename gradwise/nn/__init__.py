@@ -3,7 +3,10 @@
 Example:
     >>> model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
 """
-from . import init
+import sys as _sys
+
+from .. import functional
+from . import init, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh
 from .layers.conv import Conv1d, Conv2d, ConvTranspose2d
@@ -15,11 +18,15 @@ from .layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, detach
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
 
+# NOTE: torch.nn.functional is gradwise.functional itself (one module, two paths), so that
+# `import gradwise.nn.functional as F` and `gradwise.nn.functional` find the same functions.
+_sys.modules[__name__ + ".functional"] = functional
+
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d",
     "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "Flatten", "GELU", "GRU",
     "GRUCell", "HuberLoss", "Identity", "L1Loss", "LSTM", "LSTMCell", "LayerNorm", "LeakyReLU", "Linear",
     "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Module", "ModuleDict", "ModuleList", "NLLLoss",
     "Parameter", "RNN", "RNNCell", "ReLU", "Residual", "Sequential", "Sigmoid", "Softmax", "Softplus", "Step",
-    "Tanh", "Unflatten", "detach_state", "init",
+    "Tanh", "Unflatten", "detach_state", "functional", "init", "utils",
 ]

@@ -1,5 +1,5 @@
 """Module and Parameter: layers own their state; parameters and submodules register by assignment."""
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
@@ -126,17 +126,39 @@ class Module:
         """Evaluation mode: the same as ``train(False)``."""
         return self.train(False)
 
-    def zero_grad(self):
-        """Drop the gradients of every parameter (set to None)."""
+    def zero_grad(self, set_to_none=True):
+        """Drop the gradients of every parameter (``set_to_none=False`` zeroes them instead)."""
         for p in self.parameters():
-            p._grad = None
+            if set_to_none or p._grad is None:
+                p._grad = None
+            else:
+                p._grad._data.fill(0)
 
-    def to(self, dtype):
-        """Convert every floating parameter and buffer to ``dtype`` (in place; returns self)."""
-        for t in list(self.parameters()) + list(self.buffers()):
-            if np.issubdtype(t.dtype, np.floating):
-                t._data = t._data.astype(dtype)
-                t._grad = None if t._grad is None else type(t._grad)._make(t._grad._data.astype(dtype), None)
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """PyTorch's forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``. Floating parameters
+        and buffers are converted in place (the Parameter objects stay, so optimizers keep them);
+        a device gradwise cannot serve is a clear error. Returns self."""
+        from ..device import as_device
+        from ..dtypes import as_dtype
+        from ..tensor_convert import _is_device
+        for a in args:
+            if _is_device(a):
+                device = a
+            elif hasattr(a, "_data"):
+                dtype = a._data.dtype
+            else:
+                dtype = a
+        if device is not None:
+            as_device(device).check_available()
+        if dtype is not None:
+            dtype = as_dtype(dtype)
+            if not np.issubdtype(dtype, np.floating):
+                raise TypeError(f"Module.to: only floating dtypes are allowed for a module's parameters; got {dtype}")
+            for t in list(self.parameters()) + list(self.buffers()):
+                if np.issubdtype(t.dtype, np.floating) and t.dtype != dtype:
+                    t._data = t._data.astype(dtype)
+                    t._vbox = [0]
+                    t._grad = None if t._grad is None else type(t._grad)._make(t._grad._data.astype(dtype), None)
         return self
 
     def double(self):
@@ -144,6 +166,49 @@ class Module:
 
     def float(self):
         return self.to(np.float32)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def type(self, dst_type):
+        return self.to(dst_type)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        from ..device import device as make
+        make("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}") \
+            .check_available()
+
+    def share_memory(self):
+        return self
+
+    def add_module(self, name, module):
+        """Register ``module`` (or None) as the submodule ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module('{name}') expects a Module or None; got {type(module).__name__}")
+        self._forget(name)
+        self._modules[name] = module
+        object.__setattr__(self, name, module)
+
+    register_module = add_module
+
+    def get_submodule(self, target):
+        """The submodule at dotted path ``target`` ('' is this module)."""
+        m = self
+        for part in filter(None, target.split(".")):
+            if part not in m._modules:
+                raise AttributeError(f"{type(m).__name__} has no submodule '{part}' (looking up '{target}')")
+            m = m._modules[part]
+        return m
+
+    def get_parameter(self, target):
+        mod, _, name = target.rpartition(".")
+        owner = self.get_submodule(mod)
+        if name not in owner._parameters:
+            raise AttributeError(f"{type(owner).__name__} has no parameter '{name}'")
+        return owner._parameters[name]
 
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():
@@ -202,12 +267,16 @@ class Module:
         return (b for _, b in self.named_buffers())
 
     # ----- state -------------------------------------------------------------------------
-    def state_dict(self):
-        """Parameters and persistent buffers as an ordered name -> ndarray dict (no copies).
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """Parameters and persistent buffers as an ordered name -> Tensor dict (detached, sharing
+        memory, as in PyTorch; ``keep_vars=True`` gives the Parameters themselves).
 
         The keys are PyTorch's (``0.weight``, ``fc.bias``, ``weight_ih_l0`` ...).
         """
-        return OrderedDict((k, t._data) for k, t in self._state_tensors())
+        out = OrderedDict() if destination is None else destination
+        for k, t in self._state_tensors():
+            out[prefix + k] = t if keep_vars else t.detach()
+        return out
 
     def _state_tensors(self):
         """(key, tensor) for every parameter and persistent buffer: what a state_dict holds."""
@@ -221,7 +290,7 @@ class Module:
         """Copy arrays from ``state_dict`` into this module's parameters and buffers (in place).
 
         With ``strict`` every key must match; the error lists missing keys, unexpected keys and
-        shape mismatches together. Returns (missing, unexpected) key lists.
+        shape mismatches together. Returns (missing_keys, unexpected_keys), a named tuple.
         """
         own = dict(self._state_tensors())
         missing = [k for k in own if k not in state_dict]
@@ -242,7 +311,7 @@ class Module:
                 if k in state_dict:
                     np.copyto(t._data, _array(state_dict[k]), casting="same_kind")
                     t._vbox[0] += 1
-        return missing, unexpected
+        return IncompatibleKeys(missing, unexpected)
 
     # ----- display -----------------------------------------------------------------------
     def extra_repr(self):
@@ -266,6 +335,9 @@ class Module:
         text = summarize(self, input_shape, batch_size, dtype)
         print(text)
         return text
+
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 class _HookHandle:

@@ -111,6 +111,8 @@ def div(a, b):
     da, db = _dtype_of(a), _dtype_of(b)
     if (da is None or da.kind in "biu") and (db is None or db.kind in "biu") and not (da is None and db is None):
         a = _as(xp.asarray(getattr(a, "_data", a)), backend.default_dtype)
+        if db is not None:
+            b = _as(b, backend.default_dtype)
     return Div.apply(a, b)
 
 

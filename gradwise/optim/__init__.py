@@ -5,11 +5,12 @@ Example:
     >>> opt.zero_grad(); loss.backward(); opt.step()
 """
 from .adam import Adam, AdamW
-from .clip import clip_grad_norm_, clip_grad_value_
+from ..nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer
 from .penalties import l1_penalty, l2_penalty
 from .rmsprop import Adagrad, RMSprop
-from .schedules import (CosineAnnealingLR, ExponentialLR, LinearLR, LinearWarmup, LRScheduler, OneCycleLR,
+from . import lr_scheduler
+from .lr_scheduler import (CosineAnnealingLR, ExponentialLR, LinearLR, LinearWarmup, LRScheduler, OneCycleLR,
                         ReduceLROnPlateau, StepLR)
 from .sgd import SGD
 

@@ -68,7 +68,7 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self._best_weights = {k: v.copy() for k, v in self.trainer.model.state_dict().items()}
+                self._best_weights = {k: v.clone() for k, v in self.trainer.model.state_dict().items()}
             return
         self.wait += 1
         if self.wait > self.patience:

@@ -63,7 +63,8 @@ def latest_checkpoint(folder):
 
 def rng_states(model):
     """The state of every np.random.Generator held by the model's modules (dropout masks ...)."""
-    states = {}
+    from ..random import default_generator
+    states = {_DEFAULT: default_generator().get_state()}      # what layers without their own generator use
     for name, module in model.named_modules():
         for attr, value in vars(module).items():
             if isinstance(value, np.random.Generator):
@@ -71,9 +72,16 @@ def rng_states(model):
     return states
 
 
+_DEFAULT = "gradwise.random:default"
+
+
 def set_rng_states(model, states):
+    from ..random import default_generator
     modules = dict(model.named_modules())
     for key, state in states.items():
+        if key == _DEFAULT:
+            default_generator().set_state(state)
+            continue
         name, attr = key.rsplit(":", 1)
         getattr(modules[name], attr).bit_generator.state = state
 

@@ -255,11 +255,11 @@ def test_check_gradients_grades_layers():
 
 def test_find_lr_suggests_a_sensible_rate_and_restores_the_model():
     model = models.mlp((64,), 10, hidden=(32,), generator=0)
-    before = {k: v.copy() for k, v in model.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     trainer = gw.Trainer(model, "cross_entropy", "sgd")
     result = trainer.find_lr((X, Y), num_iter=150)
     assert 1e-3 < result.suggestion < 3.0
-    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+    assert all(np.array_equal(before[k], v.numpy()) for k, v in model.state_dict().items())
 
 
 def test_doctor_report_with_and_without_matplotlib(tmp_path, monkeypatch):

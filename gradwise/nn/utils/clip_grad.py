@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor
+from ...tensor import Tensor
 
 
 def _grads(parameters):
@@ -14,11 +14,12 @@ def _grads(parameters):
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scale all gradients together so that their joint norm is at most ``max_norm``.
 
-    Returns the total norm before clipping (a float): the number to watch for exploding gradients.
+    Returns the total norm before clipping as a 0-d Tensor, as PyTorch does: the number to watch for
+    exploding gradients.
     """
     grads = _grads(parameters)
     if not grads:
-        return 0.0
+        return Tensor(np.asarray(0.0, dtype=np.float32))
     if norm_type == math.inf:
         total = max(float(np.abs(g).max()) for g in grads)
     else:
@@ -29,7 +30,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if scale < 1:
         for g in grads:
             g *= scale
-    return total
+    return Tensor(np.asarray(total, dtype=grads[0].dtype))
 
 
 def clip_grad_value_(parameters, clip_value):
