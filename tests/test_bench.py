@@ -6,51 +6,64 @@ import sys
 import pytest
 
 from gradwise import bench
+from gradwise.bench import workloads
 
 
-@pytest.mark.parametrize("name", list(bench.WORKLOADS))
+@pytest.mark.parametrize("name", workloads.all_names(scaling=False) + ["W1@32", "W3@100", "C@56"])
 def test_every_workload_builds_and_steps(name):
-    step, model = bench.build("gradwise", name)
+    step, model = workloads.build("gradwise", name)
     before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     step()
     changed = any((before[k] != v.numpy()).any() for k, v in model.state_dict().items())
-    assert changed != name.startswith("I")         # training steps update weights, inference does not
+    assert changed != name.startswith(("I", "A"))   # training steps update weights; inference and A1 do not
 
 
 def test_workloads_match_pytorch_parameter_counts():
-    torch = pytest.importorskip("torch", reason="needs torch==2.13.0")
-    for name in bench.WORKLOADS:
-        ours = sum(p.size for p in bench.build("gradwise", name)[1].parameters())
-        theirs = sum(p.numel() for p in bench.build("torch", name)[1].parameters())
+    pytest.importorskip("torch", reason="needs torch==2.13.0")
+    for name in workloads.all_names():
+        ours = sum(p.numel() for p in workloads.build("gradwise", name)[1].parameters())
+        theirs = sum(p.numel() for p in workloads.build("torch", name)[1].parameters())
         assert ours == theirs, name
-    assert torch
 
 
-def test_markdown_table():
-    row = {"description": bench.WORKLOADS["W1"], "gradwise_ms": 4.0, "torch_ms": 6.0, "ratio": 1.5, "min_ratio": 1.4,
-           "goal": 1.0, "samples_per_s": 32000.0, "ideal_fraction": 0.4, "gradwise_peak_mib": 120.0,
-           "torch_peak_mib": 400.0, "gradwise_rise_mib": 5.0, "torch_rise_mib": 20.0}
-    results = {"date": "2026-11-22", "machine": "x86_64, 2 cores", "matmul_gflops": 180.0, "numpy": "2",
-               "torch": "2.13", "import_seconds": 0.15, "workloads": {"W1": row}}
+def test_summary_and_markdown_table():
+    rec = {"step_s": [0.004, 0.005, 0.004], "peak_mib": 100.0, "params": 535818}
+    runs = {"gradwise": [dict(rec), dict(rec, step_s=[0.004])],
+            "torch": [dict(rec, step_s=[0.006], peak_mib=300.0), dict(rec, step_s=[0.008], peak_mib=300.0)]}
+    row = bench.summarize("W1", runs, gflops=200.0)
+    assert row["ratio"] == pytest.approx(1.75) and (row["ratio_low"], row["ratio_high"]) == pytest.approx((1.5, 2.0))
+    assert row["ideal_fraction"] == pytest.approx(6 * 535818 * 128 / 200e9 / 0.004)
+    machine = {"cpu": "Test CPU", "vector": ["avx2"], "cores": 2, "threads": 2, "numpy": "2", "blas": "openblas",
+               "matmul_gflops": 200.0}
+    results = {"date": "2026-12-01", "machine": machine, "rounds": 2, "import_seconds": 0.15,
+               "torch": {"version": "2.13.0", "cpu_capability": "AVX2", "threads": 2}, "workloads": {"W1": row}}
     table = bench.markdown(results)
-    expected = ("| W1 MLP 784-512-256-10, batch 128 | 4.00 | 6.00 | 1.50 | 1.40 | 1.00 | 32,000 | 40% | 120 / 400 "
-                "| 5 / 20 |")
-    assert expected in table
-    assert "`import gradwise` 0.15 s" in table
+    assert "| W1 MLP 784-512-256-10, batch 128 | 1.75 | 1.50-2.00 | 1.20 | 4.00 | 7.00 |" in table
+    assert "Test CPU (avx2)" in table and "`import gradwise` 0.15 s" in table
 
 
-def test_memory_worker_reports_peak():
-    row = bench.memory("gradwise", "I1")
-    assert row["peak_mib"] > 10 and row["rise_mib"] >= 0
+def test_worker_runs_in_its_own_process():
+    rec = bench.run_worker(sys.executable, "gradwise", "I1", seconds=0.05, threads=1)
+    assert rec["framework"] == "gradwise" and len(rec["step_s"]) == 5 and rec["peak_mib"] > 10
+    with pytest.raises(bench.WorkerError, match="unknown framework"):
+        bench.run_worker(sys.executable, "jax", "I1", seconds=0.05, threads=1)
 
 
 def test_command_line(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "gradwise.cli", "bench", "--only", "I1", "--rounds", "1", "--no-memory",
-                          "--json", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    assert "I1 inference: W1 forward" in out.stdout
+    out = subprocess.run([sys.executable, "-m", "gradwise.cli", "bench", "--only", "I1", "--rounds", "1",
+                          "--seconds", "0.05", "--torch-python", "/nonexistent/python", "--json",
+                          str(tmp_path / "r.json"), "--history", str(tmp_path / "h.jsonl")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2 and "is not a Python that can import torch" in out.stderr
+    env_free = subprocess.run([sys.executable, "-m", "gradwise.cli", "bench", "--only", "I1", "--rounds", "1",
+                               "--seconds", "0.05", "--json", str(tmp_path / "r.json"), "--history",
+                               str(tmp_path / "h.jsonl")], capture_output=True, text=True, timeout=300,
+                              env={"PATH": "/usr/bin:/bin", "GRADWISE_BENCH_TORCH_PYTHON": ""})
+    assert env_free.returncode == 0, env_free.stderr
+    assert "I1      inference: W1 forward" in env_free.stdout
     saved = json.loads((tmp_path / "r.json").read_text())
-    assert saved["workloads"]["I1"]["gradwise_ms"] > 0 and saved["matmul_gflops"] > 0
+    assert saved["workloads"]["I1"]["gradwise_ms"] > 0 and saved["machine"]["matmul_gflops"] > 0
+    assert len((tmp_path / "h.jsonl").read_text().splitlines()) == 1
     bad = subprocess.run([sys.executable, "-m", "gradwise.cli", "bench", "--only", "W9"], capture_output=True,
                          text=True)
     assert bad.returncode != 0 and "unknown workload" in bad.stderr
