@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd import enable_grad
+from .line_search import strong_wolfe
 from .optimizer import Optimizer, check
 
 
@@ -16,8 +17,8 @@ class LBFGS(Optimizer):
     tolerance_grad, g.d > -tolerance_change, max|t d| <= tolerance_change, the loss changes by
     less than tolerance_change, or after max_iter iterations / max_eval evaluations.
 
-    Works on one parameter group. ``line_search_fn='strong_wolfe'`` is not implemented (a clear
-    error); the fixed step above is PyTorch's default.
+    Works on one parameter group. ``line_search_fn='strong_wolfe'`` picks each t by a strong-Wolfe
+    line search (optim/line_search.py) instead of the fixed step.
 
     Example:
         >>> opt = optim.LBFGS(model.parameters(), lr=1, max_iter=20)
@@ -27,8 +28,8 @@ class LBFGS(Optimizer):
     """
     def __init__(self, params, lr=1.0, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None):
-        if line_search_fn is not None:
-            raise ValueError(f"LBFGS: line_search_fn={line_search_fn!r} is not supported; use None (a fixed step)")
+        if line_search_fn not in (None, "strong_wolfe"):
+            raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe'; got {line_search_fn!r}")
         super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval or max_iter * 5 // 4,
                                       tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
                                       history_size=history_size, line_search_fn=line_search_fn))
@@ -53,6 +54,18 @@ class LBFGS(Optimizer):
             p._data += (t * d[offset:offset + n]).reshape(p._data.shape).astype(p._data.dtype)
             p._vbox[0] += 1
             offset += n
+
+    def _directional(self, evaluate, d):
+        """(loss, flat gradient) at the parameters moved by t * d, which are then put back."""
+        def at(t):
+            start = [p._data.copy() for p in self._params]
+            self._add(t, d)
+            loss, g = float(evaluate()), self._flat_grad()
+            for p, a in zip(self._params, start):
+                p._data[...] = a
+                p._vbox[0] += 1
+            return loss, g
+        return at
 
     def _update(self):
         raise ValueError("LBFGS.step needs a closure that re-evaluates the loss: opt.step(closure)")
@@ -82,12 +95,20 @@ class LBFGS(Optimizer):
             state["d"], state["t"] = d, t
             if g.dot(d) > -tol:
                 break
-            self._add(t, d)
-            if n_iter != group["max_iter"]:
-                loss = float(evaluate())
-                g = self._flat_grad()
-                evals += 1
-                state["func_evals"] += 1
+            if group["line_search_fn"] == "strong_wolfe":
+                loss, g, t, n_evals = strong_wolfe(self._directional(evaluate, d), t, d, loss, g, g.dot(d),
+                                                   max_ls=group["max_eval"] - evals)
+                state["t"] = t
+                self._add(t, d)
+                evals += n_evals
+                state["func_evals"] += n_evals
+            else:
+                self._add(t, d)
+                if n_iter != group["max_iter"]:
+                    loss = float(evaluate())
+                    g = self._flat_grad()
+                    evals += 1
+                    state["func_evals"] += 1
             if (n_iter == group["max_iter"] or evals >= group["max_eval"] or np.abs(g).max() <= group["tolerance_grad"]
                     or np.abs(d * t).max() <= tol or abs(loss - prev_loss) < tol):
                 break
