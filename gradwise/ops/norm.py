@@ -43,7 +43,14 @@ class Normalize(Function):
         gx = None
         if nx:
             count = xhat.size // sum_g.size
-            scale = inv_std if weight is None else inv_std * weight.reshape(self.pshape)
+            if weight is not None and any(self.pshape[a] > 1 for a in self.axes):
+                # layer norm: the weight varies along the normalised axes, so it enters the sums
+                g = g * weight.reshape(self.pshape)
+                sum_g = xp.sum(g, axis=self.axes, keepdims=True)
+                sum_gx = xp.sum(g * xhat, axis=self.axes, keepdims=True)
+                scale = inv_std
+            else:
+                scale = inv_std if weight is None else inv_std * weight.reshape(self.pshape)
             gx = xhat * (sum_gx / -count)
             gx += g
             gx -= sum_g / count

@@ -4,7 +4,9 @@ Example:
     >>> opt = optim.Adam(model.parameters(), lr=1e-3)
     >>> opt.zero_grad(); loss.backward(); opt.step()
 """
+from .adadelta import Adadelta
 from .adam import Adam, AdamW
+from .lbfgs import LBFGS
 from ..nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer
 from .penalties import l1_penalty, l2_penalty
@@ -14,7 +16,7 @@ from .lr_scheduler import (CosineAnnealingLR, ExponentialLR, LinearLR, LinearWar
                         ReduceLROnPlateau, StepLR)
 from .sgd import SGD
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta}
 
 
 def get(name, params, **kwargs):
@@ -25,6 +27,6 @@ def get(name, params, **kwargs):
     return cls(params, **kwargs)
 
 
-__all__ = ["Adagrad", "Adam", "AdamW", "CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LinearLR",
+__all__ = ["Adadelta", "Adagrad", "Adam", "LBFGS", "AdamW", "CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LinearLR",
            "LinearWarmup", "OPTIMIZERS", "OneCycleLR", "Optimizer", "RMSprop", "ReduceLROnPlateau", "SGD", "StepLR",
            "clip_grad_norm_", "clip_grad_value_", "get", "l1_penalty", "l2_penalty"]

@@ -3,6 +3,7 @@ import numbers
 
 import numpy as np
 
+from ..autograd import enable_grad
 from ..tensor import Tensor
 
 
@@ -67,8 +68,22 @@ class Optimizer:
                     p._grad._data.fill(0)
                     p._grad._vbox[0] += 1
 
-    def step(self):
-        raise NotImplementedError
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; returns the closure's loss (else None).
+
+        ``closure`` (optional, as in PyTorch): a function that clears the gradients, recomputes
+        the loss, calls ``backward()`` and returns the loss; it runs first, with gradients on.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        self._update()
+        return loss
+
+    def _update(self):
+        """The update rule, one plain loop over parameters (subclasses)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _update() (or step())")
 
     def _params_with_grad(self, group, l2=True):
         """(data, gradient, state) of each parameter that has a gradient. The gradient is negated

@@ -38,6 +38,15 @@ def _classes(output, from_logits):
     return (out > (0.0 if from_logits else 0.5)).astype(np.int64)
 
 
+def target_classes(output, target):
+    """Class-index targets; one-hot (or probability) targets with the output's (N, C, ...) shape,
+    Keras's habit with categorical_crossentropy, become the index of their largest entry."""
+    target = np.asarray(target)
+    if target.shape == output.shape and output.ndim >= 2 and output.shape[1] > 1 and target.dtype.kind == "f":
+        return np.argmax(target, axis=1)
+    return target
+
+
 class Accuracy(Metric):
     """Fraction of samples whose predicted class is the target: argmax over classes for (N, C)
     outputs, or a 0.5 threshold (0 for logits) for one binary output.
@@ -55,7 +64,7 @@ class Accuracy(Metric):
         self.correct, self.count = 0, 0
 
     def update(self, output, target):
-        target = np.asarray(target)
+        target = target_classes(output, target)
         if self.top_k > 1:
             if output.ndim != 2 or output.shape[1] < self.top_k:
                 raise ValueError(f"{self.name} needs (N, C) outputs with C >= {self.top_k}; got {output.shape}")
@@ -84,7 +93,7 @@ class _Confusion(Metric):
 
     def update(self, output, target):
         pred = _classes(output, self.from_logits).reshape(-1)
-        target = np.asarray(target).reshape(-1).astype(np.int64)
+        target = target_classes(output, target).reshape(-1).astype(np.int64)
         k = max(int(pred.max(initial=0)), int(target.max(initial=0)), output.shape[1] - 1 if output.ndim >= 2 else 1,
                 len(self.tp) - 1) + 1
         if self.binary is None:

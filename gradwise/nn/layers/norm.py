@@ -1,7 +1,8 @@
-"""Normalisation layers: BatchNorm1d, BatchNorm2d, LayerNorm."""
+"""Normalisation layers: BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm."""
 import numpy as np
 
 from ...errors import ShapeError
+from ...compose.norm import group_norm
 from ...ops.norm import batch_norm, layer_norm
 from ..module import Module, Parameter
 
@@ -67,3 +68,24 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}"
+
+
+class GroupNorm(Module):
+    """Normalise each sample of (N, C, ...) over groups of C/num_groups channels, then scale and
+    shift each channel (weight ones, bias zeros: PyTorch's init)."""
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels={num_channels} must be divisible by num_groups={num_groups}")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.weight = Parameter(np.ones(num_channels, np.float32)) if affine else None
+        self.bias = Parameter(np.zeros(num_channels, np.float32)) if affine else None
+
+    def forward(self, x):
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ShapeError(f"GroupNorm(num_channels={self.num_channels}) got input of shape {tuple(x.shape)}; "
+                             f"expected (N, {self.num_channels}, ...)")
+        return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

@@ -12,7 +12,9 @@ from ...ops.shape import concatenate, stack
 from ...tensor import Tensor
 from .. import init
 from ..module import Module, Parameter
+from ..utils.rnn import PackedSequence
 from .dropout import Dropout
+from .packed_rnn import forward_packed
 
 _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
@@ -54,6 +56,10 @@ class _RNNBase(Module):
                     init.default_uniform_(p, hidden_size, rng)    # U(-1/sqrt(H), 1/sqrt(H)) as PyTorch
                     setattr(self, f"{name}_l{layer}{suffix}", p)
 
+    def flatten_parameters(self):
+        """Does nothing: PyTorch packs its cuDNN weights into one buffer here; gradwise keeps each
+        weight as its own array. Present so that PyTorch programs that call it run."""
+
     def _weights(self, layer, suffix):
         names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
         ws = [getattr(self, f"{n}_l{layer}{suffix}") for n in names]
@@ -61,12 +67,15 @@ class _RNNBase(Module):
 
     def forward(self, input, hx=None):
         """Args:
-            input: (T, B, input_size), (B, T, input_size) with batch_first, or unbatched (T, input_size).
+            input: (T, B, input_size), (B, T, input_size) with batch_first, unbatched (T, input_size),
+                or a PackedSequence (nn.utils.rnn.pack_padded_sequence); the output is then packed too.
             hx: initial state(s) (num_layers * num_directions, B, hidden_size), zeros when None;
                 for LSTM a tuple (h_0, c_0).
         Returns:
             output (T, B, D * hidden_size) (batch-first if so built), and h_n, or (h_n, c_n) for LSTM.
         """
+        if isinstance(input, PackedSequence):
+            return forward_packed(self, input, hx, _run)
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ShapeError(f"{self.mode}(input_size={self.input_size}) got input of shape {tuple(input.shape)}; "
                              f"expected {'(B, T, ' if self.batch_first else '(T, B, '}{self.input_size})")
