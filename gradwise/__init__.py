@@ -32,6 +32,13 @@ from .training import Trainer
 __version__ = "0.1.0"
 
 
+def __getattr__(name):
+    if name == "vision":        # torchvision's role; imported on first use to keep `import gradwise` light
+        import importlib
+        return importlib.import_module(".vision", __name__)
+    raise AttributeError(f"module 'gradwise' has no attribute {name!r}")
+
+
 def is_floating_point(input):
     """True for a tensor of a floating dtype."""
     return input.is_floating_point()
