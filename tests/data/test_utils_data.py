@@ -169,3 +169,12 @@ def test_plain_dataset_needs_len_and_getitem():
         pass
     with pytest.raises(NotImplementedError, match="Broken must define __len__"):
         DataLoader(Broken())
+
+
+def test_pytorch_submodule_paths():
+    from gradwise.run import target_of
+    from gradwise.utils.data.dataloader import default_collate as dc
+    from gradwise.utils.data.dataset import Dataset as D
+    from gradwise.utils.data.sampler import Sampler as S
+    assert (dc, D, S) == (default_collate, Dataset, gw.utils.data.Sampler)
+    assert target_of("torch.utils.data.dataloader") == "gradwise.utils.data.dataloader"
