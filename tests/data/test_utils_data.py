@@ -178,3 +178,13 @@ def test_pytorch_submodule_paths():
     from gradwise.utils.data.sampler import Sampler as S
     assert (dc, D, S) == (default_collate, Dataset, gw.utils.data.Sampler)
     assert target_of("torch.utils.data.dataloader") == "gradwise.utils.data.dataloader"
+
+
+def test_restoring_the_default_generator_repeats_the_next_epoch():
+    loader = DataLoader(_ds(12), batch_size=4, shuffle=True)
+    gw.manual_seed(5)
+    list(loader)
+    state = gw.get_rng_state()          # what a checkpoint keeps
+    second = [y.tolist() for _, y in loader]
+    gw.set_rng_state(state)
+    assert [y.tolist() for _, y in loader] == second
