@@ -57,6 +57,8 @@ def test_crops_flips_pad():
     assert F.center_crop(img, 3).tolist() == img[1:4, 2:5].tolist()
     big = F.center_crop(gw.Tensor(img[None].astype(np.float32)), [7, 6])
     assert big.shape == (1, 7, 6) and big.numpy()[0, 0].sum() == 0
+    odd = F.center_crop(np.ones((5, 5), np.uint8), 8)              # torchvision: 1 row above, 2 below
+    assert odd[:, 3].tolist() == [0] + [1] * 5 + [0, 0]
     assert F.hflip(img).tolist() == img[:, ::-1].tolist() and F.vflip(img).tolist() == img[::-1].tolist()
     assert F.pad(img, (1, 2)).shape == (9, 8) and F.pad(img, 1, padding_mode="edge")[0, 0] == img[0, 0]
     gw.manual_seed(0)

@@ -153,6 +153,10 @@ def center_crop(img, output_size):
     oh, ow = (output_size, output_size) if isinstance(output_size, numbers.Integral) else \
         (output_size[0], output_size[-1])
     w, h = get_image_size(img)
+    if oh > h or ow > w:        # pad as torchvision does (the odd pixel goes to the bottom/right), then crop
+        dw, dh = max(ow - w, 0), max(oh - h, 0)
+        img = pad(img, [dw // 2, dh // 2, (dw + 1) // 2, (dh + 1) // 2])
+        w, h = get_image_size(img)
     return crop(img, int(round((h - oh) / 2.0)), int(round((w - ow) / 2.0)), oh, ow)
 
 
