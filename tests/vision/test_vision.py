@@ -88,6 +88,18 @@ def test_rotation_and_affine():
         T.RandomRotation(-3)
 
 
+def test_random_resized_crop_and_to_pil_image():
+    img = np.random.default_rng(0).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    gw.manual_seed(0)
+    outs = [T.RandomResizedCrop(8)(img) for _ in range(5)]
+    assert all(o.shape == (8, 8, 3) and o.dtype == np.uint8 for o in outs) and len({o.tobytes() for o in outs}) > 1
+    whole = T.RandomResizedCrop((20, 30), scale=(1.0, 1.0), ratio=(1.5, 1.5))(img)
+    np.testing.assert_array_equal(whole, img)                    # the only window: the image itself
+    back = T.ToPILImage()(T.ToTensor()(img))
+    assert back.shape == (20, 30, 3) and np.abs(back.astype(int) - img).max() <= 1
+    assert T.ToPILImage()(gw.zeros(1, 4, 5)).shape == (4, 5)
+
+
 def test_compose_and_lambda():
     t = T.Compose([T.ToTensor(), T.Lambda(lambda x: x * 2)])
     assert t(np.full((2, 2), 255, np.uint8)).numpy().max() == 2.0

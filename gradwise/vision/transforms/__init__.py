@@ -57,6 +57,12 @@ class ToTensor:
         return "ToTensor()"
 
 
+class ToPILImage:
+    """Tensor (C, H, W) -> (H, W[, C]) uint8 ndarray, the stand-in for a PIL image (no pillow needed)."""
+    def __call__(self, pic):
+        return F.to_pil_image(pic)
+
+
 class Normalize:
     """(x - mean[c]) / std[c] for each channel c of a float tensor image."""
     batchable = True
@@ -156,6 +162,39 @@ class RandomVerticalFlip:
         return F.vflip(img) if as_rng(self.generator).random() < self.p else img
 
 
+class RandomResizedCrop:
+    """A random window (area a fraction ``scale`` of the image, aspect ratio in ``ratio``)
+    resized to ``size``, as torchvision (10 tries, then a central crop)."""
+    def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0),
+                 interpolation=InterpolationMode.BILINEAR, antialias=True, generator=None):
+        self.size = _pair(size, "RandomResizedCrop")
+        if scale[0] > scale[1] or ratio[0] > ratio[1]:
+            raise ValueError(f"RandomResizedCrop: scale and ratio should be (min, max); got {scale}, {ratio}")
+        self.scale, self.ratio, self.interpolation, self.generator = scale, ratio, interpolation, generator
+
+    def get_params(self, img):
+        r = as_rng(self.generator)
+        w, h = F.get_image_size(img)
+        area, log_ratio = h * w, np.log(self.ratio)
+        for _ in range(10):
+            target = area * r.uniform(*self.scale)
+            aspect = np.exp(r.uniform(*log_ratio))
+            cw, ch = int(round(np.sqrt(target * aspect))), int(round(np.sqrt(target / aspect)))
+            if 0 < cw <= w and 0 < ch <= h:
+                return int(r.integers(0, h - ch + 1)), int(r.integers(0, w - cw + 1)), ch, cw
+        in_ratio = w / h
+        if in_ratio < min(self.ratio):
+            cw, ch = w, int(round(w / min(self.ratio)))
+        elif in_ratio > max(self.ratio):
+            ch, cw = h, int(round(h * max(self.ratio)))
+        else:
+            cw, ch = w, h
+        return (h - ch) // 2, (w - cw) // 2, ch, cw
+
+    def __call__(self, img):
+        return F.resized_crop(img, *self.get_params(img), list(self.size), self.interpolation)
+
+
 def _range(value, who, name, centre=0.0):
     if isinstance(value, numbers.Number):
         if value < 0:
@@ -212,4 +251,5 @@ class RandomAffine:
 
 
 __all__ = ["CenterCrop", "Compose", "InterpolationMode", "Lambda", "Normalize", "Pad", "RandomAffine", "RandomCrop",
-           "RandomHorizontalFlip", "RandomRotation", "RandomVerticalFlip", "Resize", "ToTensor", "functional"]
+           "RandomHorizontalFlip", "RandomResizedCrop", "RandomRotation", "RandomVerticalFlip", "Resize", "ToPILImage",
+           "ToTensor", "functional"]

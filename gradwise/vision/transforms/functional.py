@@ -61,6 +61,24 @@ def to_tensor(pic):
     return Tensor(chw.astype(np.float32) if chw.dtype == np.bool_ else chw)
 
 
+def to_pil_image(pic):
+    """Tensor or ndarray (C, H, W) -> the (H, W[, C]) uint8 ndarray that stands in for a PIL image
+    (floats are taken as [0, 1] and truncated after scaling by 255, as torchvision)."""
+    a = pic._data if isinstance(pic, Tensor) else np.asarray(pic)
+    if a.ndim == 2:
+        a = a[None]
+    if a.ndim != 3:
+        raise ValueError(f"to_pil_image: expected an image of shape (C, H, W) or (H, W); got {a.shape}")
+    if a.dtype.kind == "f":
+        a = (a * 255).astype(np.uint8)
+    hwc = np.ascontiguousarray(a.transpose(1, 2, 0))
+    return hwc[:, :, 0] if hwc.shape[2] == 1 else hwc
+
+
+def resized_crop(img, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR, antialias=True):
+    return resize(crop(img, top, left, height, width), size, interpolation, antialias=antialias)
+
+
 def normalize(tensor, mean, std, inplace=False):
     """(x - mean[c]) / std[c] per channel of a float Tensor (..., C, H, W)."""
     if not isinstance(tensor, Tensor):
