@@ -134,7 +134,8 @@ class Optimizer:
         self.state = {}
         for i, s in state_dict["state"].items():
             p = by_index[int(i)]
-            self.state[id(p)] = {k: (np.array(v, dtype=p.dtype) if isinstance(v, np.ndarray) else v)
+            self.state[id(p)] = {k: (np.array(getattr(v, "_data", v), dtype=p.dtype)
+                                     if isinstance(v, (np.ndarray, Tensor)) else v)    # gw.load gives Tensors
                                  for k, v in s.items()}
 
     def __repr__(self):

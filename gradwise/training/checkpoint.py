@@ -12,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..serialization import load, metadata, save
+from ..serialization import load_arrays, metadata, save_arrays
 
 FORMAT = "gradwise-checkpoint/1"
 
 
 def save_checkpoint(path, arrays, info):
     """Write ``arrays`` (name -> ndarray) and ``info`` (JSON-safe dict) to ``path`` atomically."""
-    save(arrays, path, metadata={"gradwise": json.dumps({"format": FORMAT, **info})})
+    save_arrays(arrays, path, metadata={"gradwise": json.dumps({"format": FORMAT, **info})})
 
 
 def load_checkpoint(path):
@@ -29,7 +29,7 @@ def load_checkpoint(path):
     if path.is_dir():
         path = latest_checkpoint(path)
     try:
-        arrays = load(path)
+        arrays = load_arrays(path)
         info = json.loads(metadata(path)["gradwise"])
     except (ValueError, KeyError, OSError, json.JSONDecodeError) as e:
         others = [p for p in _candidates(path.parent) if p != path and _intact(p)]
@@ -47,7 +47,7 @@ def _candidates(folder):
 
 def _intact(path):
     try:
-        load(path)
+        load_arrays(path)
         return "gradwise" in metadata(path)
     except Exception:
         return False

@@ -182,7 +182,7 @@ class Trainer:
         return self.history
 
     def _train_step(self, batch):
-        if not isinstance(batch, tuple) or len(batch) < 2:
+        if not isinstance(batch, (tuple, list)) or len(batch) < 2:
             raise ValueError("fit: each sample must be (input, target); this dataset gives one field")
         x, y = batch[0], batch[1]
         self.last_batch = (x, y)

@@ -9,7 +9,7 @@ from gradwise import nn, optim
 from gradwise.serialization import metadata
 
 FIXTURES = Path(__file__).parent / "fixtures"
-DATA = gw.load(FIXTURES / "optimizers.safetensors")
+DATA = gw.serialization.load_arrays(FIXTURES / "optimizers.safetensors")     # fixture arrays as ndarrays
 CASES = json.loads(metadata(FIXTURES / "optimizers.safetensors")["cases"])
 
 

@@ -61,6 +61,35 @@ def _md5(path):
     return h.hexdigest()
 
 
+def download(mirrors, folder, name, md5, who, timeout=30):
+    """Fetch ``name`` from the first mirror that has it into ``folder``, keeping it only when its
+    md5 matches the published one; a clear error (offline? which URLs failed?) otherwise."""
+    import urllib.error        # only here: urllib pulls in ssl and http, slow to import
+    import urllib.request
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    errors = []
+    for mirror in mirrors:
+        url = mirror + name
+        tmp = folder / f".{name}.part"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, "wb") as out:
+                out.write(r.read())
+        except (urllib.error.URLError, OSError) as e:
+            errors.append(f"{url}: {getattr(e, 'reason', e)}")
+            tmp.unlink(missing_ok=True)
+            continue
+        got = _md5(tmp)
+        if got != md5:
+            tmp.unlink()
+            errors.append(f"{url}: md5 {got} does not match the published {md5}")
+            continue
+        os.replace(tmp, folder / name)
+        return folder / name
+    raise RuntimeError(f"{who}: could not download {name} (are you offline?). Tried:\n  " + "\n  ".join(errors)
+                       + f"\nCopy the original file into {folder} instead.")
+
+
 class _IDXDataset(ArrayDataset):
     files = {}          # split -> (images file, md5, labels file, md5)
     mirrors = ()
@@ -84,30 +113,8 @@ class _IDXDataset(ArrayDataset):
         # uint8 stays in memory; each batch becomes float32 in [0, 1] with a channel axis
         super().__init__(images, labels, transform=lambda x: (x.astype(np.float32) / 255.0)[:, None])
 
-    def _download(self, root, name, md5, timeout=30):
-        import urllib.error        # only here: urllib pulls in ssl and http, slow to import
-        import urllib.request
-        root.mkdir(parents=True, exist_ok=True)
-        errors = []
-        for mirror in self.mirrors:
-            url = mirror + name
-            tmp = root / f".{name}.part"
-            try:
-                with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, "wb") as out:
-                    out.write(r.read())
-            except (urllib.error.URLError, OSError) as e:
-                errors.append(f"{url}: {getattr(e, 'reason', e)}")
-                tmp.unlink(missing_ok=True)
-                continue
-            got = _md5(tmp)
-            if got != md5:
-                tmp.unlink()
-                errors.append(f"{url}: md5 {got} does not match the published {md5}")
-                continue
-            os.replace(tmp, root / name)
-            return
-        raise RuntimeError(f"{type(self).__name__}: could not download {name} (are you offline?). Tried:\n  "
-                           + "\n  ".join(errors) + f"\nCopy the original file into {root} instead.")
+    def _download(self, root, name, md5):
+        download(self.mirrors, root, name, md5, type(self).__name__)
 
 
 class MNIST(_IDXDataset):
