@@ -21,7 +21,7 @@ import numpy as np
 import gradwise as gw
 from gradwise import rl
 
-BUDGETS = {"dqn": 50_000, "a2c": 300_000, "reinforce": 300_000}
+BUDGETS = {"dqn": 100_000, "a2c": 300_000, "reinforce": 300_000}
 MAKERS = {"dqn": lambda seed: rl.DQN.for_env(rl.CartPole(), seed=seed),
           "a2c": lambda seed: rl.A2C.for_env(rl.CartPole(), seed=seed),
           "reinforce": lambda seed: rl.Reinforce.for_env(rl.CartPole(), seed=seed)}
@@ -30,7 +30,7 @@ MAKERS = {"dqn": lambda seed: rl.DQN.for_env(rl.CartPole(), seed=seed),
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--agent", choices=sorted(MAKERS), default="dqn")
-    p.add_argument("--steps", type=int, default=None, help="environment steps (default: dqn 50k, others 300k)")
+    p.add_argument("--steps", type=int, default=None, help="environment steps (default: dqn 100k, others 300k)")
     p.add_argument("--eval-every", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--log-dir", default=None, help="write TensorBoard logs here")
@@ -59,8 +59,10 @@ def main():
           f"100 evaluation episodes of the best policy: mean return {returns.mean():.1f} +- {returns.std():.1f} "
           f"({'solved' if returns.mean() >= 475 else 'not solved'})")
     logger.close()
-    for finding in rl.diagnose(logger):
+    findings = rl.diagnose(logger, n_actions=2)
+    for finding in findings:
         print(finding)
+    print("doctor: healthy" if not findings else f"doctor: {len(findings)} finding(s)")
 
 
 if __name__ == "__main__":
