@@ -120,7 +120,8 @@ class Categorical(Distribution):
         else:
             logits = _param(logits, "logits", "Categorical")
             if logits.dim() < 1:
-                raise ValueError(f"Categorical: logits must have at least one dimension; got shape {tuple(logits.shape)}")
+                raise ValueError("Categorical: logits must have at least one dimension; "
+                                 f"got shape {tuple(logits.shape)}")
             self.logits = logits - logits.logsumexp(-1, keepdim=True)
             self.probs = self.logits.softmax(-1)
         self._num_events = self.logits.shape[-1]

@@ -19,7 +19,7 @@ from .returns import discounted_returns, gae, td_target
 from .logger import RunLogger
 from .agents import A2C, DQN, QLearning, Reinforce, ReplayBuffer, evaluate
 
-ENVS = {"maze": Maze, "slippery-maze": lambda: Maze(slip=0.2), "cartpole": CartPole}
+ENVS = {"maze": Maze, "slippery-maze": lambda **kw: Maze(**{"slip": 0.2, **kw}), "cartpole": CartPole}
 
 
 def make(name, **kwargs):

@@ -50,4 +50,5 @@ class Env:
         return self
 
     def __repr__(self):
-        return f"{type(self).__name__}(observation_space={self.observation_space!r}, action_space={self.action_space!r})"
+        return (f"{type(self).__name__}(observation_space={self.observation_space!r}, "
+                f"action_space={self.action_space!r})")

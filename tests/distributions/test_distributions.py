@@ -55,7 +55,8 @@ def test_categorical_log_prob_and_entropy_gradcheck():
 
 def test_normal_and_bernoulli_gradcheck():
     v = np.array([0.3, -1.2, 2.0])
-    check_op(lambda m, s: D.Normal(m, s).log_prob(gw.tensor(v)), [np.array([0.1, 0.5, -0.4]), np.array([0.7, 1.3, 2.1])],
+    check_op(lambda m, s: D.Normal(m, s).log_prob(gw.tensor(v)),
+             [np.array([0.1, 0.5, -0.4]), np.array([0.7, 1.3, 2.1])],
              lambda m, s: -(v - m) ** 2 / (2 * s * s) - np.log(s) - 0.5 * np.log(2 * np.pi))
     b = np.array([1.0, 0.0, 1.0])
     check_op(lambda z: D.Bernoulli(logits=z).log_prob(gw.tensor(b)), [np.array([0.4, -1.5, 2.2])],

@@ -55,3 +55,12 @@ def test_logger_prints_and_writes_tensorboard(tmp_path, capsys):
     assert "episode     2" in out and "average(2)" in out and "entropy 0.5" in out and "value_loss 1" in out
     assert log.moving_average == 1.5 and log.summary()["episodes"] == 4
     assert any(p.name.startswith("events.out.tfevents") for p in (tmp_path / "tb").iterdir())
+
+
+def test_entropy_collapse_found_in_a_real_run():
+    # A2C with a learning rate 50 times too high: the policy turns deterministic within a few updates
+    bad = rl.A2C.for_env(rl.CartPole(), lr=0.05, max_grad_norm=None, n_envs=4, n_steps=5, seed=0)
+    findings = rl.diagnose(bad.learn(rl.CartPole(), total_steps=3000, seed=0), n_actions=2)
+    assert [f.code for f in findings] == ["policy_entropy_collapse"] and findings[0].step < 1000
+    good = rl.A2C.for_env(rl.CartPole(), n_envs=4, n_steps=5, seed=0)
+    assert rl.diagnose(good.learn(rl.CartPole(), total_steps=3000, seed=0), n_actions=2) == []

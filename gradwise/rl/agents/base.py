@@ -5,7 +5,6 @@ import numpy as np
 from ... import nn
 from ... import random as _random
 from ...errors import ShapeError
-from ..spaces import space_size
 
 
 def observation_shape(space):
@@ -42,10 +41,6 @@ def box_size(space, who):
         raise ShapeError(f"{who} needs vector observations (a Box of shape (n,)); got {space!r}. "
                          f"For a Discrete space (the maze) use QLearning.")
     return shape[0]
-
-
-def discrete_actions(space, who):
-    return space_size(space, who)
 
 
 def evaluate(agent, env, episodes=100, seed=0):

@@ -73,7 +73,8 @@ class DQN:
         obs, _ = env.reset(seed=seed)
         episode, ret, length = 0, 0.0, 0
         for step in range(1, total_steps + 1):
-            self.epsilon = max(self.final_eps, 1 - (1 - self.final_eps) * step / (self.exploration_fraction * total_steps))
+            progress = step / (self.exploration_fraction * total_steps)
+            self.epsilon = max(self.final_eps, 1 - (1 - self.final_eps) * progress)
             a = self.act(obs)
             nxt, r, terminated, truncated, _ = env.step(a)
             # only a real end (not the time limit) stops the bootstrap

@@ -36,7 +36,8 @@ class QLearning:
     def _state(self, obs):
         s = np.asarray(obs)
         if s.shape != () or not 0 <= int(s) < self.q.shape[0]:
-            raise GradwiseError(f"QLearning got observation {obs!r}; expected a state index in 0..{self.q.shape[0] - 1}")
+            raise GradwiseError(f"QLearning got observation {obs!r}; "
+                                f"expected a state index in 0..{self.q.shape[0] - 1}")
         return int(s)
 
     def act(self, obs, greedy=False):
