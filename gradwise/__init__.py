@@ -21,7 +21,7 @@ from .creation import (arange, bernoulli, empty, empty_like, eye, full, full_lik
 from .functions import *  # noqa: F401,F403  (cat, stack, where, exp, sum ... : PyTorch's top-level functions)
 from .functions import from_numpy, as_tensor
 from . import accelerator, backends, cuda, random
-from . import data, functional, nn, optim, utils
+from . import data, distributions, functional, nn, optim, utils
 from .diagnostics import detect_anomaly
 from .diagnostics.gradcheck import gradcheck
 from .errors import DeviceError, GradcheckError, GradwiseError, ShapeError, UnsupportedError

@@ -41,6 +41,8 @@ def _parser():
     d.add_argument("run_dir", help="a run folder written by gradwise train (or gw.Trainer(run_dir=...))")
     sub.add_parser("bench", help="time gradwise against PyTorch on the standard workloads (gradwise bench --help)")
     sub.add_parser("run", help="run an unmodified PyTorch script on gradwise: gradwise run script.py [args]")
+    from .rl.command import add_parser as add_rl_parser
+    add_rl_parser(sub)
     return p
 
 
@@ -121,7 +123,11 @@ def main(argv=None):
         return run_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
-        {"train": train, "doctor": doctor}[args.command](args)
+        if args.command == "rl":
+            from .rl.command import run as rl_run
+            rl_run(args)
+        else:
+            {"train": train, "doctor": doctor}[args.command](args)
     except (FileNotFoundError, ValueError, RuntimeError) as e:
         print(f"gradwise {args.command}: {e}", file=sys.stderr)
         return 2
