@@ -15,6 +15,7 @@ from .layers.linear import Embedding, Flatten, Identity, Linear, Residual, Unfla
 from .layers.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .layers.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
 from .layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, detach_state
+from .layers.tree import RecursiveCell, TreeLSTM
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
 
@@ -27,6 +28,6 @@ __all__ = [
     "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "Flatten", "GELU", "GRU",
     "GRUCell", "HuberLoss", "Identity", "L1Loss", "LSTM", "LSTMCell", "LayerNorm", "LeakyReLU", "Linear",
     "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Module", "ModuleDict", "ModuleList", "NLLLoss",
-    "Parameter", "RNN", "RNNCell", "ReLU", "Residual", "Sequential", "Sigmoid", "Softmax", "Softplus", "Step",
-    "Tanh", "Unflatten", "detach_state", "functional", "init", "utils",
+    "Parameter", "RNN", "RNNCell", "RecursiveCell", "ReLU", "Residual", "Sequential", "Sigmoid", "Softmax", "Softplus", "Step",
+    "Tanh", "TreeLSTM", "Unflatten", "detach_state", "functional", "init", "utils",
 ]
