@@ -28,3 +28,7 @@ class UnsupportedError(GradwiseError, NotImplementedError):
 
 class AmbiguousTruthError(GradwiseError, RuntimeError, ValueError):
     """``if tensor:`` on a tensor of several elements (PyTorch raises RuntimeError, NumPy ValueError)."""
+
+
+class TreeError(GradwiseError, ValueError):
+    """A tree that is not one: a cycle, a missing child or parent, no root or several roots."""

@@ -21,6 +21,7 @@ from .layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, detach
 from .layers.sampling import (CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d,
                               ReplicationPad1d, ReplicationPad2d, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
                               ZeroPad2d)
+from .layers.tree import RecursiveCell, TreeLSTM
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
 from .losses import KLDivLoss, SmoothL1Loss
 from .module import Module, Parameter
@@ -41,4 +42,5 @@ __all__ = [
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "SELU", "SiLU", "SmoothL1Loss", "Softsign",
     "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad2d",
     "MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer",
+    "RecursiveCell", "TreeLSTM",
 ]
