@@ -2,5 +2,6 @@
 gradwise module. Needs the ``onnx`` package (``pip install 'gradwise[onnx]'``), imported only
 when a function here is called."""
 from .export import export
+from .load import OnnxModule, load
 
-__all__ = ["export"]
+__all__ = ["export", "load", "OnnxModule"]
