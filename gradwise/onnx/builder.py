@@ -20,7 +20,6 @@ class Builder:
         self.shapes = {}                # value name -> shape seen in the trace
         self.params = {}                # id(array) -> (state_dict name, array), not yet written
         self.nodes, self.initializers = [], []
-        self._used = set()
         self._count = 0
         self.layer = None               # the layer being converted, for node names
 

@@ -9,10 +9,13 @@ from .export_ops import CONVERTERS
 from .trace import flat_tensors, trace
 
 DEFAULT_OPSET = 17
+# PyTorch arguments that change nothing here (constants are always folded, initializers are not inputs)
+_PYTORCH_ONLY = {"training", "keep_initializers_as_inputs", "dynamo", "external_data", "optimize", "verify",
+                 "report", "custom_opsets", "operator_export_type"}
 
 
 def export(model, args, f, input_names=None, output_names=None, dynamic_axes=None, opset_version=None,
-           verbose=False, do_constant_folding=True, export_params=True, **_ignored):
+           verbose=False, do_constant_folding=True, export_params=True, **kwargs):
     """Export ``model`` to ONNX, as PyTorch's ``torch.onnx.export``.
 
     One forward pass on ``args`` (a tensor or a tuple of them) runs in eval mode; every op it
@@ -37,6 +40,9 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     """
     import onnx
 
+    unknown = set(kwargs) - _PYTORCH_ONLY
+    if unknown or not export_params:
+        raise TypeError(f"onnx.export: unsupported arguments {sorted(unknown) or ['export_params=False']}")
     opset = DEFAULT_OPSET if opset_version is None else int(opset_version)
     if not 13 <= opset <= 21:
         raise ValueError(f"onnx.export: opset_version must be between 13 and 21; got {opset}")

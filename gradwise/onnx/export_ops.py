@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 
-from .builder import INT64_MAX, INT64_MIN
 
 CONVERTERS = {}
 
