@@ -26,7 +26,7 @@ from .diagnostics import detect_anomaly
 from .diagnostics.gradcheck import gradcheck
 from .errors import DeviceError, GradcheckError, GradwiseError, ShapeError, UnsupportedError
 from .serialization import load, save
-from . import training
+from . import onnx, training, viz
 from .training import Trainer
 
 __version__ = "0.1.0"

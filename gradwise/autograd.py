@@ -87,6 +87,7 @@ class _Hooks:
     """Checks installed by ``detect_anomaly`` (None otherwise: one attribute read per op)."""
     forward = None
     backward = None
+    trace = None        # gradwise.onnx's tracer: (fn, arrays, params, result) after every op
 
 
 class Function:
@@ -138,15 +139,19 @@ class Function:
         if _Hooks.forward is not None:
             _Hooks.forward(fn, arrays, out)
         if type(out) is tuple:
-            return _multi_output(fn, out, args, nexts, record)
-        if type(out) is not xp.ndarray:
-            out = xp.asarray(out)
-        if not record:
-            return Tensor._make(out, None)
-        fn.next = tuple(nexts)
-        fn.in_shapes = [a.shape if n is not None else None for a, n in zip(arrays, nexts)]
-        result = Tensor._make(out, fn)
-        fn._checks = _version_checks(fn, args, (result,))
+            result = _multi_output(fn, out, args, nexts, record)
+        else:
+            if type(out) is not xp.ndarray:
+                out = xp.asarray(out)
+            if not record:
+                result = Tensor._make(out, None)
+            else:
+                fn.next = tuple(nexts)
+                fn.in_shapes = [a.shape if n is not None else None for a, n in zip(arrays, nexts)]
+                result = Tensor._make(out, fn)
+                fn._checks = _version_checks(fn, args, (result,))
+        if _Hooks.trace is not None:
+            _Hooks.trace(fn, arrays, params, result)
         return result
 
     def name(self) -> str:

@@ -218,11 +218,26 @@ class TensorBoard(Callback):
     """Write TensorBoard event files: loss per step, every log per epoch, and per-layer weight and
     gradient histograms every ``histogram_every_n_steps`` steps (needs ``pip install tensorboardX``).
 
+    With ``graph=True`` the first training batch's graph goes to the Graphs tab.
     View with ``tensorboard --logdir <log_dir>``.
     """
-    def __init__(self, log_dir, histogram_every_n_steps=100, log_every_n_steps=1):
+    def __init__(self, log_dir, histogram_every_n_steps=100, log_every_n_steps=1, graph=True):
         self.log_dir, self.hist_every, self.log_every = str(log_dir), histogram_every_n_steps, log_every_n_steps
         self.writer = None
+        self.graph, self._capture = graph, None
+
+    def on_batch_begin(self, batch, logs):
+        if self.graph and self._capture is None:
+            from .tensorboard_graph import GraphCapture
+            self._capture = GraphCapture(self.trainer.model)
+            handle = self.trainer.model.register_forward_hook(lambda m, args, out: self._write_graph(handle, out))
+
+    def _write_graph(self, handle, out):
+        handle.remove()
+        self._capture.stop()
+        self.graph = False
+        if getattr(out, "_node", None) is not None:
+            self.writer._get_file_writer().add_onnx_graph(self._capture.finish(out))
 
     def on_train_begin(self, logs):
         try:
@@ -251,6 +266,8 @@ class TensorBoard(Callback):
         self.writer.flush()
 
     def on_train_end(self, logs):
+        if self._capture is not None:
+            self._capture.stop()
         if self.writer is not None:
             self.writer.close()
 
