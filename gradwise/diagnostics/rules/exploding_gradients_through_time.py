@@ -5,8 +5,8 @@ from .through_time import _span
 class ExplodingGradientsThroughTime(Rule):
     """The hidden-state gradient of a recurrent layer growing from the last time step to the first."""
     code, scope = "exploding_gradients_through_time", "layer"
-    thresholds = {"ratio": (1e3, "Pascanu, Mikolov & Bengio (2013): the gradient at the first step 1000x the last: "
-                                 "the recurrence multiplies it up"),
+    thresholds = {"ratio": (1e2, "Pascanu, Mikolov & Bengio (2013): a recurrent Jacobian with spectral radius > 1 "
+                                 "multiplies the gradient at every step; 100x from the last step to the first"),
                   "steps": (10, "sequences of at least 10 steps")}
 
     def check(self, rec):
