@@ -84,10 +84,14 @@ class inference_mode(_SetGradMode):
 
 
 class _Hooks:
-    """Checks installed by ``detect_anomaly`` (None otherwise: one attribute read per op)."""
+    """Checks installed by ``detect_anomaly`` (None otherwise: one attribute read per op), and the
+    doctor's observers: ``begin(roots)`` when a backward pass starts, ``time_steps(fn, norms)``
+    with the hidden-state gradient norm of each time step of a recurrent op (input to output)."""
     forward = None
     backward = None
     trace = None        # gradwise.onnx's tracer: (fn, arrays, params, result) after every op
+    begin = None
+    time_steps = None
 
 
 class Function:
@@ -282,6 +286,8 @@ def backward(roots, grads, retain_graph=False, capture=None):
     node -> None), the gradients arriving at those nodes are stored there instead, and leaves
     accumulate nothing (``gw.autograd.grad``).
     """
+    if _Hooks.begin is not None and capture is None:
+        _Hooks.begin(roots)
     starts = []
     for root in roots:
         if root._node is None:

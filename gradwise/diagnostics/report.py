@@ -38,7 +38,8 @@ def text_summary(findings):
     lines = []
     for f in order:
         where = f" in {f['layer']}" if f["layer"] else ""
-        lines.append(f"[{f['severity']}] {f['code']}{where} (since step {f['step']})\n    {f['explanation']}\n"
+        since = f"since {f.get('unit', 'step')} {f['step']}"
+        lines.append(f"[{f['severity']}] {f['code']}{where} ({since})\n    {f['explanation']}\n"
                      f"    Fix: {f['fix']}")
     return "\n".join(lines)
 

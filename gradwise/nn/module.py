@@ -21,6 +21,23 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+_GLOBAL_PRE, _GLOBAL_POST = OrderedDict(), OrderedDict()
+
+
+def register_module_forward_pre_hook(hook):
+    """Call ``hook(module, inputs)`` before the forward of every module (PyTorch's global hook)."""
+    key = object()
+    _GLOBAL_PRE[key] = hook
+    return _HookHandle(_GLOBAL_PRE, key)
+
+
+def register_module_forward_hook(hook):
+    """Call ``hook(module, inputs, output)`` after the forward of every module."""
+    key = object()
+    _GLOBAL_POST[key] = hook
+    return _HookHandle(_GLOBAL_POST, key)
+
+
 class Module:
     """Base class of every layer and model.
 
@@ -33,6 +50,7 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     # ----- registration ------------------------------------------------------------------
@@ -94,6 +112,12 @@ class Module:
         self._forward_hooks[key] = hook
         return _HookHandle(self._forward_hooks, key)
 
+    def register_forward_pre_hook(self, hook):
+        """Call ``hook(module, inputs)`` before every forward; returns a handle with .remove()."""
+        key = object()
+        self.__dict__.setdefault("_forward_pre_hooks", OrderedDict())[key] = hook
+        return _HookHandle(self._forward_pre_hooks, key)
+
     # ----- running -----------------------------------------------------------------------
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -101,6 +125,9 @@ class Module:
     _call_hook = None       # set by detect_anomaly to know which layer an op runs in
 
     def __call__(self, *args, **kwargs):
+        if _GLOBAL_PRE or self.__dict__.get("_forward_pre_hooks"):
+            for hook in list(_GLOBAL_PRE.values()) + list(self.__dict__.get("_forward_pre_hooks", {}).values()):
+                hook(self, args)
         if Module._call_hook is not None:
             Module._call_hook(self, True)
             try:
@@ -109,8 +136,8 @@ class Module:
                 Module._call_hook(self, False)
         else:
             out = self.forward(*args, **kwargs)
-        if self._forward_hooks:
-            for hook in list(self._forward_hooks.values()):
+        if self._forward_hooks or _GLOBAL_POST:
+            for hook in list(self._forward_hooks.values()) + list(_GLOBAL_POST.values()):
                 result = hook(self, args, out)
                 if result is not None:
                     out = result

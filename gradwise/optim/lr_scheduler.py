@@ -1,8 +1,14 @@
 """Learning-rate schedules (PyTorch's names and formulas). Call ``step()`` once per epoch
 (OneCycleLR: once per batch; ReduceLROnPlateau: ``step(metric)``)."""
 import math
+import weakref
 
 from .optimizer import check
+
+
+def _attach(optimizer, schedule):
+    """Let the optimizer know its schedules (weakly), so the doctor can name the one that set the lr."""
+    optimizer.__dict__.setdefault("_schedulers", []).append(weakref.ref(schedule))
 
 
 class _State:
@@ -21,6 +27,7 @@ class LRScheduler(_State):
     """Base: remembers each group's initial lr and sets ``group["lr"] = get_lr()`` on every step."""
     def __init__(self, optimizer, last_epoch=-1):
         self.optimizer = optimizer
+        _attach(optimizer, self)
         for g in optimizer.param_groups:
             g.setdefault("initial_lr", g["lr"])
         self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
@@ -147,6 +154,7 @@ class ReduceLROnPlateau(_State):
             raise ValueError("ReduceLROnPlateau: mode is 'min' or 'max', threshold_mode 'rel' or 'abs'")
         check("factor", factor, high=1.0, optimizer="ReduceLROnPlateau")
         self.optimizer = optimizer
+        _attach(optimizer, self)
         self.mode, self.factor, self.patience, self.threshold = mode, factor, patience, threshold
         self.threshold_mode, self.cooldown, self.eps = threshold_mode, cooldown, eps
         self.min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * len(optimizer.param_groups)

@@ -1,5 +1,7 @@
-"""Optimizer base: parameter groups, per-parameter state, state_dict, zero_grad."""
+"""Optimizer base: parameter groups, per-parameter state, state_dict, zero_grad, step hooks."""
+import functools
 import numbers
+from collections import OrderedDict
 
 import numpy as np
 
@@ -17,6 +19,50 @@ def check(name, value, low=0.0, strict=False, high=None, optimizer=""):
         rng += f" and < {high}" if high is not None else ""
         raise ValueError(f"{optimizer}: {name} must be {rng}, got {value}")
     return value
+
+
+_GLOBAL_PRE, _GLOBAL_POST = OrderedDict(), OrderedDict()
+
+
+class _Handle:
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+
+def _add(hooks, hook):
+    key = object()
+    hooks[key] = hook
+    return _Handle(hooks, key)
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Call ``hook(optimizer, args, kwargs)`` before the step of every optimizer (PyTorch's global hook)."""
+    return _add(_GLOBAL_PRE, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """Call ``hook(optimizer, args, kwargs)`` after the step of every optimizer."""
+    return _add(_GLOBAL_POST, hook)
+
+
+def _hooked(step):
+    """``step`` running the global and the optimizer's own pre- and post-hooks around it."""
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        pre, post = self.__dict__.get("_step_pre_hooks"), self.__dict__.get("_step_post_hooks")
+        if not (pre or post or _GLOBAL_PRE or _GLOBAL_POST):
+            return step(self, *args, **kwargs)
+        for hook in list(_GLOBAL_PRE.values()) + list((pre or {}).values()):
+            hook(self, args, kwargs)
+        out = step(self, *args, **kwargs)
+        for hook in list((post or {}).values()) + list(_GLOBAL_POST.values()):
+            hook(self, args, kwargs)
+        return out
+    wrapper._hooked = True
+    return wrapper
 
 
 class Optimizer:
@@ -54,6 +100,21 @@ class Optimizer:
             group.setdefault(k, v)
         self._validate(group)
         self.param_groups.append(group)
+
+    def __init_subclass__(cls, **kwargs):
+        # every concrete step() runs the step hooks (PyTorch wraps step the same way)
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_hooked", False):
+            cls.step = _hooked(step)
+
+    def register_step_pre_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step()``; returns a handle with .remove()."""
+        return _add(self.__dict__.setdefault("_step_pre_hooks", OrderedDict()), hook)
+
+    def register_step_post_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step()``; returns a handle with .remove()."""
+        return _add(self.__dict__.setdefault("_step_post_hooks", OrderedDict()), hook)
 
     def _validate(self, group):
         """Check a group's hyperparameters (subclasses)."""
