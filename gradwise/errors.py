@@ -28,3 +28,38 @@ class UnsupportedError(GradwiseError, NotImplementedError):
 
 class AmbiguousTruthError(GradwiseError, RuntimeError, ValueError):
     """``if tensor:`` on a tensor of several elements (PyTorch raises RuntimeError, NumPy ValueError)."""
+
+
+class ArgumentError(GradwiseError, ValueError, RuntimeError):
+    """A number out of its range (zero, negative, NaN, infinite) where it enters: a constructor,
+    a function, the CLI. PyTorch raises ValueError from constructors and RuntimeError from kernels
+    for the same values, so both ``except`` clauses catch it."""
+
+
+class DataError(GradwiseError, ValueError):
+    """Training data that cannot be used as given (string labels, NaN, wrong dtype)."""
+
+
+class FileFormatError(GradwiseError, ValueError):
+    """A file gradwise reads (safetensors, checkpoint, IDX, text) is damaged or not what it claims;
+    the message names the file and what is wrong. ``path`` holds the file's path."""
+    def __init__(self, path, problem):
+        super().__init__(f"{path}: {problem}")
+        self.path = str(path)
+
+
+class ResumeError(GradwiseError, ValueError):
+    """A resume that cannot continue the run exactly (another batch size, dataset, optimizer or
+    option than the checkpoint's)."""
+
+
+class RunLockedError(GradwiseError, RuntimeError):
+    """Another live process is training into the same run folder."""
+
+
+class ArgumentTypeError(GradwiseError, TypeError):
+    """An argument of the wrong kind (a string where a number belongs, a float where an int does)."""
+
+
+class ShapeWarning(UserWarning):
+    """Shapes that broadcast, but probably not as meant (PyTorch warns with a UserWarning too)."""

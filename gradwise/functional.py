@@ -33,8 +33,8 @@ def dropout(input, p=0.5, training=True, generator=None):
 
     ``generator``: np.random.Generator or int seed of the mask.
     """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p is the fraction dropped and must be in [0, 1]; got {p}")
+    from .arguments import real
+    p = real("dropout", "p (the fraction dropped)", p, low=0, high=1)
     if not training or p == 0.0:
         return input
     if p == 1.0:

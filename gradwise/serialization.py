@@ -8,6 +8,7 @@ import tempfile
 
 import numpy as np
 
+from . import safetensors_file
 from .tensor import Tensor
 
 
@@ -37,7 +38,8 @@ def atomic_write(path, data: bytes):
     """Write ``data`` to ``path`` via a temporary file, fsync and rename."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
+    remove_stale_temporaries(folder)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_TMP}{os.getpid()}-", suffix="-" + os.path.basename(path), dir=folder)
     try:
         os.fchmod(fd, 0o666 & ~_umask())     # mkstemp makes 0600; give the file the usual permissions
         with os.fdopen(fd, "wb") as f:
@@ -59,6 +61,38 @@ def atomic_write(path, data: bytes):
         pass
 
 
+_TMP = ".tmp-"
+
+
+def remove_stale_temporaries(folder):
+    """Delete the temporary files that saves killed mid-write left in ``folder``: those whose
+    writer process (its pid is in the name) no longer runs. Returns the names removed."""
+    removed = []
+    for name in os.listdir(folder):
+        if not name.startswith(_TMP):
+            continue
+        pid = name[len(_TMP):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            try:
+                os.unlink(os.path.join(folder, name))
+                removed.append(name)
+            except OSError:     # another process removed it first, or it is not ours to remove
+                pass
+    return removed
+
+
+def _alive(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):      # someone else's live process, or no way to know: keep the file
+        return True
+    return True
+
+
 def _umask():
     mask = os.umask(0)
     os.umask(mask)
@@ -68,25 +102,18 @@ def _umask():
 def load(path):
     """Read a safetensors file (ours or PyTorch's) into an ordered dict name -> ndarray.
 
+    bfloat16 and float8 (E4M3, E5M2) tensors, which NumPy has no dtype for, are widened to
+    float32 exactly. A damaged file is a FileFormatError naming it and what is wrong.
+
     Example:
         >>> model.load_state_dict(gw.load("lenet.safetensors"))
     """
-    from safetensors import SafetensorError
-    from safetensors.numpy import load as from_bytes
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load: no file at {path!r}")
-    with open(path, "rb") as f:
-        blob = f.read()
-    try:
-        return dict(from_bytes(blob))
-    except (SafetensorError, ValueError) as e:
-        raise ValueError(f"load: {path!r} is not a valid safetensors file ({len(blob)} bytes): {e}. "
-                         f"The file is damaged or truncated; use an earlier copy.") from None
+    return safetensors_file.read(path)
 
 
 def metadata(path):
     """The str -> str metadata stored in a safetensors file's header."""
-    from safetensors import safe_open
-    with safe_open(os.fspath(path), framework="numpy") as f:
-        return f.metadata() or {}
+    return safetensors_file.metadata(os.fspath(path))

@@ -3,7 +3,10 @@ import math
 
 import numpy as np
 
+from ..arguments import positive_int
+from ..errors import DataError
 from ..tensor import Tensor
+from .checks import check_fields
 from .dataset import fetch
 
 
@@ -31,10 +34,9 @@ class DataLoader:
         ...     ...
     """
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=0, collate_fn=None):
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int; got {batch_size!r}")
+        batch_size = positive_int("DataLoader", "batch_size", batch_size)
         if len(dataset) == 0:
-            raise ValueError("DataLoader: the dataset is empty")
+            raise DataError("DataLoader: the dataset is empty")
         self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
         self.drop_last, self.seed, self.collate_fn = drop_last, seed, collate_fn
         self.epoch = 0
@@ -57,6 +59,7 @@ class DataLoader:
                 batch = self.collate_fn([self.dataset[int(i)] for i in idx])
             else:
                 batch = fetch(self.dataset, idx)
+            check_fields("DataLoader", batch)
             yield tuple(Tensor(a) for a in batch) if isinstance(batch, tuple) else Tensor(batch)
 
     def __iter__(self):

@@ -1,20 +1,15 @@
 """Optimizer base: parameter groups, per-parameter state, state_dict, zero_grad."""
-import numbers
-
 import numpy as np
 
+from ..arguments import real
+from ..errors import ShapeError
 from ..tensor import Tensor
 
 
 def check(name, value, low=0.0, strict=False, high=None, optimizer=""):
-    """Validate a hyperparameter: ``lr must be > 0, got -1``."""
-    if not isinstance(value, numbers.Real):
-        raise TypeError(f"{optimizer}: {name} must be a number, got {value!r}")
-    bad = value <= low if strict else value < low
-    if bad or (high is not None and value >= high):
-        rng = f"> {low}" if strict else f">= {low}"
-        rng += f" and < {high}" if high is not None else ""
-        raise ValueError(f"{optimizer}: {name} must be {rng}, got {value}")
+    """Validate a hyperparameter: ``SGD: lr must be a finite number >= 0; got -1.0`` (NaN and
+    infinity are refused too). Returns the value unchanged."""
+    real(optimizer, name, value, low=low, high=high, low_open=strict, high_open=True)
     return value
 
 
@@ -112,15 +107,23 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}.load_state_dict: the saved groups have "
                              f"{[len(g['params']) for g in groups]} parameters, this optimizer "
                              f"{[len(g['params']) for g in self.param_groups]}")
-        by_index = {}
+        by_index, restored = {}, []
         for g, own in zip(groups, self.param_groups):
-            own.update({k: (tuple(v) if isinstance(v, list) else v) for k, v in g.items() if k != "params"})
+            new = {**own, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in g.items() if k != "params"}}
+            self._validate(new)             # a damaged or edited file must not set lr="fast" or NaN
+            restored.append(new)
             by_index.update(zip(g["params"], own["params"]))
-        self.state = {}
+        state = {}
         for i, s in state_dict["state"].items():
             p = by_index[int(i)]
-            self.state[id(p)] = {k: (np.array(v, dtype=p.dtype) if isinstance(v, np.ndarray) else v)
-                                 for k, v in s.items()}
+            for k, v in s.items():
+                if isinstance(v, np.ndarray) and v.shape not in ((), tuple(p.shape)):
+                    raise ShapeError(f"{type(self).__name__}.load_state_dict: state {k!r} of parameter {i} has "
+                                     f"shape {v.shape}; the parameter has {tuple(p.shape)}")
+            state[id(p)] = {k: (np.array(v, dtype=p.dtype) if isinstance(v, np.ndarray) else v) for k, v in s.items()}
+        for own, new in zip(self.param_groups, restored):
+            own.update(new)
+        self.state = state
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]

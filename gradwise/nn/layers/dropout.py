@@ -1,5 +1,6 @@
 """Dropout: active in training mode only."""
 from ... import functional as F
+from ...arguments import real
 from ...creation import _rng
 from ..module import Module
 
@@ -14,9 +15,7 @@ class Dropout(Module):
     """
     def __init__(self, p=0.5, generator=None):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p is the fraction dropped and must be in [0, 1]; got {p}")
-        self.p = p
+        self.p = real("Dropout", "p (the fraction dropped)", p, low=0, high=1)
         self._rng = _rng(generator)
 
     def forward(self, x):
