@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from .arguments import non_negative_int, positive_int, real
-from .errors import ArgumentError, GradwiseError, ResumeError
+from .errors import ArgumentError, GradwiseError, MissingFileError, ResumeError
 
 DATA_DIRS = {"mnist": "mnist", "fashion-mnist": "fashion-mnist"}
 RECORDED = ("model", "dataset", "data_dir", "epochs", "batch_size", "lr", "optimizer", "seed")
@@ -102,7 +102,7 @@ def train(args):
     if args.resume:
         resume = Path(args.resume)
         if not resume.exists():
-            raise FileNotFoundError(f"--resume {resume}: no such run folder or checkpoint")
+            raise MissingFileError(f"--resume {resume}: no such run folder or checkpoint")
         run_dir = resume if resume.is_dir() else resume.parent.parent
         _restore_options(args, run_dir)
         resume_from = latest_checkpoint(run_dir / "checkpoints") if resume.is_dir() else resume

@@ -63,3 +63,28 @@ class ArgumentTypeError(GradwiseError, TypeError):
 
 class ShapeWarning(UserWarning):
     """Shapes that broadcast, but probably not as meant (PyTorch warns with a UserWarning too)."""
+
+
+class GraphError(GradwiseError, RuntimeError):
+    """Autograd misuse: backward through a freed graph, an in-place change of a tensor a graph
+    still needs, gradients for integer tensors (PyTorch raises RuntimeError for these)."""
+
+
+class NumericsError(GradwiseError, RuntimeError):
+    """A computation that cannot give a finite answer (a non-finite gradient norm, a diverged search)."""
+
+
+class DownloadError(GradwiseError, RuntimeError):
+    """A dataset could not be downloaded from any mirror."""
+
+
+class IndexOutOfRangeError(GradwiseError, IndexError):
+    """An index or dimension outside a tensor (PyTorch raises IndexError)."""
+
+
+class UnknownKeyError(GradwiseError, KeyError):
+    """A name that is not there (a metric missing from the logs ...)."""
+
+
+class MissingFileError(GradwiseError, FileNotFoundError):
+    """A file or folder gradwise was asked to read is not there; the message says what to do."""

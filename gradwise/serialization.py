@@ -5,11 +5,13 @@ either the old file or the new one, never half of one.
 """
 import os
 import tempfile
+import time
 
 import numpy as np
 
 from . import safetensors_file
 from .tensor import Tensor
+from .errors import ArgumentTypeError, MissingFileError
 
 
 def save(state_dict, path, metadata=None):
@@ -25,11 +27,11 @@ def save(state_dict, path, metadata=None):
     arrays = {}
     for name, value in state_dict.items():
         if not isinstance(name, str):
-            raise TypeError(f"save: keys must be strings; got {name!r}")
+            raise ArgumentTypeError(f"save: keys must be strings; got {name!r}")
         arr = value._data if isinstance(value, Tensor) else np.asarray(value)
         arrays[name] = arr if arr.flags.c_contiguous else arr.copy()     # (ascontiguousarray makes 0-d 1-d)
     if metadata is not None and not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
-        raise TypeError("save: metadata must map str to str")
+        raise ArgumentTypeError("save: metadata must map str to str")
     blob = to_bytes(arrays, metadata=metadata)
     atomic_write(path, blob)
 
@@ -66,19 +68,28 @@ _TMP = ".tmp-"
 
 def remove_stale_temporaries(folder):
     """Delete the temporary files that saves killed mid-write left in ``folder``: those whose
-    writer process (its pid is in the name) no longer runs. Returns the names removed."""
+    writer process (its pid is in the name) no longer runs, and those of older gradwise versions
+    (no pid in the name) untouched for an hour. Returns the names removed."""
     removed = []
     for name in os.listdir(folder):
         if not name.startswith(_TMP):
             continue
         pid = name[len(_TMP):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        stale = not _alive(int(pid)) if pid.isdigit() else _age(os.path.join(folder, name)) > 3600
+        if stale:
             try:
                 os.unlink(os.path.join(folder, name))
                 removed.append(name)
             except OSError:     # another process removed it first, or it is not ours to remove
                 pass
     return removed
+
+
+def _age(path):
+    try:
+        return time.time() - os.path.getmtime(path)
+    except OSError:
+        return 0.0
 
 
 def _alive(pid):
@@ -110,7 +121,7 @@ def load(path):
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"load: no file at {path!r}")
+        raise MissingFileError(f"load: no file at {path!r}")
     return safetensors_file.read(path)
 
 

@@ -138,7 +138,10 @@ def test_temporaries_of_killed_saves_are_removed_at_the_next_save(tmp_path):
     stale.write_bytes(b"half a file")
     live = tmp_path / f".tmp-{os.getpid()}-xyz-model.safetensors"     # this process: maybe still writing it
     live.write_bytes(b"in flight")
+    legacy = tmp_path / ".tmp-k3j4model.safetensors"                  # older naming: removed after an hour
+    legacy.write_bytes(b"old")
+    os.utime(legacy, (1e9, 1e9))
     gw.save({"w": np.zeros(2, np.float32)}, tmp_path / "model.safetensors")
-    assert not stale.exists() and live.exists()
+    assert not stale.exists() and not legacy.exists() and live.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "model.safetensors"])
     assert remove_stale_temporaries(tmp_path) == []

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..creation import _rng
+from ..errors import DataError
 
 
 class Dataset:
@@ -30,17 +31,17 @@ class ArrayDataset(Dataset):
     """
     def __init__(self, *arrays, transform=None):
         if not arrays:
-            raise ValueError("ArrayDataset needs at least one array")
+            raise DataError("ArrayDataset needs at least one array")
         arrays = tuple(np.asarray(getattr(a, "_data", a)) for a in arrays)
         lengths = [len(a) for a in arrays]
         if len(set(lengths)) != 1:
-            raise ValueError(f"ArrayDataset: all arrays need the same number of samples; got lengths {lengths}")
+            raise DataError(f"ArrayDataset: all arrays need the same number of samples; got lengths {lengths}")
         if lengths[0] == 0:
-            raise ValueError("ArrayDataset: the arrays are empty (0 samples)")
+            raise DataError("ArrayDataset: the arrays are empty (0 samples)")
         for i, a in enumerate(arrays):
             if np.issubdtype(a.dtype, np.floating) and not np.isfinite(a).all():
                 bad = int((~np.isfinite(a)).sum())
-                raise ValueError(f"ArrayDataset: array {i} holds {bad} NaN or infinite values; clean the data first")
+                raise DataError(f"ArrayDataset: array {i} holds {bad} NaN or infinite values; clean the data first")
         self.arrays, self.transform = arrays, transform
 
     def __len__(self):
@@ -86,13 +87,13 @@ def random_split(dataset, lengths, seed=0):
     n = len(dataset)
     if all(isinstance(x, float) for x in lengths):
         if abs(sum(lengths) - 1) > 1e-6:
-            raise ValueError(f"random_split: fractions must add up to 1; got {lengths}")
+            raise DataError(f"random_split: fractions must add up to 1; got {lengths}")
         counts = [int(np.floor(f * n)) for f in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
         lengths = counts
     if sum(lengths) != n:
-        raise ValueError(f"random_split: lengths {list(lengths)} add up to {sum(lengths)}, but the dataset has {n}")
+        raise DataError(f"random_split: lengths {list(lengths)} add up to {sum(lengths)}, but the dataset has {n}")
     order = _rng(seed).permutation(n)
     bounds = np.cumsum([0] + list(lengths))
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
@@ -106,9 +107,9 @@ def stratified_split(dataset, labels, test_fraction=0.2, seed=0):
     """
     labels = np.asarray(labels)
     if len(labels) != len(dataset):
-        raise ValueError(f"stratified_split: {len(labels)} labels for {len(dataset)} samples")
+        raise DataError(f"stratified_split: {len(labels)} labels for {len(dataset)} samples")
     if not 0 < test_fraction < 1:
-        raise ValueError(f"stratified_split: test_fraction must be in (0, 1); got {test_fraction}")
+        raise DataError(f"stratified_split: test_fraction must be in (0, 1); got {test_fraction}")
     rng = _rng(seed)
     train, test = [], []
     for c in np.unique(labels):

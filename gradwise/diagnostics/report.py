@@ -11,6 +11,7 @@ import io
 import json
 from pathlib import Path
 
+from ..errors import MissingFileError
 from ..serialization import atomic_write
 from .findings import SEVERITIES
 
@@ -23,7 +24,7 @@ def load_run(run_dir):
     run = Path(run_dir)
     path = run / "findings.json"
     if not path.exists():
-        raise FileNotFoundError(f"no findings.json in {run}: train with gradwise train, or gw.Trainer(run_dir=...), "
+        raise MissingFileError(f"no findings.json in {run}: train with gradwise train, or gw.Trainer(run_dir=...), "
                                 f"which writes it")
     findings = json.loads(path.read_text())
     series = json.loads((run / "diagnostics.json").read_text()) if (run / "diagnostics.json").exists() else None

@@ -8,7 +8,7 @@ two steps in the other order.
 from ..autograd import Function
 from ..backend import xp
 from ..arguments import int_pair
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 
 _as_strided = xp.lib.stride_tricks.as_strided
 
@@ -203,7 +203,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         pads = (0, 0, 0, 0)
     elif padding == "same":
         if stride != (1, 1):
-            raise ValueError("conv2d: padding='same' needs stride 1 (as in PyTorch)")
+            raise ArgumentError("conv2d: padding='same' needs stride 1 (as in PyTorch)")
         th, tw = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
         pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
     else:
@@ -224,7 +224,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     dilation = pair(dilation, "dilation", 1, "conv_transpose2d")
     _check_conv("conv_transpose2d", input, weight, groups, transposed=True)
     if any(op >= max(s, d) for op, s, d in zip(output_padding, stride, dilation)):
-        raise ValueError(f"conv_transpose2d: output_padding {output_padding} must be smaller than the stride or "
+        raise ArgumentError(f"conv_transpose2d: output_padding {output_padding} must be smaller than the stride or "
                          f"the dilation")
     return ConvTranspose2d.apply(input, weight, bias, stride, padding, output_padding, dilation, groups)
 

@@ -7,7 +7,7 @@ import warnings
 
 from ..autograd import Function
 from ..backend import is_float, xp
-from ..errors import ShapeError, ShapeWarning
+from ..errors import ArgumentError, DataError, ShapeError, ShapeWarning
 from .util import shape_of, unbroadcast
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -15,7 +15,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def _check_reduction(op, reduction):
     if reduction not in REDUCTIONS:
-        raise ValueError(f"{op}: unknown reduction {reduction!r}; expected one of {', '.join(REDUCTIONS)}")
+        raise ArgumentError(f"{op}: unknown reduction {reduction!r}; expected one of {', '.join(REDUCTIONS)}")
 
 
 def _reduce(loss, reduction, denom):
@@ -45,7 +45,7 @@ def _class_targets(op, x, target, weight, ignore_index):
     t = xp.where(valid, target, 0)
     if t.size and (t.min() < 0 or t.max() >= n_classes):
         bad = t[(t < 0) | (t >= n_classes)][0]
-        raise ValueError(f"{op}: target holds class {bad}, but the input has {n_classes} classes "
+        raise DataError(f"{op}: target holds class {bad}, but the input has {n_classes} classes "
                          f"(expected targets in [0, {n_classes - 1}] or ignore_index={ignore_index})")
     if weight is not None:
         if weight.shape != (n_classes,):
@@ -143,7 +143,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1]; got {label_smoothing}")
+        raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1]; got {label_smoothing}")
     return CrossEntropy.apply(input, _operand(target), _array(weight), ignore_index, reduction, label_smoothing)
 
 
@@ -183,7 +183,7 @@ class BinaryCrossEntropy(Function):
     def forward(self, p, t, weight, reduction):
         _same_shape("binary_cross_entropy", p, t)
         if p.size and (p.min() < 0 or p.max() > 1):
-            raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1]; got values from "
+            raise ArgumentError(f"binary_cross_entropy: input must hold probabilities in [0, 1]; got values from "
                              f"{p.min():.4g} to {p.max():.4g}. For raw scores use binary_cross_entropy_with_logits.")
         with xp.errstate(divide="ignore"):
             log_p = xp.maximum(xp.log(p), -100)         # PyTorch clamps the logs at -100
@@ -342,7 +342,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     _check_reduction("huber_loss", reduction)
     _check_target("huber_loss", input, target)
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be > 0; got {delta}")
+        raise ArgumentError(f"huber_loss: delta must be > 0; got {delta}")
     return Huber.apply(input, _operand(target), reduction, delta)
 
 

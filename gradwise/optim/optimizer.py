@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..arguments import real
-from ..errors import ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from ..tensor import Tensor
 
 
@@ -27,7 +27,7 @@ class Optimizer:
         self.param_groups = []
         params = list(params)
         if not params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list; pass model.parameters()")
+            raise ArgumentError(f"{type(self).__name__} got an empty parameter list; pass model.parameters()")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         for group in groups:
             self.add_param_group(group)
@@ -39,10 +39,10 @@ class Optimizer:
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in group["params"]:
             if not isinstance(p, Tensor) or not p.requires_grad:
-                raise TypeError(f"{type(self).__name__} can only optimize tensors that require grad; got "
+                raise ArgumentTypeError(f"{type(self).__name__} can only optimize tensors that require grad; got "
                                 f"{type(p).__name__}")
             if id(p) in seen:
-                raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
+                raise ArgumentError(f"{type(self).__name__}: a parameter appears in more than one group")
             seen.add(id(p))
         for k, v in self.defaults.items():
             group.setdefault(k, v)
@@ -74,7 +74,7 @@ class Optimizer:
                 continue
             g = grad._data
             if g.shape != p._data.shape:
-                raise ValueError(f"{type(self).__name__}: a gradient of shape {g.shape} belongs to a "
+                raise ArgumentError(f"{type(self).__name__}: a gradient of shape {g.shape} belongs to a "
                                  f"parameter of shape {p._data.shape}")
             p._vbox[0] += 1      # the update changes p in place: graphs that saved it must not reuse it
             if group.get("maximize"):
@@ -104,7 +104,7 @@ class Optimizer:
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(
                 len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the saved groups have "
+            raise ArgumentError(f"{type(self).__name__}.load_state_dict: the saved groups have "
                              f"{[len(g['params']) for g in groups]} parameters, this optimizer "
                              f"{[len(g['params']) for g in self.param_groups]}")
         by_index, restored = {}, []

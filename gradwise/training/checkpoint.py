@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FileFormatError, ResumeError
+from ..errors import FileFormatError, MissingFileError, ResumeError
 from ..serialization import atomic_write, load, metadata, save
 
 FORMAT = "gradwise-checkpoint/1"
@@ -108,7 +108,7 @@ def latest_checkpoint(folder):
     """The newest checkpoint-e*-s*.safetensors in ``folder``."""
     found = _candidates(folder)
     if not found:
-        raise FileNotFoundError(f"no checkpoint-e*-s*.safetensors in {folder}")
+        raise MissingFileError(f"no checkpoint-e*-s*.safetensors in {folder}")
     return found[-1]
 
 

@@ -11,7 +11,7 @@ from ..arguments import non_negative_int
 from ..data import ArrayDataset, DataLoader, Subset
 from ..data.checks import check_first_batch
 from ..data.dataset import fetch
-from ..errors import FileFormatError, GradwiseError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DataError, FileFormatError, GradwiseError, ShapeError
 from ..tensor import Tensor
 from . import metrics as M
 from .callbacks import ProgressBar
@@ -51,13 +51,13 @@ def _as_dataset(data, who):
     if isinstance(data, (tuple, list)) and len(data) == 2:
         return ArrayDataset(*data)
     if isinstance(data, (np.ndarray, Tensor)):
-        raise TypeError(f"{who}: expected a Dataset or an (x, y) pair of arrays; got a single "
+        raise ArgumentTypeError(f"{who}: expected a Dataset or an (x, y) pair of arrays; got a single "
                         f"{type(data).__name__} of shape {tuple(data.shape)}. Pass (inputs, targets).")
     if hasattr(data, "__len__") and hasattr(data, "__getitem__"):
         if len(data) == 0:
-            raise ValueError(f"{who}: the dataset is empty")
+            raise DataError(f"{who}: the dataset is empty")
         return data
-    raise TypeError(f"{who}: expected a Dataset or an (x, y) pair of arrays; got {type(data).__name__}")
+    raise ArgumentTypeError(f"{who}: expected a Dataset or an (x, y) pair of arrays; got {type(data).__name__}")
 
 
 class Trainer:
@@ -81,11 +81,11 @@ class Trainer:
     def __init__(self, model, loss, optimizer="adam", metrics=None, callbacks=None, lr=None, seed=0,
                  clip_grad_norm=None, run_dir=None):
         if not isinstance(model, nn.Module):
-            raise TypeError(f"Trainer: model must be an nn.Module; got {type(model).__name__}")
+            raise ArgumentTypeError(f"Trainer: model must be an nn.Module; got {type(model).__name__}")
         self.model = model
         if isinstance(loss, str):
             if loss.lower() not in LOSSES:
-                raise ValueError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
+                raise ArgumentError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
             loss = LOSSES[loss.lower()]()
         self.loss_fn = loss
         if isinstance(optimizer, str):
@@ -138,9 +138,9 @@ class Trainer:
         train = _as_dataset(data, "fit")
         if validation_split is not None:
             if validation_data is not None:
-                raise ValueError("fit: give validation_data or validation_split, not both")
+                raise ArgumentError("fit: give validation_data or validation_split, not both")
             if not 0 < validation_split < 1:
-                raise ValueError(f"fit: validation_split must be in (0, 1); got {validation_split}")
+                raise ArgumentError(f"fit: validation_split must be in (0, 1); got {validation_split}")
             n_val = int(round(len(train) * validation_split))
             validation_data = Subset(train, np.arange(len(train) - n_val, len(train)))
             train = Subset(train, np.arange(len(train) - n_val))
@@ -209,7 +209,7 @@ class Trainer:
 
     def _train_step(self, batch):
         if not isinstance(batch, tuple) or len(batch) < 2:
-            raise ValueError("fit: each sample must be (input, target); this dataset gives one field")
+            raise DataError("fit: each sample must be (input, target); this dataset gives one field")
         x, y = batch[0], batch[1]
         self.last_batch = (x, y)
         out = self.model(x)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import FileFormatError
+from ...errors import DownloadError, FileFormatError, MissingFileError
 from ..dataset import ArrayDataset
 
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"),
@@ -95,7 +95,7 @@ class _IDXDataset(ArrayDataset):
         for name, md5 in ((img_name, img_md5), (lbl_name, lbl_md5)):
             if not (root / name).exists():
                 if not download:
-                    raise FileNotFoundError(
+                    raise MissingFileError(
                         f"{type(self).__name__}: {root / name} does not exist. Put the original IDX .gz files in "
                         f"{root}, or pass download=True to fetch them from {self.mirrors[0]}")
                 self._download(root, name, md5)
@@ -130,7 +130,7 @@ class _IDXDataset(ArrayDataset):
                 continue
             os.replace(tmp, root / name)
             return
-        raise RuntimeError(f"{type(self).__name__}: could not download {name} (are you offline?). Tried:\n  "
+        raise DownloadError(f"{type(self).__name__}: could not download {name} (are you offline?). Tried:\n  "
                            + "\n  ".join(errors) + f"\nCopy the original file into {root} instead.")
 
 

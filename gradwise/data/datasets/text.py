@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 
 from ...arguments import positive_int, real
-from ...errors import FileFormatError
+from ...errors import ArgumentError, FileFormatError
 from ..dataset import Dataset
 
 
@@ -36,7 +36,7 @@ class CharText(Dataset):
         cut = int(len(codes) * (1 - val_fraction))
         parts = {None: codes, "train": codes[:cut], "val": codes[cut:]}
         if split not in parts:
-            raise ValueError(f"CharText: split must be 'train', 'val' or None; got {split!r}")
+            raise ArgumentError(f"CharText: split must be 'train', 'val' or None; got {split!r}")
         self.codes, self.seq_len = parts[split], seq_len
         if len(self.codes) <= seq_len:
             raise FileFormatError(path, f"CharText: {len(self.codes)} characters in the {split or 'whole'} "

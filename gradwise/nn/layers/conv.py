@@ -5,7 +5,7 @@ import numpy as np
 
 from ...arguments import non_negative_int, positive_int
 from ...creation import _rng
-from ...errors import ShapeError
+from ...errors import ArgumentError, ShapeError
 from ...ops.conv import conv1d, conv2d, conv_transpose2d, pair
 from .. import init
 from ..module import Module, Parameter
@@ -24,7 +24,7 @@ class _ConvNd(Module):
         if not isinstance(padding, str):
             pair(padding, "padding", 0, who)
         if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{type(self).__name__}: in_channels ({in_channels}) and out_channels ({out_channels}) "
+            raise ArgumentError(f"{type(self).__name__}: in_channels ({in_channels}) and out_channels ({out_channels}) "
                              f"must both be divisible by groups ({groups})")
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
