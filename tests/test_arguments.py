@@ -52,6 +52,9 @@ BAD = [
     ("avg_pool2d", "stride", lambda: gw.functional.avg_pool2d(gw.zeros(1, 1, 4, 4), 2, stride=0)),
     ("conv2d", "stride", lambda: gw.functional.conv2d(gw.zeros(1, 1, 5, 5), gw.zeros(1, 1, 3, 3), stride=0)),
     ("dropout", "p", lambda: gw.functional.dropout(gw.zeros(3), INF)),
+    ("Trainer", "clip_grad_norm", lambda: gw.Trainer(nn.Linear(2, 2), "mse", clip_grad_norm=NAN)),
+    ("Trainer", "seed", lambda: gw.Trainer(nn.Linear(2, 2), "mse", seed=-1)),
+    ("fit", "epochs", lambda: gw.Trainer(nn.Linear(2, 2), "mse").fit((np.zeros((4, 2)), np.zeros((4, 2))), epochs=-1)),
 ]
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import nn, optim
 from ..autograd import no_grad
-from ..arguments import non_negative_int
+from ..arguments import non_negative_int, real
 from ..data import ArrayDataset, DataLoader, Subset
 from ..data.checks import check_first_batch
 from ..data.dataset import fetch
@@ -94,7 +94,10 @@ class Trainer:
         logits = isinstance(loss, nn.BCEWithLogitsLoss)
         self.metrics = [M.get(m, from_logits=logits) for m in (metrics or [])]
         self.callbacks = list(callbacks or [])
-        self.seed, self.clip_grad_norm, self.run_dir = seed, clip_grad_norm, run_dir
+        if clip_grad_norm is not None:
+            clip_grad_norm = real("Trainer", "clip_grad_norm", clip_grad_norm, low=0, low_open=True)
+        self.seed = non_negative_int("Trainer", "seed", seed)
+        self.clip_grad_norm, self.run_dir = clip_grad_norm, run_dir
         self.train_data = self.last_batch = None
         self.batch_size, self.shuffle = None, True
         self._active = []
@@ -297,7 +300,7 @@ class Trainer:
         return {"loss": type(self.loss_fn).__name__, "optimizer": type(self.optimizer).__name__,
                 "optimizer_hyperparameters": group, "batch_size": self.batch_size, "shuffle": self.shuffle,
                 "dataset_size": None if self.train_data is None else len(self.train_data),
-                "metrics": [m.name for m in self.metrics], "clip_grad_norm": self.clip_grad_norm}
+                "metrics": [m.name for m in self.metrics], "clip_grad_norm": self.clip_grad_norm, "seed": self.seed}
 
     def save_checkpoint(self, path):
         """Save everything needed to continue this run exactly (see ``fit(resume_from=...)``)."""
