@@ -10,7 +10,7 @@ import functools
 import weakref
 
 from .backend import xp
-from .errors import GradwiseError, ShapeError
+from .errors import GradwiseError, GraphError, ShapeError
 
 
 class _GradMode:
@@ -291,7 +291,7 @@ def backward(roots, grads, retain_graph=False, capture=None):
     starts = []
     for root in roots:
         if root._node is None:
-            raise RuntimeError("backward() called on a tensor that does not require grad. Create the inputs "
+            raise GraphError("backward() called on a tensor that does not require grad. Create the inputs "
                                "with requires_grad=True (gw.tensor(x, requires_grad=True)) and do not run "
                                "the forward pass inside gw.no_grad().")
         starts.append(root._node)
@@ -306,7 +306,7 @@ def backward(roots, grads, retain_graph=False, capture=None):
         fn = stack.pop()
         nxt = fn.next
         if nxt is None:
-            raise RuntimeError(_FREED)
+            raise GraphError(_FREED)
         for n in nxt:
             if n is None:
                 continue
@@ -340,7 +340,7 @@ def backward(roots, grads, retain_graph=False, capture=None):
                 in_grads = (in_grads,)
             if len(in_grads) != len(nxt) and (len(in_grads) > len(nxt) or any(
                     n is not None for n in nxt[len(in_grads):])):
-                raise RuntimeError(f"{fn.name()}.backward returned {len(in_grads)} gradients for "
+                raise GraphError(f"{fn.name()}.backward returned {len(in_grads)} gradients for "
                                    f"{len(nxt)} inputs; it must return one per input (None where none)")
             if _Hooks.backward is not None:
                 _Hooks.backward(fn, g, in_grads)
@@ -400,7 +400,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     capture = {}
     for t in inputs:
         if t._node is None:
-            raise RuntimeError("grad: one of the inputs does not require grad, so no gradient can reach it")
+            raise GraphError("grad: one of the inputs does not require grad, so no gradient can reach it")
         capture[t._node] = None
     backward(outputs, seeds, bool(retain_graph), capture)
     result = []
@@ -408,7 +408,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         g = capture.get(t._node)
         if g is None:
             if not (allow_unused or materialize_grads):
-                raise RuntimeError("grad: one of the inputs was not used to compute the outputs; pass "
+                raise GraphError("grad: one of the inputs was not used to compute the outputs; pass "
                                    "allow_unused=True to get None for it")
             result.append(Tensor._make(xp.zeros_like(t._data), None) if materialize_grads else None)
         else:
@@ -426,7 +426,7 @@ def Variable(tensor, requires_grad=False, volatile=False):
 def _check_versions(fn):
     for box, version, what in fn._checks:
         if box[0] != version:
-            raise RuntimeError(
+            raise GraphError(
                 f"one of the tensors needed by {fn.name()} for backward ({what}) was modified in place "
                 f"after it was used (version {version}, now {box[0]}). Use an out-of-place operation "
                 f"(y = y + 1 instead of y += 1), or .clone() the tensor before changing it.")

@@ -13,10 +13,13 @@ import json
 import numbers
 import os
 import tempfile
+import time
 
 import numpy as np
 
+from . import safetensors_file
 from .tensor import Tensor
+from .errors import ArgumentTypeError, FileFormatError, MissingFileError
 
 STRUCTURE = "gradwise.structure"        # metadata key of the JSON structure
 FORMAT = "gradwise-object/1"
@@ -108,10 +111,18 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     device = map_location if isinstance(map_location, str) or type(map_location).__name__ == "device" else None
     if STRUCTURE not in header:
         return {k: _tensor(v, device) for k, v in arrays.items()}
-    info = json.loads(header[STRUCTURE])
+    try:
+        info = json.loads(header[STRUCTURE])
+    except json.JSONDecodeError as e:
+        raise FileFormatError(getattr(f, "name", f), f"the gradwise structure in the header is damaged ({e})") from None
     if info.get("format") != FORMAT:
-        raise ValueError(f"load: unknown gradwise format {info.get('format')!r} (this version reads {FORMAT})")
-    return _decode(info["tree"], arrays, device)
+        raise FileFormatError(getattr(f, "name", f), f"unknown gradwise format {info.get('format')!r} (this version "
+                                                     f"reads {FORMAT})")
+    try:
+        return _decode(info["tree"], arrays, device)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise FileFormatError(getattr(f, "name", f), f"the gradwise structure in the header does not match the "
+                                                     f"tensors ({type(e).__name__}: {e})") from None
 
 
 def _tensor(array, device):
@@ -136,34 +147,20 @@ def _decode(node, arrays, device):
 
 
 def _read(f):
-    """(name -> ndarray, header metadata) of a safetensors file or file object."""
-    from safetensors import SafetensorError
-    from safetensors.numpy import load as from_bytes
+    """(name -> ndarray, header metadata) of a safetensors file or file object, read by the checked
+    parser (bf16 and float8 widened to float32; damage is a FileFormatError naming the file)."""
     if hasattr(f, "read"):
         blob, where = f.read(), "the file object"
     else:
-        path = os.fspath(f)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"load: no file at {path!r}")
-        with open(path, "rb") as fh:
+        where = os.fspath(f)
+        if not os.path.isfile(where):
+            raise MissingFileError(f"load: no file at {where!r}")
+        with open(where, "rb") as fh:
             blob = fh.read()
-        where = repr(path)
-    try:
-        arrays = from_bytes(blob)
-        header = _header(blob)
-    except (SafetensorError, ValueError) as e:
-        if blob[:4] == b"PK\x03\x04" or blob[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
-            raise ValueError(f"load: {where} is a PyTorch pickle file (torch.save's default format); gradwise never "
-                             f"unpickles. Re-save it from PyTorch with safetensors.torch.save_file(state_dict, "
-                             f"path)") from None
-        raise ValueError(f"load: {where} is not a valid safetensors file ({len(blob)} bytes): {e}. "
-                         f"The file is damaged or truncated; use an earlier copy.") from None
-    return {k: v if v.flags.writeable else v.copy() for k, v in arrays.items()}, header
-
-
-def _header(blob):
-    size = int.from_bytes(blob[:8], "little")
-    return json.loads(blob[8:8 + size]).get("__metadata__") or {}
+    if blob[:4] == b"PK\x03\x04" or blob[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
+        raise FileFormatError(where, "a PyTorch pickle file (torch.save's default format); gradwise never unpickles. "
+                                     "Re-save it from PyTorch with safetensors.torch.save_file(state_dict, path)")
+    return safetensors_file.read_bytes(blob, where)
 
 
 def save_arrays(arrays, path, metadata=None):
@@ -171,11 +168,11 @@ def save_arrays(arrays, path, metadata=None):
     out = {}
     for name, value in arrays.items():
         if not isinstance(name, str):
-            raise TypeError(f"save: keys must be strings; got {name!r}")
+            raise ArgumentTypeError(f"save: keys must be strings; got {name!r}")
         arr = value._data if isinstance(value, Tensor) else np.asarray(value)
         out[name] = arr if arr.flags.c_contiguous else arr.copy()
     if metadata is not None and not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
-        raise TypeError("save: metadata must map str to str")
+        raise ArgumentTypeError("save: metadata must map str to str")
     atomic_write(path, _to_bytes(out, metadata))
 
 
@@ -193,7 +190,8 @@ def atomic_write(path, data: bytes):
     """Write ``data`` to ``path`` via a temporary file, fsync and rename."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
+    remove_stale_temporaries(folder)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_TMP}{os.getpid()}-", suffix="-" + os.path.basename(path), dir=folder)
     try:
         os.fchmod(fd, 0o666 & ~_umask())     # mkstemp makes 0600; give the file the usual permissions
         with os.fdopen(fd, "wb") as f:
@@ -213,6 +211,47 @@ def atomic_write(path, data: bytes):
             os.close(dir_fd)
     except OSError:     # some filesystems cannot fsync a folder; the rename is still atomic
         pass
+
+
+_TMP = ".tmp-"
+
+
+def remove_stale_temporaries(folder):
+    """Delete the temporary files that saves killed mid-write left in ``folder``: those whose
+    writer process (its pid is in the name) no longer runs, and those of older gradwise versions
+    (no pid in the name) untouched for an hour. Returns the names removed."""
+    removed = []
+    for name in os.listdir(folder):
+        if not name.startswith(_TMP):
+            continue
+        pid = name[len(_TMP):].split("-", 1)[0]
+        stale = not _alive(int(pid)) if pid.isdigit() else _age(os.path.join(folder, name)) > 3600
+        if stale:
+            try:
+                os.unlink(os.path.join(folder, name))
+                removed.append(name)
+            except OSError:     # another process removed it first, or it is not ours to remove
+                pass
+    return removed
+
+
+def _age(path):
+    try:
+        return time.time() - os.path.getmtime(path)
+    except OSError:
+        return 0.0
+
+
+def _alive(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):      # someone else's live process, or no way to know: keep the file
+        return True
+    return True
 
 
 def _umask():

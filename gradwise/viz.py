@@ -9,6 +9,7 @@ import numpy as np
 
 from .autograd import no_grad
 from .tensor import Tensor
+from .errors import ArgumentError
 
 
 def _grid(images, path, title, cmap="gray"):
@@ -37,7 +38,7 @@ def plot_filters(conv, path, channel=0):
     """Save the filters of a Conv2d layer (input channel ``channel`` of each) as a PNG grid."""
     w = conv.weight._data
     if w.ndim != 4:
-        raise ValueError(f"plot_filters needs a Conv2d layer (4-D weight); got weight shape {w.shape}")
+        raise ArgumentError(f"plot_filters needs a Conv2d layer (4-D weight); got weight shape {w.shape}")
     return _grid([(f"filter {i}", w[i, channel]) for i in range(w.shape[0])], path,
                  f"{type(conv).__name__} {tuple(w.shape)}: filters (input channel {channel})", cmap="RdBu_r")
 
@@ -57,7 +58,7 @@ def plot_activations(model, layer, image, path):
         model.train(was)
     maps = seen["out"][0]
     if maps.ndim != 3:
-        raise ValueError(f"plot_activations needs a layer with (C, H, W) outputs; got {maps.shape}")
+        raise ArgumentError(f"plot_activations needs a layer with (C, H, W) outputs; got {maps.shape}")
     return _grid([(f"map {i}", m) for i, m in enumerate(maps)], path,
                  f"activation maps of {type(layer).__name__}", cmap="viridis")
 

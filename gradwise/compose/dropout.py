@@ -6,8 +6,8 @@ from .activation import apply_inplace
 
 
 def _check_p(op, p):
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{op}: p is the fraction dropped and must be in [0, 1]; got {p}")
+    from ..arguments import real
+    real(op, "p (the fraction dropped)", p, low=0, high=1)
 
 
 def _masked(input, mask_shape, p, inplace, generator):

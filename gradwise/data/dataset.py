@@ -4,6 +4,7 @@ import bisect
 import numpy as np
 
 from ..tensor import Tensor
+from ..errors import DataError
 
 
 class Dataset:
@@ -48,17 +49,17 @@ class ArrayDataset(Dataset):
     """
     def __init__(self, *arrays, transform=None):
         if not arrays:
-            raise ValueError("ArrayDataset needs at least one array")
+            raise DataError("ArrayDataset needs at least one array")
         arrays = tuple(np.asarray(getattr(a, "_data", a)) for a in arrays)
         lengths = [len(a) for a in arrays]
         if len(set(lengths)) != 1:
-            raise ValueError(f"ArrayDataset: all arrays need the same number of samples; got lengths {lengths}")
+            raise DataError(f"ArrayDataset: all arrays need the same number of samples; got lengths {lengths}")
         if lengths[0] == 0:
-            raise ValueError("ArrayDataset: the arrays are empty (0 samples)")
+            raise DataError("ArrayDataset: the arrays are empty (0 samples)")
         for i, a in enumerate(arrays):
             if np.issubdtype(a.dtype, np.floating) and not np.isfinite(a).all():
                 bad = int((~np.isfinite(a)).sum())
-                raise ValueError(f"ArrayDataset: array {i} holds {bad} NaN or infinite values; clean the data first")
+                raise DataError(f"ArrayDataset: array {i} holds {bad} NaN or infinite values; clean the data first")
         self.arrays, self.transform = arrays, transform
 
     def __len__(self):

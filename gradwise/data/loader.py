@@ -5,6 +5,7 @@ import numbers
 
 import numpy as np
 
+from ..errors import ArgumentError, ArgumentTypeError, DataError
 from ..tensor import Tensor
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, fetch
@@ -46,27 +47,27 @@ class DataLoader:
         self.iterable = isinstance(dataset, IterableDataset)
         if self.iterable:
             if shuffle not in (None, False) or sampler is not None or batch_sampler is not None:
-                raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle, sampler and "
+                raise ArgumentError("DataLoader with IterableDataset: expected unspecified shuffle, sampler and "
                                  f"batch_sampler options, but got shuffle={shuffle!r}, sampler={sampler!r}, "
                                  f"batch_sampler={batch_sampler!r}")
         elif not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-            raise TypeError(f"DataLoader: dataset must have __len__ and __getitem__ (or be an IterableDataset); "
+            raise ArgumentTypeError(f"DataLoader: dataset must have __len__ and __getitem__ (or be an IterableDataset); "
                             f"got {type(dataset).__name__}")
         elif len(dataset) == 0:
-            raise ValueError("DataLoader: the dataset is empty")
+            raise DataError("DataLoader: the dataset is empty")
         if sampler is not None and shuffle:
-            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+            raise ArgumentError("DataLoader: sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                raise ArgumentError("DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, "
                                  "sampler, and drop_last")
             batch_size, drop_last = None, False
         elif batch_size is None:
             if drop_last:
-                raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually "
+                raise ArgumentError("DataLoader: batch_size=None option disables auto-batching and is mutually "
                                  "exclusive with drop_last")
         elif isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int (or None); got {batch_size!r}")
+            raise ArgumentError(f"DataLoader: batch_size must be a positive int (or None); got {batch_size!r}")
         if not self.iterable and sampler is None:
             sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
         if not self.iterable and batch_size is not None and batch_sampler is None:
@@ -135,15 +136,15 @@ class DataLoader:
 
 def _check_workers(num_workers, timeout, prefetch_factor, persistent_workers):
     if not isinstance(num_workers, numbers.Integral) or num_workers < 0:
-        raise ValueError(f"DataLoader: num_workers option should be non-negative; got {num_workers!r} (use "
+        raise ArgumentError(f"DataLoader: num_workers option should be non-negative; got {num_workers!r} (use "
                          "num_workers=0 to load in this process)")
     if timeout < 0:
-        raise ValueError(f"DataLoader: timeout option should be non-negative; got {timeout!r}")
+        raise ArgumentError(f"DataLoader: timeout option should be non-negative; got {timeout!r}")
     if num_workers == 0 and prefetch_factor is not None:
-        raise ValueError("DataLoader: prefetch_factor option could only be specified in multiprocessing; let "
+        raise ArgumentError("DataLoader: prefetch_factor option could only be specified in multiprocessing; let "
                          "num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None")
     if persistent_workers and num_workers == 0:
-        raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
+        raise ArgumentError("DataLoader: persistent_workers option needs num_workers > 0")
 
 
 def get_worker_info():

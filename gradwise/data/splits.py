@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from ..random import rng
+from ..errors import DataError
 from .dataset import Subset
 
 
@@ -24,15 +25,15 @@ def random_split(dataset, lengths, generator=None, seed=None):
     lengths = list(lengths)
     if lengths and all(isinstance(x, float) for x in lengths):
         if not math.isclose(sum(lengths), 1) or sum(lengths) > 1 or min(lengths) < 0:
-            raise ValueError(f"random_split: fractions must be in [0, 1] and add up to 1; got {lengths}")
+            raise DataError(f"random_split: fractions must be in [0, 1] and add up to 1; got {lengths}")
         counts = [int(math.floor(f * n)) for f in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
         lengths = counts
     if not all(isinstance(x, numbers.Integral) and x >= 0 for x in lengths):
-        raise ValueError(f"random_split: lengths must be non-negative ints or fractions; got {lengths}")
+        raise DataError(f"random_split: lengths must be non-negative ints or fractions; got {lengths}")
     if sum(lengths) != n:
-        raise ValueError(f"random_split: lengths {lengths} add up to {sum(lengths)}, but the dataset has {n}")
+        raise DataError(f"random_split: lengths {lengths} add up to {sum(lengths)}, but the dataset has {n}")
     order = rng(seed if generator is None else generator).permutation(n)
     bounds = np.cumsum([0] + lengths)
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
@@ -46,9 +47,9 @@ def stratified_split(dataset, labels, test_fraction=0.2, seed=0):
     """
     labels = np.asarray(labels)
     if len(labels) != len(dataset):
-        raise ValueError(f"stratified_split: {len(labels)} labels for {len(dataset)} samples")
+        raise DataError(f"stratified_split: {len(labels)} labels for {len(dataset)} samples")
     if not 0 < test_fraction < 1:
-        raise ValueError(f"stratified_split: test_fraction must be in (0, 1); got {test_fraction}")
+        raise DataError(f"stratified_split: test_fraction must be in (0, 1); got {test_fraction}")
     r = rng(seed)
     train, test = [], []
     for c in np.unique(labels):

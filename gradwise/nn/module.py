@@ -4,7 +4,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ..autograd import no_grad
-from ..errors import ShapeError
+from ..errors import ArgumentTypeError, ShapeError
 from ..tensor import Tensor
 
 
@@ -67,7 +67,7 @@ class Module:
             self._modules[name] = value
         elif registries is not None and name in self._parameters:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} to parameter '{name}' of "
+                raise ArgumentTypeError(f"cannot assign {type(value).__name__} to parameter '{name}' of "
                                 f"{type(self).__name__}; wrap it: nn.Parameter(value)")
             self._parameters[name] = None
         elif registries is not None and name in self._buffers:
@@ -91,7 +91,7 @@ class Module:
     def register_parameter(self, name, param):
         """Register ``param`` (a Parameter or None) under ``name``."""
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter('{name}') expects an nn.Parameter or None; "
+            raise ArgumentTypeError(f"register_parameter('{name}') expects an nn.Parameter or None; "
                             f"got {type(param).__name__}")
         self._forget(name)
         self._parameters[name] = param
@@ -180,7 +180,7 @@ class Module:
         if dtype is not None:
             dtype = as_dtype(dtype)
             if not np.issubdtype(dtype, np.floating):
-                raise TypeError(f"Module.to: only floating dtypes are allowed for a module's parameters; got {dtype}")
+                raise ArgumentTypeError(f"Module.to: only floating dtypes are allowed for a module's parameters; got {dtype}")
             for t in list(self.parameters()) + list(self.buffers()):
                 if np.issubdtype(t.dtype, np.floating) and t.dtype != dtype:
                     t._data = t._data.astype(dtype)
@@ -214,7 +214,7 @@ class Module:
     def add_module(self, name, module):
         """Register ``module`` (or None) as the submodule ``name``."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module('{name}') expects a Module or None; got {type(module).__name__}")
+            raise ArgumentTypeError(f"add_module('{name}') expects a Module or None; got {type(module).__name__}")
         self._forget(name)
         self._modules[name] = module
         object.__setattr__(self, name, module)

@@ -9,6 +9,7 @@ Inputs are time-major: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H),
 """
 from ..autograd import Function, _Hooks
 from ..backend import xp
+from ..errors import ArgumentError
 
 
 def _sigmoid_(a):
@@ -265,5 +266,5 @@ def gru_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None):
 def rnn_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
     """Elman RNN (tanh or relu) over a time-major sequence. Returns (output (T, B, H), h_n (B, H))."""
     if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"rnn: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
+        raise ArgumentError(f"rnn: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
     return RNNSequence.apply(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from ..errors import ArgumentError, UnknownKeyError
 
 
 class Callback:
@@ -33,7 +34,7 @@ class Callback:
 
 def _mode(monitor, mode):
     if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max'; got {mode!r}")
+        raise ArgumentError(f"mode must be 'auto', 'min' or 'max'; got {mode!r}")
     if mode == "auto":
         mode = "max" if any(k in monitor for k in ("acc", "precision", "recall", "f1")) else "min"
     return mode
@@ -41,7 +42,7 @@ def _mode(monitor, mode):
 
 def _monitored(logs, monitor, who):
     if monitor not in logs:
-        raise KeyError(f"{who}: '{monitor}' is not in the logs; available: {', '.join(sorted(logs))} "
+        raise UnknownKeyError(f"{who}: '{monitor}' is not in the logs; available: {', '.join(sorted(logs))} "
                        f"(val_* keys need validation_data or validation_split)")
     return float(logs[monitor])
 
@@ -110,7 +111,7 @@ class ModelCheckpoint(Callback):
         t.save_checkpoint(path)
         if name is None:
             for old in sorted(self.dirpath.glob("checkpoint-e*-s*.safetensors"))[:-self.keep]:
-                old.unlink()
+                old.unlink(missing_ok=True)     # (another process may have pruned it)
         return path
 
     def on_batch_end(self, batch, logs):
@@ -154,7 +155,7 @@ class LearningRateScheduler(Callback):
     """
     def __init__(self, schedule, interval="epoch", monitor="val_loss"):
         if interval not in ("epoch", "batch"):
-            raise ValueError(f"LearningRateScheduler: interval must be 'epoch' or 'batch'; got {interval!r}")
+            raise ArgumentError(f"LearningRateScheduler: interval must be 'epoch' or 'batch'; got {interval!r}")
         self.schedule, self.interval, self.monitor = schedule, interval, monitor
 
     def _set_from_function(self, epoch):
