@@ -284,6 +284,7 @@ def backward(roots, grads, retain_graph=False, capture=None):
                                "with requires_grad=True (gw.tensor(x, requires_grad=True)) and do not run "
                                "the forward pass inside gw.no_grad().")
         starts.append(root._node)
+    _queued.clear()         # left over from a pass that raised
     # count, for every reachable node, how many of its consumers will send it a gradient
     pending = {}
     stack = []
@@ -354,6 +355,23 @@ def backward(roots, grads, retain_graph=False, capture=None):
             pending[n] = left
             if left == 0:
                 ready.append(n)
+    _run_queued(capture is None)
+
+
+_queued = []
+
+
+def queue_callback(fn):
+    """Run ``fn()`` once when the running backward pass has finished (PyTorch's
+    ``queue_callback``): DistributedDataParallel averages the gradients there."""
+    _queued.append(fn)
+
+
+def _run_queued(run):
+    callbacks = _queued[:]
+    _queued.clear()
+    for fn in callbacks if run else ():     # gw.autograd.grad fills no .grad: nothing to finish
+        fn()
 
 
 def _run_hooks(hooks, g):

@@ -17,6 +17,8 @@ from .layers.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
 from .layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, detach_state
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
+from ..distributed.sync_batchnorm import SyncBatchNorm
+from . import parallel
 
 # NOTE: torch.nn.functional is gradwise.functional itself (one module, two paths), so that
 # `import gradwise.nn.functional as F` and `gradwise.nn.functional` find the same functions.
@@ -30,3 +32,4 @@ __all__ = [
     "Parameter", "RNN", "RNNCell", "ReLU", "Residual", "Sequential", "Sigmoid", "Softmax", "Softplus", "Step",
     "Tanh", "Unflatten", "detach_state", "functional", "init", "utils",
 ]
+__all__ += ["SyncBatchNorm", "parallel"]
