@@ -1,5 +1,6 @@
 """The ``gradwise`` command: ``gradwise train`` trains a model and keeps everything in a run folder."""
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -72,6 +73,10 @@ def train(args):
     from . import models
     from .training import CSVLogger, ModelCheckpoint, TensorBoard, Trainer
     from .training.checkpoint import latest_checkpoint
+    from .training.data_parallel import join_launcher
+    rank = join_launcher()          # under mpiexec -n N: N ranks train one model; rank 0 writes and prints
+    if rank != 0:
+        sys.stdout = open(os.devnull, "w")
     model_name = args.model or ("cnn" if args.dataset == "digits" else "lenet5")
     epochs = args.epochs or (20 if args.dataset == "digits" else 5)
     lr = args.lr or (0.05 if args.optimizer == "sgd" else 2e-3)
@@ -83,8 +88,13 @@ def train(args):
     else:
         name = args.name or f"{args.dataset}-{model_name}-{time.strftime('%Y%m%d-%H%M%S')}"
         run_dir, resume_from = Path(args.out) / name, None
-    run_dir.mkdir(parents=True, exist_ok=True)
+    if rank == 0:
+        run_dir.mkdir(parents=True, exist_ok=True)
     model = models.get(model_name, shape, 10, generator=args.seed)
+    from .distributed.group import active
+    if active():        # batch norm over all ranks' batches: N ranks train as one process would
+        from .nn import SyncBatchNorm
+        model = SyncBatchNorm.convert_sync_batchnorm(model)
     callbacks = [ModelCheckpoint(run_dir / "checkpoints", every_n_steps=200), CSVLogger(run_dir / "metrics.csv")]
     try:
         import tensorboardX  # noqa: F401
@@ -102,7 +112,8 @@ def train(args):
                 resume_from=resume_from, verbose=not args.quiet)
     final = trainer.evaluate(test_ds, verbose=False)
     from .serialization import save
-    save(model.state_dict(), run_dir / "model.safetensors")
+    if rank == 0:
+        save(model.state_dict(), run_dir / "model.safetensors")
     print(f"test accuracy {final['accuracy']:.4f}  test loss {final['loss']:.4f}  "
           f"({time.perf_counter() - started:.1f} s)")
     print(f"run folder: {run_dir}  (model.safetensors, checkpoints/, metrics.csv, findings.json"

@@ -40,5 +40,7 @@ def dropout(input, p=0.5, training=True, generator=None):
     if p == 1.0:
         return mul(input, 0.0)
     from .creation import _rng
-    keep = _rng(generator).random(input.shape, dtype=_np.float32) >= p
-    return mul(input, keep * _np.asarray(1.0 / (1.0 - p), dtype=input.dtype))
+    from .backend import device_type, to_device
+    keep = _rng(generator).random(input.shape, dtype=_np.float32) >= p     # drawn on the host: same masks everywhere
+    mask = keep * _np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+    return mul(input, to_device(mask, device_type(getattr(input, "_data", input))))

@@ -8,6 +8,7 @@ import tempfile
 
 import numpy as np
 
+from .backend import device_type, to_device
 from .tensor import Tensor
 
 
@@ -25,7 +26,8 @@ def save(state_dict, path, metadata=None):
     for name, value in state_dict.items():
         if not isinstance(name, str):
             raise TypeError(f"save: keys must be strings; got {name!r}")
-        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+        arr = value._data if isinstance(value, Tensor) else value
+        arr = np.asarray(arr) if device_type(arr) == "cpu" else to_device(arr, "cpu")     # files hold host arrays
         arrays[name] = arr if arr.flags.c_contiguous else arr.copy()     # (ascontiguousarray makes 0-d 1-d)
     if metadata is not None and not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
         raise TypeError("save: metadata must map str to str")

@@ -78,15 +78,13 @@ class DistributedDataParallel(Module):
         self.broadcast_buffers = broadcast_buffers
         self.require_backward_grad_sync = True
         self._pending = False
-        for t in list(module.parameters()) + list(module.buffers()):
-            broadcast(t, 0)
+        _broadcast_coalesced(list(module.parameters()) + list(module.buffers()))
         params = [p for p in module.parameters() if p.requires_grad]
         self._buckets = _make_buckets(params[::-1], bucket_cap_mb * 2 ** 20)   # gradients arrive last layer first
 
     def forward(self, *inputs, **kwargs):
         if self.training and self.broadcast_buffers and group.active():
-            for b in self.module.buffers():
-                broadcast(b, 0)
+            _broadcast_coalesced(list(self.module.buffers()))
         out = self.module(*inputs, **kwargs)
         if not (_GradMode.enabled and self.require_backward_grad_sync and group.active()):
             return out
@@ -118,6 +116,21 @@ class DistributedDataParallel(Module):
             yield
         finally:
             self.require_backward_grad_sync = old
+
+
+def _broadcast_coalesced(tensors):
+    """Rank 0's values of ``tensors`` everywhere: one broadcast per dtype, through a flat buffer."""
+    by_dtype = {}
+    for t in tensors:
+        by_dtype.setdefault(t._data.dtype, []).append(t)
+    for same in by_dtype.values():
+        flat = np.concatenate([t._data.reshape(-1) for t in same])
+        broadcast(flat, 0)
+        offset = 0
+        for t in same:
+            t._data[...] = flat[offset:offset + t._data.size].reshape(t._data.shape)
+            t._vbox[0] += 1
+            offset += t._data.size
 
 
 def _make_buckets(params, cap_bytes):

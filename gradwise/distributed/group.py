@@ -85,7 +85,8 @@ def init_process_group(backend="mpi", init_method=None, timeout=None, world_size
         raise DistributedError("init_process_group: the default process group is already initialised")
     MPI = _mpi()
     comm = MPI.COMM_WORLD
-    if world_size not in (-1, None) and world_size != comm.Get_size() or rank not in (-1, None) and rank != comm.Get_rank():
+    if (world_size not in (-1, None) and world_size != comm.Get_size()) or \
+            (rank not in (-1, None) and rank != comm.Get_rank()):
         raise DistributedError(f"init_process_group: asked for rank {rank} of {world_size}, but mpiexec started "
                                f"rank {comm.Get_rank()} of {comm.Get_size()}")
     _Group.comm, _Group.rank, _Group.size = comm, comm.Get_rank(), comm.Get_size()

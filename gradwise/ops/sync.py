@@ -32,14 +32,14 @@ class SyncNormalize(Function):
     """
     def forward(self, x, weight, bias, axes, pshape, eps, running, reduce):
         c = pshape[1]
-        stats = xp.empty(c + 1, x.dtype)
+        stats = xp.empty_like(x, shape=(c + 1,), order="C")
         stats[:c] = x.sum(axis=axes)
         stats[c] = x.size // c
         reduce(stats)
         count = float(stats[c])
         mean = (stats[:c] / count).reshape(pshape)
         centred = x - mean
-        sq = xp.ascontiguousarray(xp.sum(centred * centred, axis=axes))
+        sq = xp.sum(centred * centred, axis=axes)
         reduce(sq)
         var = (sq / count).reshape(pshape)
         inv_std = 1.0 / xp.sqrt(var + eps)
@@ -59,7 +59,7 @@ class SyncNormalize(Function):
         nx, nw, nb = self.needs_grad[:3]
         c = self.pshape[1]
         gxh = g * xhat
-        local = xp.empty(2 * c, g.dtype)
+        local = xp.empty_like(g, shape=(2 * c,), order="C")
         local[:c] = xp.sum(g, axis=self.axes)
         local[c:] = xp.sum(gxh, axis=self.axes)
         # weight and bias: this rank's own loss (DistributedDataParallel averages them); copied

@@ -18,6 +18,13 @@ def check(name, value, low=0.0, strict=False, high=None, optimizer=""):
     return value
 
 
+def _on(p, v):
+    """A copy of saved state ``v`` with ``p``'s dtype, on ``p``'s device."""
+    from ..backend import device_type, to_device
+    v = to_device(v, "cpu") if device_type(v) != "cpu" else v
+    return to_device(np.array(v, dtype=p.dtype), device_type(p._data))
+
+
 class Optimizer:
     """Base class: holds ``param_groups`` (dicts with "params" and hyperparameters) and ``state``.
 
@@ -119,8 +126,7 @@ class Optimizer:
         self.state = {}
         for i, s in state_dict["state"].items():
             p = by_index[int(i)]
-            self.state[id(p)] = {k: (np.array(v, dtype=p.dtype) if isinstance(v, np.ndarray) else v)
-                                 for k, v in s.items()}
+            self.state[id(p)] = {k: (_on(p, v) if hasattr(v, "shape") and v.ndim else v) for k, v in s.items()}
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
