@@ -48,7 +48,7 @@ class ShapeMethods:
     moveaxis = movedim
 
     def contiguous(self, memory_format=None):
-        return self if self._data.flags.c_contiguous else S.cast(self, self._data.dtype, copy=True)
+        return self if self._data.flags.c_contiguous else S.cast(self, self._data.dtype, copy=True, order="C")
 
     def expand(self, *sizes): return S.expand(self, *_dims(sizes))
     def expand_as(self, other): return S.expand(self, *other.shape)

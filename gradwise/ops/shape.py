@@ -125,17 +125,17 @@ def flatten(a, start_dim=0, end_dim=-1):
 class Cast(Function):
     saves_inputs = False
 
-    def forward(self, a, dtype, copy):
+    def forward(self, a, dtype, copy, order="K"):
         self.dtype = a.dtype
-        return a.astype(dtype, copy=copy)
+        return a.astype(dtype, order=order, copy=copy)
 
     def backward(self, g):
         return g.astype(self.dtype, copy=False)
 
 
-def cast(a, dtype, copy=False):
-    """Convert to ``dtype``; the gradient is converted back."""
-    return Cast.apply(a, dtype, copy)
+def cast(a, dtype, copy=False, order="K"):
+    """Convert to ``dtype`` (``order="C"``: into a C-contiguous array); the gradient is converted back."""
+    return Cast.apply(a, dtype, copy, order)
 
 
 def index_arrays(index):

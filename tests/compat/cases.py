@@ -313,3 +313,24 @@ def step_lr_schedule(torch):
         sched.step()
         lrs.append(opt.param_groups[0]["lr"])
     return lrs
+
+
+@case
+def manual_seed_reproducibility(torch):
+    def draw(seed):
+        torch.manual_seed(seed)
+        lin = torch.nn.Linear(4, 3)
+        drop = torch.nn.functional.dropout(torch.ones(20), 0.5, training=True)
+        return torch.cat([lin.weight.reshape(-1), torch.randn(5), torch.rand(3), drop])
+    a, b, c = draw(7), draw(7), draw(8)
+    return [bool(torch.equal(a, b)), bool(torch.equal(a, c)), a.shape]
+
+
+@case
+def view_as_size_and_to_device(torch):
+    device = torch.device("cpu")
+    x = torch.arange(6.0).to(device)
+    y = torch.zeros(2, 3)
+    return [x.view_as(y), x.view_as(y).size(0), x.view(-1, 2).size(), x.to(device).device.type,
+            y.new_empty(4).shape, x.view_as(y).t().contiguous().is_contiguous()]
+
