@@ -9,6 +9,7 @@ therefore not kept alive by the graph; only the arrays that a backward needs are
 import functools
 import weakref
 
+from . import backend
 from .backend import xp
 from .errors import GradwiseError, GraphError, ShapeError
 
@@ -110,6 +111,10 @@ class Function:
     #: changing an input in place after them is allowed, as in PyTorch.
     saves_inputs = True
 
+    #: True only for the op that copies between devices; any other op given device arrays must
+    #: return device arrays (a host result would be a silent fallback, and is an error)
+    changes_device = False
+
     def save_for_backward(self, *arrays):
         """Keep the arrays backward needs; in-place changes to them are detected later."""
         self.saved = arrays
@@ -122,9 +127,11 @@ class Function:
         arrays = []
         nexts = []
         record = False
+        foreign = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
+                foreign = foreign or type(a._data) is not xp.ndarray
                 node = a._node
                 nexts.append(node)
                 if node is not None:
@@ -134,6 +141,8 @@ class Function:
                 nexts.append(None)
         record = record and _GradMode.enabled
         fn.needs_grad = [n is not None for n in nexts] if record else [False] * len(args)
+        if foreign:         # a tensor on a device: every array must be on that one
+            backend.check_same_device(arrays, cls.__name__)
         try:
             out = fn.forward(*arrays, **params)
         except GradwiseError:
@@ -146,7 +155,9 @@ class Function:
             result = _multi_output(fn, out, args, nexts, record)
         else:
             if type(out) is not xp.ndarray:
-                out = xp.asarray(out)
+                out = backend.as_array(out, arrays)
+            elif foreign and not cls.changes_device:
+                _fell_back(cls, arrays, out)
             if not record:
                 result = Tensor._make(out, None)
             else:
@@ -163,6 +174,16 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()}Backward>"
+
+
+def _fell_back(cls, arrays, out):
+    if out.ndim and backend.device_type(out) == "cpu":
+        from .errors import DeviceError
+        here = next(backend.device_type(a) for a in arrays if getattr(a, "ndim", 0) and
+                    backend.device_type(a) != "cpu")
+        raise DeviceError(f"{cls.__name__} was given arrays on device '{here}' but computed on the host "
+                          f"(cpu): a silent fallback. Its forward must use the arrays' own module "
+                          f"(gradwise.backend.get_array_module)")
 
 
 def _version_checks(fn, args, results):
@@ -227,7 +248,7 @@ def _multi_output(fn, outs, args, nexts, record):
 
     Its backward receives a ``MultiGrad`` (None for outputs that got no gradient).
     """
-    outs = [o if type(o) is xp.ndarray else xp.asarray(o) for o in outs]
+    outs = [o if type(o) is xp.ndarray else backend.as_array(o, outs) for o in outs]
     if not record:
         return tuple(Tensor._make(o, None) for o in outs)
     fn.next = tuple(nexts)
@@ -254,7 +275,7 @@ class AccumulateGrad:
             return ()
         data = t._data
         if type(grad) is not xp.ndarray:        # 0-d sums come back from NumPy as scalars
-            grad = xp.asarray(grad)
+            grad = backend.as_array(grad, (data,))
         if grad.shape != data.shape:
             raise ShapeError(f"gradient of shape {grad.shape} reached a leaf of shape {data.shape}")
         if grad.dtype != data.dtype:
@@ -265,7 +286,7 @@ class AccumulateGrad:
         if have is None:
             t._grad = Tensor._make(grad, None)
         else:       # the same Tensor object keeps the sum, as PyTorch's accumulation in place
-            have._data = xp.asarray(have._data + grad)
+            have._data = backend.as_array(have._data + grad, (data,))
             have._vbox[0] += 1
         return ()
 
@@ -295,6 +316,7 @@ def backward(roots, grads, retain_graph=False, capture=None):
                                "with requires_grad=True (gw.tensor(x, requires_grad=True)) and do not run "
                                "the forward pass inside gw.no_grad().")
         starts.append(root._node)
+    _queued.clear()         # left over from a pass that raised
     # count, for every reachable node, how many of its consumers will send it a gradient
     pending = {}
     stack = []
@@ -365,6 +387,23 @@ def backward(roots, grads, retain_graph=False, capture=None):
             pending[n] = left
             if left == 0:
                 ready.append(n)
+    _run_queued(capture is None)
+
+
+_queued = []
+
+
+def queue_callback(fn):
+    """Run ``fn()`` once when the running backward pass has finished (PyTorch's
+    ``queue_callback``): DistributedDataParallel averages the gradients there."""
+    _queued.append(fn)
+
+
+def _run_queued(run):
+    callbacks = _queued[:]
+    _queued.clear()
+    for fn in callbacks if run else ():     # gw.autograd.grad fills no .grad: nothing to finish
+        fn()
 
 
 def _run_hooks(hooks, g):

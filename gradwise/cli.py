@@ -1,6 +1,7 @@
 """The ``gradwise`` command: ``gradwise train`` trains a model and keeps everything in a run folder."""
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -99,8 +100,14 @@ def _load(args):
 
 def train(args):
     """``gradwise train``: a new run, or ``--resume`` of one with its recorded options."""
+    import contextlib
+
     from .training.checkpoint import latest_checkpoint
+    from .training.data_parallel import join_launcher
     from .training.lock import run_lock
+    rank = join_launcher()          # under mpiexec -n N: N ranks train one model; rank 0 writes and prints
+    if rank != 0:
+        sys.stdout = open(os.devnull, "w")
     if args.resume:
         resume = Path(args.resume)
         if not resume.exists():
@@ -113,7 +120,7 @@ def train(args):
     if not args.resume:
         name = args.name or f"{args.dataset}-{model_name}-{time.strftime('%Y%m%d-%H%M%S')}"
         run_dir, resume_from = Path(args.out or "runs") / name, None
-    with run_lock(run_dir):
+    with run_lock(run_dir) if rank == 0 else contextlib.nullcontext():
         return _train(args, run_dir, resume_from)
 
 
@@ -156,12 +163,19 @@ def _train(args, run_dir, resume_from):
     from . import models
     from .serialization import atomic_write
     from .training import CSVLogger, ModelCheckpoint, TensorBoard, Trainer
+    from .distributed.group import get_rank
+    rank = get_rank()               # under mpiexec -n N: N ranks train one model; rank 0 writes and prints
     model_name, epochs, lr = args.model, args.epochs, args.lr
     train_ds, test_ds, shape = _load(args)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    options = {k: getattr(args, k) for k in RECORDED}
-    atomic_write(run_dir / "options.json", (json.dumps(options, indent=1) + "\n").encode())
+    if rank == 0:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        options = {k: getattr(args, k) for k in RECORDED}
+        atomic_write(run_dir / "options.json", (json.dumps(options, indent=1) + "\n").encode())
     model = models.get(model_name, shape, 10, generator=args.seed)
+    from .distributed.group import active
+    if active():        # batch norm over all ranks' batches: N ranks train as one process would
+        from .nn import SyncBatchNorm
+        model = SyncBatchNorm.convert_sync_batchnorm(model)
     callbacks = [ModelCheckpoint(run_dir / "checkpoints", every_n_steps=200), CSVLogger(run_dir / "metrics.csv")]
     try:
         import tensorboardX  # noqa: F401
@@ -179,7 +193,8 @@ def _train(args, run_dir, resume_from):
                 resume_from=resume_from, verbose=not args.quiet)
     final = trainer.evaluate(test_ds, verbose=False)
     from .serialization import save
-    save(model.state_dict(), run_dir / "model.safetensors")
+    if rank == 0:
+        save(model.state_dict(), run_dir / "model.safetensors")
     print(f"test accuracy {final['accuracy']:.4f}  test loss {final['loss']:.4f}  "
           f"({time.perf_counter() - started:.1f} s)")
     print(f"run folder: {run_dir}  (model.safetensors, checkpoints/, metrics.csv, findings.json"

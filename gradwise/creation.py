@@ -31,13 +31,10 @@ def _shape(shape):
 
 
 def _make(array, dtype, device, requires_grad):
-    if device is not None:
-        from .device import as_device
-        as_device(device).check_available()
     dtype = as_dtype(dtype)
     if dtype is not None and array.dtype != dtype:
         array = array.astype(dtype)
-    return Tensor(array, requires_grad=requires_grad)
+    return Tensor(array, requires_grad=requires_grad, device=device)
 
 
 def _float(dtype):

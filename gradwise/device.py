@@ -1,7 +1,8 @@
 """Devices in PyTorch's shape: ``gw.device("cpu")``, ``tensor.device``, ``.to(device)``.
 
-gradwise computes on the CPU (NumPy). Asking for a device it cannot serve ("cuda", "mps", ...)
-is a clear error that says so, never a silent fallback.
+gradwise computes on the CPU (NumPy), on "cuda" through CuPy when CuPy and a GPU are there, and
+on any device registered in ``gradwise.backend``. Asking for a device it cannot serve is a clear
+error that says so, never a silent fallback.
 """
 from .errors import ArgumentTypeError, DeviceError
 
@@ -33,9 +34,11 @@ class device:
 
     def check_available(self):
         """Raise a clear error unless gradwise can place tensors on this device."""
-        if self.type != "cpu":
+        from .backend import lookup
+        if self.type != "cpu" and lookup(self.type) is None:
+            hint = " (CUDA needs CuPy and a GPU: pip install cupy-cuda12x)" if self.type == "cuda" else ""
             raise DeviceError(f"gradwise cannot use device '{self}': it computes on the CPU with NumPy "
-                              f"(gw.cuda.is_available() is False). Use device('cpu') or pick it with "
+                              f"(gw.cuda.is_available() is False){hint}. Use device('cpu') or pick it with "
                               f"gw.accelerator.is_available().")
         return self
 
@@ -56,7 +59,7 @@ class device:
             f"device(type='{self.type}', index={self.index})"
 
 
-_KNOWN = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "mtia", "npu", "privateuseone")
+_KNOWN = ["cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "mtia", "npu", "privateuseone"]   # + registered
 
 cpu = device("cpu")
 

@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from . import safetensors_file
+from .backend import device_type, to_device
 from .tensor import Tensor
 from .errors import ArgumentTypeError, FileFormatError, MissingFileError
 
@@ -55,7 +56,7 @@ def _encode(obj, path, arrays):
         name = path or "tensor"
         while name in arrays:
             name += "'"
-        arr = obj._data if isinstance(obj, Tensor) else obj
+        arr = _host(obj._data if isinstance(obj, Tensor) else obj)
         arrays[name] = arr if arr.flags.c_contiguous else arr.copy()     # (ascontiguousarray makes 0-d 1-d)
         return {"ndarray" if isinstance(obj, np.ndarray) else "tensor": name}
     if obj is None or isinstance(obj, (bool, str)):
@@ -70,6 +71,11 @@ def _encode(obj, path, arrays):
         items = [_encode(v, _join(path, i), arrays) for i, v in enumerate(obj)]
         return {"tuple" if isinstance(obj, tuple) else "list": items}
     _refuse(obj, path)
+
+
+def _host(arr):
+    """Files hold host arrays: a device array is copied to the host."""
+    return np.asarray(arr) if device_type(arr) == "cpu" else to_device(arr, "cpu")
 
 
 def _join(path, key):
@@ -169,7 +175,7 @@ def save_arrays(arrays, path, metadata=None):
     for name, value in arrays.items():
         if not isinstance(name, str):
             raise ArgumentTypeError(f"save: keys must be strings; got {name!r}")
-        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+        arr = _host(value._data if isinstance(value, Tensor) else value)
         out[name] = arr if arr.flags.c_contiguous else arr.copy()
     if metadata is not None and not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
         raise ArgumentTypeError("save: metadata must map str to str")

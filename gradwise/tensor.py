@@ -41,7 +41,7 @@ def _to_array(data, dtype=None):
     """Convert user data to an ndarray without copying ndarrays of the right dtype."""
     if isinstance(data, Tensor):
         data = data._data
-    if isinstance(data, xp.ndarray):
+    if isinstance(data, xp.ndarray) or backend.device_type(data) != "cpu":
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)
     if isinstance(data, (list, tuple)) and data and any(isinstance(v, Tensor) for v in data):
         data = [v._data if isinstance(v, Tensor) else v for v in data]     # gw.tensor([t0, t1])
@@ -75,10 +75,10 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
     __hash__ = object.__hash__    # == is elementwise, identity hashing keeps tensors usable as keys
 
     def __init__(self, data=None, requires_grad=False, dtype=None, device=None):
+        self._data = xp.zeros(0, dtype=dtype or backend.default_dtype) if data is None else _to_array(data, dtype)
         if device is not None:
             from .device import device as as_device
-            as_device(device).check_available()
-        self._data = xp.zeros(0, dtype=dtype or backend.default_dtype) if data is None else _to_array(data, dtype)
+            self._data = backend.to_device(self._data, as_device(device).check_available().type)
         self._grad = None
         self._node = None
         self._vbox = [0]
@@ -247,8 +247,15 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
 
     dtype = property(lambda self: self._data.dtype)
     ndim = property(lambda self: self._data.ndim)
-    device = property(lambda self: cpu)
-    is_cuda = False
+    @property
+    def device(self):
+        """Where the data lives: ``device('cpu')``, or the device of a CuPy / registered array."""
+        if type(self._data) is xp.ndarray:
+            return cpu
+        from .device import device
+        return device(backend.device_type(self._data))
+
+    is_cuda = property(lambda self: backend.device_type(self._data) == "cuda")
     layout = "strided"
 
     def dim(self) -> int:
@@ -291,7 +298,12 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
         return self._data.__array_interface__["data"][0]
 
     def numpy(self, force=False):
-        """The underlying ndarray (no copy; ``force=True`` copies)."""
+        """The underlying ndarray (no copy; ``force=True`` copies). A tensor on another device must
+        be copied to the host first (``.cpu()``), as in PyTorch."""
+        if type(self._data) is not xp.ndarray and backend.device_type(self._data) != "cpu":
+            from .errors import DeviceError
+            raise DeviceError(f"numpy(): the tensor is on device '{self.device}'; copy it to the host first "
+                              f"with .cpu().numpy()")
         return self._data.copy() if force else self._data
 
     def __array__(self, dtype=None, copy=None):

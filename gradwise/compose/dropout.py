@@ -14,8 +14,10 @@ def _masked(input, mask_shape, p, inplace, generator):
     """``input`` times a keep-mask of ``mask_shape`` (broadcast) scaled by 1/(1-p)."""
     if p == 1.0:
         return apply_inplace(input, lambda a: E.mul(a, 0.0), inplace)
-    keep = rng(generator).random(mask_shape, dtype=xp.float32) >= p
+    from ..backend import device_type, to_device
+    keep = rng(generator).random(mask_shape, dtype=xp.float32) >= p      # drawn on the host: same masks everywhere
     scale = (keep * xp.asarray(1.0 / (1.0 - p), dtype=xp.float32)).astype(input.dtype, copy=False)
+    scale = to_device(scale, device_type(input._data))
     return apply_inplace(input, lambda a: E.mul(a, scale), inplace)
 
 

@@ -25,6 +25,8 @@ from .layers.tree import RecursiveCell, TreeLSTM
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
 from .losses import KLDivLoss, SmoothL1Loss
 from .module import Module, Parameter
+from ..distributed.sync_batchnorm import SyncBatchNorm
+from . import parallel
 
 # NOTE: torch.nn.functional is gradwise.functional itself (one module, two paths), so that
 # `import gradwise.nn.functional as F` and `gradwise.nn.functional` find the same functions.
@@ -44,3 +46,4 @@ __all__ = [
     "MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer",
     "RecursiveCell", "TreeLSTM",
 ]
+__all__ += ["SyncBatchNorm", "parallel"]

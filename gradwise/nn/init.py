@@ -13,7 +13,9 @@ from ..errors import ArgumentError
 
 
 def _fill(tensor, values):
-    tensor._data[...] = values
+    from ..backend import device_type, to_device
+    # values are drawn on the host (one generator, the same numbers on every device), then copied
+    tensor._data[...] = to_device(np.asarray(values), device_type(tensor._data)) if np.ndim(values) else values
     tensor._vbox[0] += 1
     return tensor
 

@@ -176,7 +176,7 @@ class Module:
             else:
                 dtype = a
         if device is not None:
-            as_device(device).check_available()
+            _move(self, as_device(device).check_available().type)
         if dtype is not None:
             dtype = as_dtype(dtype)
             if not np.issubdtype(dtype, np.floating):
@@ -201,12 +201,10 @@ class Module:
         return self.to(dst_type)
 
     def cpu(self):
-        return self
+        return self.to("cpu")
 
     def cuda(self, device=None):
-        from ..device import device as make
-        make("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}") \
-            .check_available()
+        return self.to("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
 
     def share_memory(self):
         return self
@@ -336,7 +334,7 @@ class Module:
         with no_grad():
             for k, t in own.items():
                 if k in state_dict:
-                    np.copyto(t._data, _array(state_dict[k]), casting="same_kind")
+                    np.copyto(t._data, _on_device(_array(state_dict[k]), t._data), casting="same_kind")
                     t._vbox[0] += 1
         return IncompatibleKeys(missing, unexpected)
 
@@ -365,6 +363,24 @@ class Module:
 
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _on_device(value, like):
+    """``value`` on the device of ``like`` (load_state_dict copies host files into device models)."""
+    from ..backend import device_type, to_device
+    return to_device(value, device_type(like)) if hasattr(value, "shape") and value.ndim else value
+
+
+def _move(module, target):
+    """Move every parameter and buffer (and gradient) to device ``target``, in place: the Parameter
+    objects stay, so optimizers built before keep them."""
+    from ..backend import to_device
+    for t in list(module.parameters()) + list(module.buffers()):
+        moved = to_device(t._data, target)
+        if moved is not t._data:
+            t._data, t._vbox = moved, [0]
+            if t._grad is not None:
+                t._grad = type(t._grad)._make(to_device(t._grad._data, target), None)
 
 
 class _HookHandle:

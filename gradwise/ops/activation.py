@@ -14,7 +14,7 @@ class Step(Function):
         return (a >= 0).astype(a.dtype)
 
     def backward(self, g):
-        return xp.zeros(self.shape, dtype=g.dtype)
+        return xp.zeros_like(g, shape=self.shape, order="C")
 
 
 def step(a):

@@ -1,5 +1,6 @@
 """Embedding lookup: rows of a weight matrix picked by integer indices."""
 from ..autograd import Function
+from .. import backend
 from ..backend import xp
 from ..errors import ArgumentTypeError, IndexOutOfRangeError
 
@@ -14,7 +15,7 @@ class Embedding(Function):
         idx = self.saved[0]
         dim = g.shape[-1]
         # repeated indices must add up (a token used twice gets both gradients)
-        gw = xp.zeros((self.num, dim), dtype=g.dtype)
+        gw = xp.zeros_like(g, shape=(self.num, dim), order="C")
         xp.add.at(gw, idx.reshape(-1), g.reshape(-1, dim))
         if self.padding_idx is not None:
             gw[self.padding_idx] = 0
@@ -26,7 +27,7 @@ def embedding(indices, weight, padding_idx=None):
 
     The row at ``padding_idx`` gets no gradient.
     """
-    idx = xp.asarray(getattr(indices, "_data", indices))
+    idx = backend.asarray(getattr(indices, "_data", indices))
     if not xp.issubdtype(idx.dtype, xp.integer):
         raise ArgumentTypeError(f"embedding: indices must be integers; got dtype {idx.dtype}")
     num = weight.shape[0]

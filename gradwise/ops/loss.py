@@ -6,6 +6,7 @@ cross-entropy never takes log of 0) and speed (the gradient is p - onehot, one p
 import warnings
 
 from ..autograd import Function
+from .. import backend
 from ..backend import is_float, xp
 from ..errors import ArgumentError, DataError, ShapeError, ShapeWarning
 from .util import shape_of, unbroadcast
@@ -158,7 +159,7 @@ class NLLLoss(Function):
     def backward(self, g):
         t, wy = self.saved
         gl = _unreduce(g, self.reduction, t.shape, self.denom)
-        gx = xp.zeros(self.shape, dtype=gl.dtype)
+        gx = xp.zeros_like(gl, shape=self.shape, order="C")
         xp.put_along_axis(gx, _along(t, self.cdim), _along(-gl * wy, self.cdim), self.cdim)
         return gx, None, None, None, None
 
@@ -348,7 +349,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 def _array(v):
     """Class targets and weights are constants: the array of a tensor, or of array-like data."""
-    return None if v is None else xp.asarray(getattr(v, "_data", v))
+    return None if v is None else backend.asarray(getattr(v, "_data", v))
 
 
 def _like(v, x):
@@ -359,4 +360,4 @@ def _like(v, x):
 def _operand(v):
     """A target that may carry a gradient: tensors stay tensors, other data becomes an array."""
     from ..tensor import Tensor
-    return v if isinstance(v, Tensor) else xp.asarray(v)
+    return v if isinstance(v, Tensor) else backend.asarray(v)

@@ -70,7 +70,7 @@ class MaxPool2d(Function):
             g_same = xp.empty_like(out, dtype=g.dtype)
             g_same[...] = g
             g = g_same
-        taken = xp.zeros(out.shape, dtype=bool)
+        taken = xp.zeros_like(out, dtype=bool)
         for sl in _offsets(k, s, d, *g.shape[2:]):
             hit = xp_[sl] == out
             hit &= ~taken
@@ -94,7 +94,7 @@ class AvgPool2d(Function):
     def backward(self, g):
         pshape, k, s, p, divisor = self.args
         share = g / divisor
-        gx = xp.zeros(pshape, dtype=g.dtype)
+        gx = xp.zeros_like(g, shape=pshape, order="C")
         for sl in _offsets(k, s, (1, 1), *g.shape[2:]):
             gx[sl] += share
         return (_crop(gx, p),) + (None,) * 6

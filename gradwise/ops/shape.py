@@ -162,7 +162,7 @@ class GetItem(Function):
             raise IndexOutOfRangeError(f"getitem: index {index!r} does not fit a tensor of shape {a.shape}: {e}") from None
 
     def backward(self, g):
-        out = xp.zeros(self.shape, dtype=g.dtype)
+        out = xp.zeros_like(g, shape=self.shape, order="C")
         if _is_basic(self.index) or _is_mask(self.index):
             out[self.index] = g
         else:       # repeated integer indices must add up, not overwrite

@@ -62,6 +62,13 @@ def _hooked(step):
     return wrapper
 
 
+def _on(p, v):
+    """A copy of saved state ``v`` with ``p``'s dtype, on ``p``'s device."""
+    from ..backend import device_type, to_device
+    v = to_device(v, "cpu") if device_type(v) != "cpu" else v
+    return to_device(np.array(v, dtype=p.dtype), device_type(p._data))
+
+
 class Optimizer:
     """Base class: holds ``param_groups`` (dicts with "params" and hyperparameters) and ``state``.
 
@@ -196,11 +203,11 @@ class Optimizer:
             p = by_index[int(i)]
             for k, v in s.items():
                 v = getattr(v, "_data", v)                  # gw.load gives Tensors
-                if isinstance(v, np.ndarray) and v.shape not in ((), tuple(p.shape)):
+                if hasattr(v, "shape") and v.shape not in ((), tuple(p.shape)):
                     raise ShapeError(f"{type(self).__name__}.load_state_dict: state {k!r} of parameter {i} has "
                                      f"shape {v.shape}; the parameter has {tuple(p.shape)}")
-            state[id(p)] = {k: (np.array(getattr(v, "_data", v), dtype=p.dtype)
-                                if isinstance(v, (np.ndarray, Tensor)) else v) for k, v in s.items()}
+            state[id(p)] = {k: (_on(p, getattr(v, "_data", v)) if isinstance(v, (np.ndarray, Tensor)) or
+                                (hasattr(v, "shape") and v.ndim) else v) for k, v in s.items()}
         for own, new in zip(self.param_groups, restored):
             own.update(new)
         self.state = state

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..backend import device_type, to_device
 from ..errors import FileFormatError, MissingFileError, ResumeError
 from ..serialization import atomic_write, load_arrays, metadata, save_arrays
 
@@ -143,8 +144,8 @@ def optimizer_arrays(optimizer):
     arrays, scalars = {}, {}
     for i, state in sd["state"].items():
         for k, v in state.items():
-            if isinstance(v, np.ndarray):
-                arrays[f"optimizer.{i}.{k}"] = v
+            if isinstance(v, np.ndarray) or device_type(v) != "cpu":     # a device model's state comes home
+                arrays[f"optimizer.{i}.{k}"] = to_device(v, "cpu")
             else:
                 scalars.setdefault(str(i), {})[k] = v
     groups = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items()} for g in sd["param_groups"]]

@@ -8,12 +8,13 @@ import numpy as np
 from .. import nn, optim
 from ..autograd import no_grad
 from ..arguments import non_negative_int, real
+from ..backend import to_device
 from ..data import ArrayDataset, DataLoader, Subset
 from ..data.checks import check_first_batch
 from ..data.dataset import fetch
 from ..errors import ArgumentError, ArgumentTypeError, DataError, FileFormatError, GradwiseError, ShapeError
 from ..tensor import Tensor
-from . import metrics as M
+from . import data_parallel, metrics as M
 from .callbacks import ProgressBar
 from .checkpoint import (check_config, load_checkpoint, optimizer_arrays, restore_optimizer, rng_states,
                          save_checkpoint, set_rng_states, write_config)
@@ -107,6 +108,7 @@ class Trainer:
         self.history = History()
         self.resumed = False
         self._running = {"loss_sum": 0.0, "count": 0}
+        self._parallel = None       # under mpiexec: training.data_parallel.DataParallel
 
     # ----- fit ---------------------------------------------------------------------------
     def fit(self, data, epochs=1, batch_size=32, validation_data=None, validation_split=None, shuffle=True,
@@ -150,6 +152,10 @@ class Trainer:
         val = _as_dataset(validation_data, "fit(validation_data)") if validation_data is not None else None
         loader = DataLoader(train, batch_size, shuffle=shuffle, seed=self.seed)
         check_first_batch("fit", train, batch_size)
+        self._parallel = data_parallel.setup(self)      # None in a single process
+        if self._parallel is not None:
+            loader, verbose = self._parallel.loader(train, batch_size, shuffle, self.seed), verbose and \
+                self._parallel.rank == 0
         self.epochs, self.steps_per_epoch = epochs, len(loader)
         self.train_data, self.batch_size, self.shuffle = train, batch_size, shuffle
         from ..diagnostics.callback import Diagnostics
@@ -158,6 +164,8 @@ class Trainer:
         # the doctor runs last, so its "health:" line follows the epoch's progress line
         doctor = [cb for cb in self.callbacks if isinstance(cb, Diagnostics)]
         callbacks = [cb for cb in self.callbacks if cb not in doctor] + ([ProgressBar()] if verbose else []) + doctor
+        if self._parallel is not None:
+            callbacks = self._parallel.callbacks(callbacks)
         self._active = callbacks
         for cb in callbacks:
             cb.trainer = self
@@ -213,9 +221,9 @@ class Trainer:
     def _train_step(self, batch):
         if not isinstance(batch, (tuple, list)) or len(batch) < 2:
             raise DataError("fit: each sample must be (input, target); this dataset gives one field")
-        x, y = batch[0], batch[1]
+        x, y = _to_model(self.model, batch[0]), _to_model(self.model, batch[1])
         self.last_batch = (x, y)
-        out = self.model(x)
+        out = (self._parallel.net if self._parallel is not None else self.model)(x)
         _check_targets(self.loss_fn, out, y)
         loss = self.loss_fn(out, y)
         self.optimizer.zero_grad()
@@ -225,12 +233,13 @@ class Trainer:
         for cb in self._active:
             cb.on_after_backward(self.batch_in_epoch, {})
         self.optimizer.step()
-        value = loss.item()
-        n = len(x)
+        value, n, outputs, targets = loss.item(), len(x), to_device(out._data, "cpu"), to_device(y._data, "cpu")
+        if self._parallel is not None:          # the whole batch, from every rank
+            value, n, outputs, targets = self._parallel.gather(value, n, outputs, targets)
         self._running["loss_sum"] += value * n
         self._running["count"] += n
         for m in self.metrics:
-            m.update(out._data, y._data)
+            m.update(outputs, targets)
         return {"loss": value}
 
     def _reset_running(self):
@@ -263,11 +272,12 @@ class Trainer:
         try:
             with no_grad():
                 for x, y, *_ in DataLoader(ds, batch_size).batches(0):
+                    x, y = _to_model(self.model, x), _to_model(self.model, y)
                     out = self.model(x)
                     total += self.loss_fn(out, y).item() * len(x)
                     count += len(x)
                     for m in metrics:
-                        m.update(out._data, y._data)
+                        m.update(to_device(out._data, "cpu"), to_device(y._data, "cpu"))
         finally:
             self.model.train(was_training)
         logs = {"loss": total / count, **{m.name: m.result() for m in metrics}}
@@ -287,7 +297,7 @@ class Trainer:
             with no_grad():
                 for start in range(0, len(ds), batch_size):
                     inputs = fetch(ds, np.arange(start, min(start + batch_size, len(ds))))[0]
-                    outs.append(self.model(Tensor(inputs))._data)
+                    outs.append(to_device(self.model(_to_model(self.model, Tensor(inputs)))._data, "cpu"))
         finally:
             self.model.train(was_training)
         return np.concatenate(outs)
@@ -361,6 +371,12 @@ def _check_targets(loss_fn, out, y):
                 if tuple(out.shape) == tuple(y.shape) + (1,) else "")
         raise ShapeError(f"fit: {type(loss_fn).__name__} needs targets of the model output's shape "
                          f"{tuple(out.shape)}; got targets of shape {tuple(y.shape)}.{hint}")
+
+
+def _to_model(model, t):
+    """A batch tensor on the device of the model's parameters (the data is read on the host)."""
+    p = next(model.parameters(), None)
+    return t if p is None or type(p._data) is np.ndarray else t.to(p.device)
 
 
 def _json_safe(obj):

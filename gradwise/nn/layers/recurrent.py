@@ -112,7 +112,7 @@ class _RNNBase(Module):
         n_states = 2 if self.mode == "LSTM" else 1
         expected = (self.num_layers * self.num_directions, x.shape[1], self.hidden_size)
         if hx is None:
-            zero = Tensor(np.zeros(expected, dtype=x.dtype))
+            zero = Tensor(np.zeros_like(x._data, shape=expected, order="C"))       # on x's device
             return [zero] * n_states
         hx = list(hx) if self.mode == "LSTM" else [hx]
         if len(hx) != n_states:
@@ -189,7 +189,7 @@ class _CellBase(Module):
         unbatched = input.ndim == 1
         x = input.reshape(1, 1, -1) if unbatched else input.unsqueeze(0)
         if hx is None:
-            zero = Tensor(np.zeros((x.shape[1], self.hidden_size), dtype=x.dtype))
+            zero = Tensor(np.zeros_like(x._data, shape=(x.shape[1], self.hidden_size), order="C"))
             hx = (zero, zero) if self.mode == "LSTM" else zero
         states = [s.reshape(1, -1) if unbatched else s for s in (hx if self.mode == "LSTM" else (hx,))]
         ws = [self.weight_ih, self.weight_hh] + ([self.bias_ih, self.bias_hh] if self.bias else [None, None])
