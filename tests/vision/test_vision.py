@@ -170,3 +170,45 @@ def test_mnist_from_shared_folder(monkeypatch, tmp_path):
     assert len(train) == 60_000 and len(test) == 10_000 and test.classes[9] == "Ankle boot"
     assert train.targets.shape == (60_000,) and train.data.dtype == gw.uint8
     assert np.bincount(test.targets.numpy()).tolist() == [1000] * 10
+
+
+def test_download_goes_to_the_raw_folder_and_checks_md5(tmp_path, monkeypatch):
+    import gzip
+    import hashlib
+    import http.server
+    import struct
+    import threading
+    monkeypatch.delenv("GRADWISE_DATASETS", raising=False)
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    blobs = {}
+    for name, arr in (("t10k-images-idx3-ubyte.gz", np.zeros((2, 28, 28), np.uint8)),
+                      ("t10k-labels-idx1-ubyte.gz", np.array([3, 8], np.uint8))):
+        head = struct.pack(">HBB", 0, 8, arr.ndim) + struct.pack(">" + "I" * arr.ndim, *arr.shape)
+        blobs[name] = gzip.compress(head + arr.tobytes())
+        (mirror / name).write_bytes(blobs[name])
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=str(mirror), **k)
+
+        def log_message(self, *a):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        class Source:
+            mirrors = (f"http://127.0.0.1:{server.server_address[1]}/",)
+            files = {"test": ("t10k-images-idx3-ubyte.gz", hashlib.md5(blobs["t10k-images-idx3-ubyte.gz"]).hexdigest(),
+                              "t10k-labels-idx1-ubyte.gz", "0" * 32)}
+
+        class Local(datasets.MNIST):
+            source = Source
+        with pytest.raises(RuntimeError, match=r"could not download t10k-labels[\s\S]*does not match the published"):
+            Local(tmp_path / "data", train=False, download=True)
+        assert (tmp_path / "data" / "Local" / "raw" / "t10k-images-idx3-ubyte.gz").exists()
+        Source.files = {"test": Source.files["test"][:3] + (hashlib.md5(blobs["t10k-labels-idx1-ubyte.gz"]).hexdigest(),)}
+        ds = Local(tmp_path / "data", train=False, download=True)
+        assert len(ds) == 2 and ds[1][1] == 8
+    finally:
+        server.shutdown()
