@@ -163,10 +163,15 @@ def _read(f):
             raise MissingFileError(f"load: no file at {where!r}")
         with open(where, "rb") as fh:
             blob = fh.read()
-    if blob[:4] == b"PK\x03\x04" or blob[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
-        raise FileFormatError(where, "a PyTorch pickle file (torch.save's default format); gradwise never unpickles. "
-                                     "Re-save it from PyTorch with safetensors.torch.save_file(state_dict, path)")
-    return safetensors_file.read_bytes(blob, where)
+    try:
+        return safetensors_file.read_bytes(blob, where)
+    except FileFormatError:
+        # (checked only after the parse fails: a header length such as 640 also starts with b"\x80\x02")
+        if blob[:4] == b"PK\x03\x04" or blob[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
+            raise FileFormatError(where, "a PyTorch pickle file (torch.save's default format); gradwise never "
+                                         "unpickles. Re-save it from PyTorch with safetensors.torch.save_file("
+                                         "state_dict, path)") from None
+        raise
 
 
 def save_arrays(arrays, path, metadata=None):

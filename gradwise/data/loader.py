@@ -7,6 +7,7 @@ import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, DataError
 from ..tensor import Tensor
+from .checks import check_fields
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, fetch
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, fresh_rng, uses_order
@@ -120,7 +121,9 @@ class DataLoader:
 
     def _fetch(self, indices):
         if self.collate_fn is default_collate and hasattr(self.dataset, "get_batch"):
-            return [Tensor(a) for a in fetch(self.dataset, indices)]    # one call per batch, same result
+            arrays = fetch(self.dataset, indices)                          # one call per batch, same result
+            check_fields("DataLoader", tuple(arrays))
+            return [Tensor(a) for a in arrays]
         return self.collate_fn([self.dataset[int(i)] for i in indices])
 
     def _stream(self):
