@@ -1,5 +1,6 @@
 """Findings: what the doctor saw, where, since when, and what to do about it."""
 from dataclasses import asdict, dataclass, field
+from ..errors import ArgumentError
 
 SEVERITIES = ("info", "warning", "critical")
 
@@ -30,7 +31,7 @@ class Finding:
 
     def __post_init__(self):
         if self.severity not in SEVERITIES:
-            raise ValueError(f"Finding severity must be one of {SEVERITIES}; got {self.severity!r}")
+            raise ArgumentError(f"Finding severity must be one of {SEVERITIES}; got {self.severity!r}")
 
     def to_dict(self):
         return asdict(self)

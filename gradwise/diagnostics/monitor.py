@@ -42,6 +42,7 @@ class LayerMonitor:
         self.order = None               # layer names in forward (input-to-output) order
         self._handles, self._seen, self.act_stats = [], [], {}
         self._active, self._outputs = {}, {}
+        self.unit_reduce = None         # under mpiexec: per-unit statistics over all ranks' batches
 
     # ----- forward -----------------------------------------------------------------------
     def start(self):
@@ -81,13 +82,15 @@ class LayerMonitor:
         if isinstance(module, nn.ReLU):
             # dead = inactive for every sample of the last DEAD_WINDOW sampled batches
             window = self._active.setdefault(name, deque(maxlen=DEAD_WINDOW))
-            window.append((a > 0).any(axis=axes))
+            active = (a > 0).any(axis=axes)
+            window.append(active if self.unit_reduce is None else self.unit_reduce(active, "any"))
             alive = np.logical_or.reduce(list(window)) if len(window) == DEAD_WINDOW else None
             self.act_stats[name] = {"kind": "relu", "batch_dead_fraction": float((~window[-1]).mean()),
                                     "dead_fraction": float((~alive).mean()) if alive is not None else 0.0}
         else:
             flat = (np.abs(a - 0.5) > 0.5 - SIGMOID_FLAT) if isinstance(module, nn.Sigmoid) else (np.abs(a) > TANH_FLAT)
-            units = flat.mean(axis=axes) >= UNIT_SATURATED
+            share = flat.mean(axis=axes)
+            units = (share if self.unit_reduce is None else self.unit_reduce(share, "mean")) >= UNIT_SATURATED
             self.act_stats[name] = {"kind": type(module).__name__.lower(),
                                     "saturated_fraction": float(units.mean())}
 

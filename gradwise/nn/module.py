@@ -4,7 +4,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ..autograd import no_grad
-from ..errors import ShapeError
+from ..errors import ArgumentTypeError, ShapeError
 from ..tensor import Tensor
 
 
@@ -67,7 +67,7 @@ class Module:
             self._modules[name] = value
         elif registries is not None and name in self._parameters:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} to parameter '{name}' of "
+                raise ArgumentTypeError(f"cannot assign {type(value).__name__} to parameter '{name}' of "
                                 f"{type(self).__name__}; wrap it: nn.Parameter(value)")
             self._parameters[name] = None
         elif registries is not None and name in self._buffers:
@@ -91,7 +91,7 @@ class Module:
     def register_parameter(self, name, param):
         """Register ``param`` (a Parameter or None) under ``name``."""
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter('{name}') expects an nn.Parameter or None; "
+            raise ArgumentTypeError(f"register_parameter('{name}') expects an nn.Parameter or None; "
                             f"got {type(param).__name__}")
         self._forget(name)
         self._parameters[name] = param
@@ -176,11 +176,11 @@ class Module:
             else:
                 dtype = a
         if device is not None:
-            as_device(device).check_available()
+            _move(self, as_device(device).check_available().type)
         if dtype is not None:
             dtype = as_dtype(dtype)
             if not np.issubdtype(dtype, np.floating):
-                raise TypeError(f"Module.to: only floating dtypes are allowed for a module's parameters; got {dtype}")
+                raise ArgumentTypeError(f"Module.to: only floating dtypes are allowed for a module's parameters; got {dtype}")
             for t in list(self.parameters()) + list(self.buffers()):
                 if np.issubdtype(t.dtype, np.floating) and t.dtype != dtype:
                     t._data = t._data.astype(dtype)
@@ -201,12 +201,10 @@ class Module:
         return self.to(dst_type)
 
     def cpu(self):
-        return self
+        return self.to("cpu")
 
     def cuda(self, device=None):
-        from ..device import device as make
-        make("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}") \
-            .check_available()
+        return self.to("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
 
     def share_memory(self):
         return self
@@ -214,7 +212,7 @@ class Module:
     def add_module(self, name, module):
         """Register ``module`` (or None) as the submodule ``name``."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module('{name}') expects a Module or None; got {type(module).__name__}")
+            raise ArgumentTypeError(f"add_module('{name}') expects a Module or None; got {type(module).__name__}")
         self._forget(name)
         self._modules[name] = module
         object.__setattr__(self, name, module)
@@ -336,7 +334,7 @@ class Module:
         with no_grad():
             for k, t in own.items():
                 if k in state_dict:
-                    np.copyto(t._data, _array(state_dict[k]), casting="same_kind")
+                    np.copyto(t._data, _on_device(_array(state_dict[k]), t._data), casting="same_kind")
                     t._vbox[0] += 1
         return IncompatibleKeys(missing, unexpected)
 
@@ -365,6 +363,24 @@ class Module:
 
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _on_device(value, like):
+    """``value`` on the device of ``like`` (load_state_dict copies host files into device models)."""
+    from ..backend import device_type, to_device
+    return to_device(value, device_type(like)) if hasattr(value, "shape") and value.ndim else value
+
+
+def _move(module, target):
+    """Move every parameter and buffer (and gradient) to device ``target``, in place: the Parameter
+    objects stay, so optimizers built before keep them."""
+    from ..backend import to_device
+    for t in list(module.parameters()) + list(module.buffers()):
+        moved = to_device(t._data, target)
+        if moved is not t._data:
+            t._data, t._vbox = moved, [0]
+            if t._grad is not None:
+                t._grad = type(t._grad)._make(to_device(t._grad._data, target), None)
 
 
 class _HookHandle:

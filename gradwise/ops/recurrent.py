@@ -9,6 +9,7 @@ Inputs are time-major: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H),
 """
 from ..autograd import Function, _Hooks
 from ..backend import xp
+from ..errors import ArgumentError
 
 
 def _sigmoid_(a):
@@ -65,20 +66,20 @@ class LSTMSequence(_Recurrence):
     time step, where the loop's cost lies. Parameters and gradients keep PyTorch's (i, f, g, o)
     layout."""
     @staticmethod
-    def _internal(hid, dtype):
+    def _internal(hid, like):
         order = xp.r_[0:2 * hid, 3 * hid:4 * hid, 2 * hid:3 * hid]
-        scale = xp.ones(4 * hid, dtype=dtype)
+        scale = xp.ones_like(like, shape=(4 * hid,), order="C")      # like's dtype and device
         scale[:3 * hid] = -1.0
         return order, scale
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
         steps, hid = x.shape[0], w_hh.shape[1]
-        order, scale = self._internal(hid, w_ih.dtype)
+        order, scale = self._internal(hid, w_ih)
         bias = None if b_ih is None and b_hh is None else (
             (0 if b_ih is None else b_ih) + (0 if b_hh is None else b_hh))[order] * scale
         acts = self._project(x, w_ih[order] * scale[:, None], bias)      # (T, B, 4H), becomes activations
         w_hh_t = (w_hh[order] * scale[:, None]).T
-        out = xp.empty(x.shape[:2] + (hid,), dtype=acts.dtype)
+        out = xp.empty_like(acts, shape=x.shape[:2] + (hid,), order="C")
         cs, tcs, tmp = xp.empty_like(out), xp.empty_like(out), xp.empty_like(h0)
         h, c_prev = h0, c0
         errstate = xp.errstate(over="ignore")
@@ -157,7 +158,7 @@ class GRUSequence(_Recurrence):
         steps, hid = x.shape[0], w_hh.shape[1]
         xw = self._project(x, w_ih, b_ih)
         acts = xp.empty_like(xw)                          # r, z, n per step
-        hn = xp.empty(x.shape[:2] + (hid,), dtype=xw.dtype)    # W_hn h + b_hn, needed by backward
+        hn = xp.empty_like(xw, shape=x.shape[:2] + (hid,), order="C")    # W_hn h + b_hn, needed by backward
         out = xp.empty_like(hn)
         h = h0
         w_hh_t = w_hh.T
@@ -265,5 +266,5 @@ def gru_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None):
 def rnn_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
     """Elman RNN (tanh or relu) over a time-major sequence. Returns (output (T, B, H), h_n (B, H))."""
     if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"rnn: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
+        raise ArgumentError(f"rnn: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
     return RNNSequence.apply(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity)

@@ -4,6 +4,7 @@ import math
 import weakref
 
 from .optimizer import check
+from ..errors import ArgumentError
 
 
 def _attach(optimizer, schedule):
@@ -101,10 +102,10 @@ class OneCycleLR(LRScheduler):
                  div_factor=25.0, final_div_factor=1e4, last_epoch=-1):
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
-                raise ValueError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
+                raise ArgumentError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
             total_steps = epochs * steps_per_epoch
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear'; got {anneal_strategy!r}")
+            raise ArgumentError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear'; got {anneal_strategy!r}")
         self.total_steps, self.anneal_strategy = int(total_steps), anneal_strategy
         self.peak = float(pct_start * self.total_steps) - 1
         groups = optimizer.param_groups
@@ -124,7 +125,7 @@ class OneCycleLR(LRScheduler):
     def get_lr(self):
         t = self.last_epoch
         if t >= self.total_steps:
-            raise ValueError(f"OneCycleLR stepped {t + 1} times but total_steps is {self.total_steps}")
+            raise ArgumentError(f"OneCycleLR stepped {t + 1} times but total_steps is {self.total_steps}")
         lrs = []
         for g in self.optimizer.param_groups:
             if t <= self.peak:
@@ -151,7 +152,7 @@ class ReduceLROnPlateau(_State):
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
                  cooldown=0, min_lr=0.0, eps=1e-8):
         if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
-            raise ValueError("ReduceLROnPlateau: mode is 'min' or 'max', threshold_mode 'rel' or 'abs'")
+            raise ArgumentError("ReduceLROnPlateau: mode is 'min' or 'max', threshold_mode 'rel' or 'abs'")
         check("factor", factor, high=1.0, optimizer="ReduceLROnPlateau")
         self.optimizer = optimizer
         _attach(optimizer, self)
