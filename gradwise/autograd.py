@@ -9,8 +9,9 @@ therefore not kept alive by the graph; only the arrays that a backward needs are
 import functools
 import weakref
 
+from . import backend
 from .backend import xp
-from .errors import GradwiseError, ShapeError
+from .errors import GradwiseError, GraphError, ShapeError
 
 
 class _GradMode:
@@ -84,9 +85,14 @@ class inference_mode(_SetGradMode):
 
 
 class _Hooks:
-    """Checks installed by ``detect_anomaly`` (None otherwise: one attribute read per op)."""
+    """Checks installed by ``detect_anomaly`` (None otherwise: one attribute read per op), and the
+    doctor's observers: ``begin(roots)`` when a backward pass starts, ``time_steps(fn, norms)``
+    with the hidden-state gradient norm of each time step of a recurrent op (input to output)."""
     forward = None
     backward = None
+    trace = None        # gradwise.onnx's tracer: (fn, arrays, params, result) after every op
+    begin = None
+    time_steps = None
 
 
 class Function:
@@ -105,6 +111,10 @@ class Function:
     #: changing an input in place after them is allowed, as in PyTorch.
     saves_inputs = True
 
+    #: True only for the op that copies between devices; any other op given device arrays must
+    #: return device arrays (a host result would be a silent fallback, and is an error)
+    changes_device = False
+
     def save_for_backward(self, *arrays):
         """Keep the arrays backward needs; in-place changes to them are detected later."""
         self.saved = arrays
@@ -117,9 +127,11 @@ class Function:
         arrays = []
         nexts = []
         record = False
+        foreign = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
+                foreign = foreign or type(a._data) is not xp.ndarray
                 node = a._node
                 nexts.append(node)
                 if node is not None:
@@ -129,6 +141,8 @@ class Function:
                 nexts.append(None)
         record = record and _GradMode.enabled
         fn.needs_grad = [n is not None for n in nexts] if record else [False] * len(args)
+        if foreign:         # a tensor on a device: every array must be on that one
+            backend.check_same_device(arrays, cls.__name__)
         try:
             out = fn.forward(*arrays, **params)
         except GradwiseError:
@@ -138,15 +152,21 @@ class Function:
         if _Hooks.forward is not None:
             _Hooks.forward(fn, arrays, out)
         if type(out) is tuple:
-            return _multi_output(fn, out, args, nexts, record)
-        if type(out) is not xp.ndarray:
-            out = xp.asarray(out)
-        if not record:
-            return Tensor._make(out, None)
-        fn.next = tuple(nexts)
-        fn.in_shapes = [a.shape if n is not None else None for a, n in zip(arrays, nexts)]
-        result = Tensor._make(out, fn)
-        fn._checks = _version_checks(fn, args, (result,))
+            result = _multi_output(fn, out, args, nexts, record)
+        else:
+            if type(out) is not xp.ndarray:
+                out = backend.as_array(out, arrays)
+            elif foreign and not cls.changes_device:
+                _fell_back(cls, arrays, out)
+            if not record:
+                result = Tensor._make(out, None)
+            else:
+                fn.next = tuple(nexts)
+                fn.in_shapes = [a.shape if n is not None else None for a, n in zip(arrays, nexts)]
+                result = Tensor._make(out, fn)
+                fn._checks = _version_checks(fn, args, (result,))
+        if _Hooks.trace is not None:
+            _Hooks.trace(fn, arrays, params, result)
         return result
 
     def name(self) -> str:
@@ -154,6 +174,16 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()}Backward>"
+
+
+def _fell_back(cls, arrays, out):
+    if out.ndim and backend.device_type(out) == "cpu":
+        from .errors import DeviceError
+        here = next(backend.device_type(a) for a in arrays if getattr(a, "ndim", 0) and
+                    backend.device_type(a) != "cpu")
+        raise DeviceError(f"{cls.__name__} was given arrays on device '{here}' but computed on the host "
+                          f"(cpu): a silent fallback. Its forward must use the arrays' own module "
+                          f"(gradwise.backend.get_array_module)")
 
 
 def _version_checks(fn, args, results):
@@ -218,7 +248,7 @@ def _multi_output(fn, outs, args, nexts, record):
 
     Its backward receives a ``MultiGrad`` (None for outputs that got no gradient).
     """
-    outs = [o if type(o) is xp.ndarray else xp.asarray(o) for o in outs]
+    outs = [o if type(o) is xp.ndarray else backend.as_array(o, outs) for o in outs]
     if not record:
         return tuple(Tensor._make(o, None) for o in outs)
     fn.next = tuple(nexts)
@@ -245,7 +275,7 @@ class AccumulateGrad:
             return ()
         data = t._data
         if type(grad) is not xp.ndarray:        # 0-d sums come back from NumPy as scalars
-            grad = xp.asarray(grad)
+            grad = backend.as_array(grad, (data,))
         if grad.shape != data.shape:
             raise ShapeError(f"gradient of shape {grad.shape} reached a leaf of shape {data.shape}")
         if grad.dtype != data.dtype:
@@ -256,7 +286,7 @@ class AccumulateGrad:
         if have is None:
             t._grad = Tensor._make(grad, None)
         else:       # the same Tensor object keeps the sum, as PyTorch's accumulation in place
-            have._data = xp.asarray(have._data + grad)
+            have._data = backend.as_array(have._data + grad, (data,))
             have._vbox[0] += 1
         return ()
 
@@ -277,13 +307,16 @@ def backward(roots, grads, retain_graph=False, capture=None):
     node -> None), the gradients arriving at those nodes are stored there instead, and leaves
     accumulate nothing (``gw.autograd.grad``).
     """
+    if _Hooks.begin is not None and capture is None:
+        _Hooks.begin(roots)
     starts = []
     for root in roots:
         if root._node is None:
-            raise RuntimeError("backward() called on a tensor that does not require grad. Create the inputs "
+            raise GraphError("backward() called on a tensor that does not require grad. Create the inputs "
                                "with requires_grad=True (gw.tensor(x, requires_grad=True)) and do not run "
                                "the forward pass inside gw.no_grad().")
         starts.append(root._node)
+    _queued.clear()         # left over from a pass that raised
     # count, for every reachable node, how many of its consumers will send it a gradient
     pending = {}
     stack = []
@@ -295,7 +328,7 @@ def backward(roots, grads, retain_graph=False, capture=None):
         fn = stack.pop()
         nxt = fn.next
         if nxt is None:
-            raise RuntimeError(_FREED)
+            raise GraphError(_FREED)
         for n in nxt:
             if n is None:
                 continue
@@ -329,7 +362,7 @@ def backward(roots, grads, retain_graph=False, capture=None):
                 in_grads = (in_grads,)
             if len(in_grads) != len(nxt) and (len(in_grads) > len(nxt) or any(
                     n is not None for n in nxt[len(in_grads):])):
-                raise RuntimeError(f"{fn.name()}.backward returned {len(in_grads)} gradients for "
+                raise GraphError(f"{fn.name()}.backward returned {len(in_grads)} gradients for "
                                    f"{len(nxt)} inputs; it must return one per input (None where none)")
             if _Hooks.backward is not None:
                 _Hooks.backward(fn, g, in_grads)
@@ -354,6 +387,23 @@ def backward(roots, grads, retain_graph=False, capture=None):
             pending[n] = left
             if left == 0:
                 ready.append(n)
+    _run_queued(capture is None)
+
+
+_queued = []
+
+
+def queue_callback(fn):
+    """Run ``fn()`` once when the running backward pass has finished (PyTorch's
+    ``queue_callback``): DistributedDataParallel averages the gradients there."""
+    _queued.append(fn)
+
+
+def _run_queued(run):
+    callbacks = _queued[:]
+    _queued.clear()
+    for fn in callbacks if run else ():     # gw.autograd.grad fills no .grad: nothing to finish
+        fn()
 
 
 def _run_hooks(hooks, g):
@@ -389,7 +439,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     capture = {}
     for t in inputs:
         if t._node is None:
-            raise RuntimeError("grad: one of the inputs does not require grad, so no gradient can reach it")
+            raise GraphError("grad: one of the inputs does not require grad, so no gradient can reach it")
         capture[t._node] = None
     backward(outputs, seeds, bool(retain_graph), capture)
     result = []
@@ -397,7 +447,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         g = capture.get(t._node)
         if g is None:
             if not (allow_unused or materialize_grads):
-                raise RuntimeError("grad: one of the inputs was not used to compute the outputs; pass "
+                raise GraphError("grad: one of the inputs was not used to compute the outputs; pass "
                                    "allow_unused=True to get None for it")
             result.append(Tensor._make(xp.zeros_like(t._data), None) if materialize_grads else None)
         else:
@@ -415,7 +465,7 @@ def Variable(tensor, requires_grad=False, volatile=False):
 def _check_versions(fn):
     for box, version, what in fn._checks:
         if box[0] != version:
-            raise RuntimeError(
+            raise GraphError(
                 f"one of the tensors needed by {fn.name()} for backward ({what}) was modified in place "
                 f"after it was used (version {version}, now {box[0]}). Use an out-of-place operation "
                 f"(y = y + 1 instead of y += 1), or .clone() the tensor before changing it.")

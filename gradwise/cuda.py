@@ -1,13 +1,19 @@
-"""``gw.cuda``: PyTorch's CUDA queries. gradwise computes on the CPU, so there are no CUDA devices;
-the seeding functions are accepted (and seed nothing extra) so that scripts run unchanged."""
+"""``gw.cuda``: PyTorch's CUDA queries. "cuda" tensors are CuPy arrays, available only when CuPy
+and a GPU are there; the seeding functions are accepted (and seed nothing extra) so that scripts
+run unchanged."""
 
 
 def is_available() -> bool:
-    return False
+    """True when CuPy is installed and sees a GPU (then ``.to("cuda")`` computes with CuPy)."""
+    from .backend import lookup
+    return lookup("cuda") is not None
 
 
 def device_count() -> int:
-    return 0
+    if not is_available():
+        return 0
+    import cupy
+    return int(cupy.cuda.runtime.getDeviceCount())
 
 
 def manual_seed(seed):

@@ -1,9 +1,10 @@
 """Devices in PyTorch's shape: ``gw.device("cpu")``, ``tensor.device``, ``.to(device)``.
 
-gradwise computes on the CPU (NumPy). Asking for a device it cannot serve ("cuda", "mps", ...)
-is a clear error that says so, never a silent fallback.
+gradwise computes on the CPU (NumPy), on "cuda" through CuPy when CuPy and a GPU are there, and
+on any device registered in ``gradwise.backend``. Asking for a device it cannot serve is a clear
+error that says so, never a silent fallback.
 """
-from .errors import DeviceError
+from .errors import ArgumentTypeError, DeviceError
 
 
 class device:
@@ -16,7 +17,7 @@ class device:
         elif isinstance(type, int) and not isinstance(type, bool):
             type, index = "cuda", type
         elif not isinstance(type, str):
-            raise TypeError(f"device() expects a name such as 'cpu' or 'cuda:0'; got {type!r}")
+            raise ArgumentTypeError(f"device() expects a name such as 'cpu' or 'cuda:0'; got {type!r}")
         elif ":" in type:
             type, _, idx = type.partition(":")
             if not idx.isdigit():
@@ -33,9 +34,11 @@ class device:
 
     def check_available(self):
         """Raise a clear error unless gradwise can place tensors on this device."""
-        if self.type != "cpu":
+        from .backend import lookup
+        if self.type != "cpu" and lookup(self.type) is None:
+            hint = " (CUDA needs CuPy and a GPU: pip install cupy-cuda12x)" if self.type == "cuda" else ""
             raise DeviceError(f"gradwise cannot use device '{self}': it computes on the CPU with NumPy "
-                              f"(gw.cuda.is_available() is False). Use device('cpu') or pick it with "
+                              f"(gw.cuda.is_available() is False){hint}. Use device('cpu') or pick it with "
                               f"gw.accelerator.is_available().")
         return self
 
@@ -56,7 +59,7 @@ class device:
             f"device(type='{self.type}', index={self.index})"
 
 
-_KNOWN = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "mtia", "npu", "privateuseone")
+_KNOWN = ["cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "mtia", "npu", "privateuseone"]   # + registered
 
 cpu = device("cpu")
 

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from .backend import xp
+from .errors import ArgumentError
 
 
 class ConvertMethods:
@@ -17,20 +18,23 @@ class ConvertMethods:
         from .device import as_device
         from .dtypes import as_dtype
         for a in args:
-            if hasattr(a, "_data") and hasattr(a, "device"):      # to(other_tensor)
-                dtype = a._data.dtype
+            if hasattr(a, "_data") and hasattr(a, "device"):      # to(other_tensor): its dtype and device
+                dtype, device = a._data.dtype, a.device
             elif _is_device(a):
                 device = a
             else:
                 dtype = a
+        out = self
         if device is not None:
-            as_device(device).check_available()
+            target = as_device(device).check_available().type
+            if target != self.device.type:
+                out = to_device(self, target)
         if dtype is None:
-            return S.cast(self, self._data.dtype, copy=True) if copy else self
+            return S.cast(out, out._data.dtype, copy=True) if copy and out is self else out
         dtype = as_dtype(dtype)
-        if dtype == self._data.dtype and not copy:
-            return self
-        return S.cast(self, dtype, copy=True)
+        if dtype == out._data.dtype and not (copy and out is self):
+            return out
+        return S.cast(out, dtype, copy=True)
 
     def type(self, dtype=None):
         if dtype is None:
@@ -51,12 +55,11 @@ class ConvertMethods:
     def bool(self): return self.to(np.bool_)
     astype = to
 
-    def cpu(self): return self
+    def cpu(self): return self.to("cpu")
 
     def cuda(self, device=None, non_blocking=False):
-        from .device import device as make
-        make("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}") \
-            .check_available()
+        """A copy on the GPU (CuPy); a clear error without CuPy and a GPU."""
+        return self.to("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
 
     def pin_memory(self): return self
     def share_memory_(self): return self
@@ -88,7 +91,7 @@ class ConvertMethods:
         from .tensor import Tensor
         shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
         if not all(isinstance(s, numbers.Integral) and s >= 0 for s in shape):
-            raise ValueError(f"sizes must be non-negative ints; got {shape}")
+            raise ArgumentError(f"sizes must be non-negative ints; got {shape}")
         return Tensor(make(shape, dtype=as_dtype(dtype) or self._data.dtype), requires_grad=requires_grad)
 
 
@@ -104,8 +107,10 @@ def _is_device(a):
         return True
     if isinstance(a, str):
         head = a.split(":")[0].lower()
-        return head in ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "mtia", "npu")
+        from .device import _KNOWN
+        return head in _KNOWN
     return isinstance(a, numbers.Integral) and not isinstance(a, bool)
 
 
 from .ops import shape as S  # noqa: E402
+from .ops.device import to_device  # noqa: E402

@@ -6,16 +6,18 @@ from .activation import apply_inplace
 
 
 def _check_p(op, p):
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{op}: p is the fraction dropped and must be in [0, 1]; got {p}")
+    from ..arguments import real
+    real(op, "p (the fraction dropped)", p, low=0, high=1)
 
 
 def _masked(input, mask_shape, p, inplace, generator):
     """``input`` times a keep-mask of ``mask_shape`` (broadcast) scaled by 1/(1-p)."""
     if p == 1.0:
         return apply_inplace(input, lambda a: E.mul(a, 0.0), inplace)
-    keep = rng(generator).random(mask_shape, dtype=xp.float32) >= p
+    from ..backend import device_type, to_device
+    keep = rng(generator).random(mask_shape, dtype=xp.float32) >= p      # drawn on the host: same masks everywhere
     scale = (keep * xp.asarray(1.0 / (1.0 - p), dtype=xp.float32)).astype(input.dtype, copy=False)
+    scale = to_device(scale, device_type(input._data))
     return apply_inplace(input, lambda a: E.mul(a, scale), inplace)
 
 

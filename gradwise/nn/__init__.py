@@ -22,9 +22,12 @@ from .layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, detach
 from .layers.sampling import (CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d,
                               ReplicationPad1d, ReplicationPad2d, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
                               ZeroPad2d)
+from .layers.tree import RecursiveCell, TreeLSTM
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
 from .losses import KLDivLoss, SmoothL1Loss
 from .module import Module, Parameter
+from ..distributed.sync_batchnorm import SyncBatchNorm
+from . import parallel
 
 # NOTE: torch.nn.functional is gradwise.functional itself (one module, two paths), so that
 # `import gradwise.nn.functional as F` and `gradwise.nn.functional` find the same functions.
@@ -43,4 +46,6 @@ __all__ = [
     "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad2d",
     "MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
     "TransformerEncoderLayer",
+    "RecursiveCell", "TreeLSTM",
 ]
+__all__ += ["SyncBatchNorm", "parallel"]

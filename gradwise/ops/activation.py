@@ -3,6 +3,7 @@ import math
 
 from ..autograd import Function
 from ..backend import xp
+from ..errors import ArgumentError
 
 
 class Step(Function):
@@ -13,7 +14,7 @@ class Step(Function):
         return (a >= 0).astype(a.dtype)
 
     def backward(self, g):
-        return xp.zeros(self.shape, dtype=g.dtype)
+        return xp.zeros_like(g, shape=self.shape, order="C")
 
 
 def step(a):
@@ -149,7 +150,7 @@ class GELU(Function):
 def gelu(a, approximate="none"):
     """a * Phi(a), Phi the standard normal CDF; ``approximate='tanh'`` uses the tanh formula."""
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh'; got {approximate!r}")
+        raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh'; got {approximate!r}")
     return GELU.apply(a, approximate)
 
 

@@ -6,20 +6,21 @@ kernel position (kh * kw of them), never ``np.add.at``. The transposed convoluti
 two steps in the other order.
 """
 from ..autograd import Function
-from ..backend import xp
-from ..errors import ShapeError
+from ..backend import get_array_module, xp
+from ..arguments import int_pair
+from ..errors import ArgumentError, ShapeError
 
 _as_strided = xp.lib.stride_tricks.as_strided
 
 
-def pair(v, name="value"):
-    """An int or a pair of ints as a pair."""
-    if isinstance(v, int):
-        return v, v
-    v = tuple(v)
-    if len(v) != 2 or not all(isinstance(i, int) for i in v):
-        raise ValueError(f"{name} must be an int or a pair of ints; got {v}")
-    return v
+def _contiguous(a):
+    """``a`` in C order, copied only if needed (np.ascontiguousarray would move a device array to the host)."""
+    return a if a.flags.c_contiguous else a.copy()
+
+
+def pair(v, name="value", minimum=0, op="conv"):
+    """An int or a pair of ints, each >= ``minimum``, as a pair (ArgumentError otherwise)."""
+    return int_pair(op, name, v, minimum)
 
 
 def out_size(size, k, stride, dilation, pad_total):
@@ -30,9 +31,11 @@ def windows(xp_, kh, kw, stride, dilation, oh, ow):
     """Read-only view (A, B, oh, ow, kh, kw) of the kernel windows of a padded (A, B, H, W) array."""
     a, b = xp_.shape[:2]
     s_a, s_b, s_h, s_w = xp_.strides
-    return _as_strided(xp_, (a, b, oh, ow, kh, kw),
-                       (s_a, s_b, s_h * stride[0], s_w * stride[1], s_h * dilation[0], s_w * dilation[1]),
-                       writeable=False)
+    shape = (a, b, oh, ow, kh, kw)
+    strides = (s_a, s_b, s_h * stride[0], s_w * stride[1], s_h * dilation[0], s_w * dilation[1])
+    if type(xp_) is not xp.ndarray:     # a device array: its own module's view (CuPy's has no writeable flag)
+        return get_array_module(xp_).lib.stride_tricks.as_strided(xp_, shape, strides)
+    return _as_strided(xp_, shape, strides, writeable=False)
 
 
 def im2col(xc, kh, kw, stride, dilation, oh, ow):
@@ -44,7 +47,7 @@ def im2col(xc, kh, kw, stride, dilation, oh, ow):
     """
     c, n = xc.shape[:2]
     win = windows(xc, kh, kw, stride, dilation, oh, ow)          # (C, N, oh, ow, kh, kw)
-    return xp.ascontiguousarray(win.transpose(0, 4, 5, 1, 2, 3)).reshape(c * kh * kw, n * oh * ow)
+    return _contiguous(win.transpose(0, 4, 5, 1, 2, 3)).reshape(c * kh * kw, n * oh * ow)
 
 
 def add_windows(out, cols, stride, dilation):
@@ -66,7 +69,8 @@ def _pad_cn(xc, pads):
     if not any(pads):
         return xc
     top, bottom, left, right = pads
-    out = xp.zeros(xc.shape[:2] + (xc.shape[2] + top + bottom, xc.shape[3] + left + right), dtype=xc.dtype)
+    out = xp.zeros_like(xc, shape=xc.shape[:2] + (xc.shape[2] + top + bottom, xc.shape[3] + left + right),
+                        order="C")
     out[:, :, top:top + xc.shape[2], left:left + xc.shape[3]] = xc
     return out
 
@@ -78,7 +82,7 @@ def _bmm(a, b):
 
 def _channels_first(x):
     """(N, C, H, W) -> (C, N*H*W)."""
-    return xp.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(x.shape[1], -1)
+    return _contiguous(x.transpose(1, 0, 2, 3)).reshape(x.shape[1], -1)
 
 
 class Conv2d(Function):
@@ -123,7 +127,7 @@ class Conv2d(Function):
             else:
                 w3 = weight.reshape(groups, weight.shape[0] // groups, -1)
                 dcols = _bmm(w3.transpose(0, 2, 1), gt).reshape(-1, *weight.shape[2:], pshape[1], oh, ow)
-                gxc = add_windows(xp.zeros(pshape, dtype=g.dtype), dcols, stride, dilation)
+                gxc = add_windows(xp.zeros_like(g, shape=pshape, order="C"), dcols, stride, dilation)
             gx = gxc[:, :, pt:pshape[2] - pb, pl:pshape[3] - pr].transpose(1, 0, 2, 3)
         return gx, gw, gb, None, None, None, None
 
@@ -155,7 +159,8 @@ class ConvTranspose2d(Function):
         xt = _channels_first(x).reshape(groups, cin // groups, -1)                  # (G, Cin/G, M)
         w3 = weight.reshape(groups, cin // groups, -1)                              # (G, Cin/G, Og*kh*kw)
         cols = _bmm(w3.transpose(0, 2, 1), xt).reshape(og * groups, kh, kw, n, h, w)
-        full = add_windows(xp.zeros((og * groups, n, full_h, full_w), dtype=cols.dtype), cols, stride, dilation)
+        full = add_windows(xp.zeros_like(cols, shape=(og * groups, n, full_h, full_w), order="C"), cols, stride,
+                           dilation)
         out = full[:, :, padding[0]:padding[0] + oh, padding[1]:padding[1] + ow]
         if bias is not None:
             out += bias[:, None, None, None]
@@ -200,18 +205,18 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         stride, dilation: int or pair. padding: int, pair, or 'valid' / 'same' (stride 1).
     Returns: (N, C_out, H_out, W_out).
     """
-    stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+    stride, dilation = pair(stride, "stride", 1, "conv2d"), pair(dilation, "dilation", 1, "conv2d")
     _check_conv("conv2d", input, weight, groups)
     kh, kw = weight.shape[2:]
     if padding == "valid":
         pads = (0, 0, 0, 0)
     elif padding == "same":
         if stride != (1, 1):
-            raise ValueError("conv2d: padding='same' needs stride 1 (as in PyTorch)")
+            raise ArgumentError("conv2d: padding='same' needs stride 1 (as in PyTorch)")
         th, tw = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
         pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
     else:
-        ph, pw = pair(padding, "padding")
+        ph, pw = pair(padding, "padding", 0, "conv2d")
         pads = (ph, ph, pw, pw)
     return Conv2d.apply(input, weight, bias, stride, pads, dilation, groups)
 
@@ -223,11 +228,12 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         input: (N, C_in, H, W). weight: (C_in, C_out / groups, kh, kw). bias: (C_out,).
     Returns: (N, C_out, (H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1, ...).
     """
-    stride, padding = pair(stride, "stride"), pair(padding, "padding")
-    output_padding, dilation = pair(output_padding, "output_padding"), pair(dilation, "dilation")
+    stride, padding = pair(stride, "stride", 1, "conv_transpose2d"), pair(padding, "padding", 0, "conv_transpose2d")
+    output_padding = pair(output_padding, "output_padding", 0, "conv_transpose2d")
+    dilation = pair(dilation, "dilation", 1, "conv_transpose2d")
     _check_conv("conv_transpose2d", input, weight, groups, transposed=True)
     if any(op >= max(s, d) for op, s, d in zip(output_padding, stride, dilation)):
-        raise ValueError(f"conv_transpose2d: output_padding {output_padding} must be smaller than the stride or "
+        raise ArgumentError(f"conv_transpose2d: output_padding {output_padding} must be smaller than the stride or "
                          f"the dilation")
     return ConvTranspose2d.apply(input, weight, bias, stride, padding, output_padding, dilation, groups)
 

@@ -7,6 +7,7 @@ from .. import backend
 from ..autograd import Function
 from ..backend import xp
 from .util import shape_of, unbroadcast
+from ..errors import ArgumentError
 
 
 def _dtype_of(v):
@@ -110,7 +111,7 @@ def div(a, b):
     a, b = promote(a, b)
     da, db = _dtype_of(a), _dtype_of(b)
     if (da is None or da.kind in "biu") and (db is None or db.kind in "biu") and not (da is None and db is None):
-        a = _as(xp.asarray(getattr(a, "_data", a)), backend.default_dtype)
+        a = _as(backend.asarray(getattr(a, "_data", a)), backend.default_dtype)
         if db is not None:
             b = _as(b, backend.default_dtype)
     return Div.apply(a, b)
@@ -262,7 +263,7 @@ class Clip(Function):
 
     def backward(self, g):
         a = self.saved[0]
-        inside = xp.ones(a.shape, dtype=bool)
+        inside = xp.ones_like(a, dtype=bool)
         if self.lo is not None:
             inside &= a >= self.lo
         if self.hi is not None:
@@ -273,7 +274,7 @@ class Clip(Function):
 def clip(a, min=None, max=None):
     """Limit values to [min, max]; the gradient passes where the input is inside (bounds included)."""
     if min is None and max is None:
-        raise ValueError("clip: give at least one of min and max")
+        raise ArgumentError("clip: give at least one of min and max")
     return Clip.apply(a, min, max)
 
 
@@ -334,7 +335,7 @@ def fmod(a, b):
 # results without a gradient (comparisons, logic, integer division): no graph
 def _compare(ufunc, a, b):
     from ..tensor import Tensor
-    return Tensor._make(xp.asarray(ufunc(getattr(a, "_data", a), getattr(b, "_data", b))), None)
+    return Tensor._make(backend.asarray(ufunc(getattr(a, "_data", a), getattr(b, "_data", b))), None)
 
 
 def floor_divide(a, b):

@@ -3,22 +3,23 @@
 ``index`` arguments are integer arrays with no gradient; the values they pick or write get one.
 """
 from ..autograd import Function
+from .. import backend
 from ..backend import xp
-from ..errors import ShapeError
+from ..errors import ArgumentTypeError, IndexOutOfRangeError, ShapeError
 
 
 def _axis(dim, ndim, op):
     if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions")
+        raise IndexOutOfRangeError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions")
     return dim % max(ndim, 1)
 
 
 def _check_index(index, size, op):
-    index = xp.asarray(index)
+    index = backend.asarray(index)
     if index.dtype.kind not in "iu":
-        raise TypeError(f"{op}: index must hold integers (gw.long); got dtype {index.dtype}")
+        raise ArgumentTypeError(f"{op}: index must hold integers (gw.long); got dtype {index.dtype}")
     if index.size and (index.min() < -size or index.max() >= size):
-        raise IndexError(f"{op}: index values must lie in [0, {size}); got {int(index.min())}..{int(index.max())}")
+        raise IndexOutOfRangeError(f"{op}: index values must lie in [0, {size}); got {int(index.min())}..{int(index.max())}")
     return index
 
 
@@ -39,7 +40,7 @@ class Gather(Function):
         return a[self.where]
 
     def backward(self, g):
-        out = xp.zeros(self.shape, dtype=g.dtype)
+        out = xp.zeros_like(g, shape=self.shape, order="C")
         xp.add.at(out, self.where, g)       # an index may repeat: contributions add up
         return out, None, None
 
@@ -78,7 +79,7 @@ class Scatter(Function):
             if len(self.src_shape) == 0:
                 gs = picked.sum()
             else:
-                gs = xp.zeros(self.src_shape, dtype=g.dtype)
+                gs = xp.zeros_like(g, shape=self.src_shape, order="C")
                 gs[tuple(slice(0, n) for n in picked.shape)] = picked
         return ga, gs, None, None, None
 
@@ -104,7 +105,7 @@ class IndexSelect(Function):
         return xp.take(a, index, axis=dim)
 
     def backward(self, g):
-        out = xp.zeros(self.shape, dtype=g.dtype)
+        out = xp.zeros_like(g, shape=self.shape, order="C")
         xp.add.at(out, (slice(None),) * self.dim + (self.index,), g)
         return out, None, None
 

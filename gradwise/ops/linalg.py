@@ -1,13 +1,14 @@
 """Matrix product with NumPy's rules (1-D, 2-D, batched and broadcast)."""
 from ..autograd import Function
+from .. import backend
 from ..backend import xp
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 from .util import unbroadcast
 
 
 class MatMul(Function):
     def forward(self, a, b):
-        a, b = xp.asarray(a), xp.asarray(b)
+        a, b = backend.asarray(a, b), backend.asarray(b, a)
         if a.ndim == 0 or b.ndim == 0:
             raise ShapeError(f"matmul: both operands need at least 1 dimension; got shapes {a.shape} and {b.shape}"
                              f" (use * to multiply by a scalar)")
@@ -152,7 +153,7 @@ class Einsum(Function):
             if target != s:     # letters summed away inside this operand alone: broadcast back
                 ga = xp.broadcast_to(ga.reshape([a.shape[i] if c in known else 1 for i, c in enumerate(s)]),
                                      a.shape)
-            grads.append(xp.ascontiguousarray(ga))
+            grads.append(ga if ga.flags.c_contiguous else ga.copy())
         return tuple(grads)
 
 
@@ -189,5 +190,5 @@ def norm(a, p="fro", dim=None, keepdim=False):
     if p == 1:
         return R.sum(E.abs(a), axes, keepdim)
     if not isinstance(p, (int, float)) or p <= 0:
-        raise ValueError(f"norm: p must be 'fro', inf or a number > 0; got {p!r}")
+        raise ArgumentError(f"norm: p must be 'fro', inf or a number > 0; got {p!r}")
     return E.pow(R.sum(E.pow(E.abs(a), p), axes, keepdim), 1.0 / p)

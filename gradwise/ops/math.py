@@ -123,7 +123,7 @@ class PiecewiseConstant(Function):
         return ufunc(a)
 
     def backward(self, g):
-        return xp.zeros(self.shape, dtype=g.dtype), None
+        return xp.zeros_like(g, shape=self.shape, order="C"), None
 
 
 def floor(a): return PiecewiseConstant.apply(a, xp.floor)

@@ -7,7 +7,7 @@ import numbers
 
 from ..autograd import Function
 from ..backend import xp
-from ..errors import ShapeError
+from ..errors import ArgumentError, IndexOutOfRangeError, ShapeError
 from .util import norm_axes, unbroadcast
 
 
@@ -125,17 +125,17 @@ def flatten(a, start_dim=0, end_dim=-1):
 class Cast(Function):
     saves_inputs = False
 
-    def forward(self, a, dtype, copy):
+    def forward(self, a, dtype, copy, order="K"):
         self.dtype = a.dtype
-        return a.astype(dtype, copy=copy)
+        return a.astype(dtype, order=order, copy=copy)
 
     def backward(self, g):
         return g.astype(self.dtype, copy=False)
 
 
-def cast(a, dtype, copy=False):
-    """Convert to ``dtype``; the gradient is converted back."""
-    return Cast.apply(a, dtype, copy)
+def cast(a, dtype, copy=False, order="K"):
+    """Convert to ``dtype`` (``order="C"``: into a C-contiguous array); the gradient is converted back."""
+    return Cast.apply(a, dtype, copy, order)
 
 
 def index_arrays(index):
@@ -159,10 +159,10 @@ class GetItem(Function):
         try:
             return a[index]
         except IndexError as e:
-            raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape {a.shape}: {e}") from None
+            raise IndexOutOfRangeError(f"getitem: index {index!r} does not fit a tensor of shape {a.shape}: {e}") from None
 
     def backward(self, g):
-        out = xp.zeros(self.shape, dtype=g.dtype)
+        out = xp.zeros_like(g, shape=self.shape, order="C")
         if _is_basic(self.index) or _is_mask(self.index):
             out[self.index] = g
         else:       # repeated integer indices must add up, not overwrite
@@ -285,7 +285,7 @@ def pad(a, pad, value=0.0):
     if len(pad) % 2 or len(pad) // 2 > len(shape):
         raise ShapeError(f"pad: expected an even number of values, at most 2 per axis ({2 * len(shape)}); got {pad}")
     if any(p < 0 for p in pad):
-        raise ValueError(f"pad: negative padding is not supported; got {pad}")
+        raise ArgumentError(f"pad: negative padding is not supported; got {pad}")
     widths = [(0, 0)] * len(shape)
     for i in range(len(pad) // 2):
         widths[len(shape) - 1 - i] = (pad[2 * i], pad[2 * i + 1])

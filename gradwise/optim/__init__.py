@@ -15,6 +15,7 @@ from . import lr_scheduler
 from .lr_scheduler import (CosineAnnealingLR, ExponentialLR, LinearLR, LinearWarmup, LRScheduler, OneCycleLR,
                         ReduceLROnPlateau, StepLR)
 from .sgd import SGD
+from ..errors import ArgumentError
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta}
 
@@ -23,7 +24,7 @@ def get(name, params, **kwargs):
     """An optimizer by name (Keras style): ``optim.get("adam", model.parameters(), lr=1e-3)``."""
     cls = OPTIMIZERS.get(str(name).lower())
     if cls is None:
-        raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZERS)}")
+        raise ArgumentError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZERS)}")
     return cls(params, **kwargs)
 
 

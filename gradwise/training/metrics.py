@@ -7,6 +7,7 @@ precision, recall, f1, mae, mse.
 import re
 
 import numpy as np
+from ..errors import ArgumentError
 
 
 class Metric:
@@ -67,7 +68,7 @@ class Accuracy(Metric):
         target = target_classes(output, target)
         if self.top_k > 1:
             if output.ndim != 2 or output.shape[1] < self.top_k:
-                raise ValueError(f"{self.name} needs (N, C) outputs with C >= {self.top_k}; got {output.shape}")
+                raise ArgumentError(f"{self.name} needs (N, C) outputs with C >= {self.top_k}; got {output.shape}")
             top = np.argpartition(-output, self.top_k - 1, axis=1)[:, :self.top_k]
             hits = (top == target.reshape(-1, 1)).any(axis=1)
         else:
@@ -189,4 +190,4 @@ def get(metric, from_logits=False):
         return _NAMES[name](from_logits=from_logits)
     if name in _NAMES:
         return _NAMES[name]()
-    raise ValueError(f"unknown metric {metric!r}; known: {', '.join(sorted(_NAMES))}, top_<k>_accuracy")
+    raise ArgumentError(f"unknown metric {metric!r}; known: {', '.join(sorted(_NAMES))}, top_<k>_accuracy")

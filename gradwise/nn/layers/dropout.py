@@ -1,5 +1,6 @@
 """Dropout of elements and of whole channels: active in training mode only."""
 from ... import functional as F
+from ...arguments import real
 from ...random import rng
 from ..module import Module
 
@@ -17,9 +18,8 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False, generator=None):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"{type(self).__name__}: p is the fraction dropped and must be in [0, 1]; got {p}")
-        self.p, self.inplace = p, inplace
+        self.p = real(type(self).__name__, "p (the fraction dropped)", p, low=0, high=1)
+        self.inplace = inplace
         # None: draw from the global default generator at each call (so copies of this layer, e.g.
         # the layers of a TransformerEncoder, draw different masks, and gw.manual_seed governs them)
         self._rng = None if generator is None else rng(generator)

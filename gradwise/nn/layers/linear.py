@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from ... import functional as F
+from ...arguments import non_negative_int, positive_int
 from ...creation import _rng
 from ...errors import ShapeError
 from .. import init
@@ -25,6 +26,8 @@ class Linear(Module):
     """
     def __init__(self, in_features, out_features, bias=True, generator=None):
         super().__init__()
+        in_features = non_negative_int("Linear", "in_features", in_features)
+        out_features = non_negative_int("Linear", "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         rng = _rng(generator)
         self.weight = Parameter(np.empty((out_features, in_features), np.float32))
@@ -113,6 +116,8 @@ class Embedding(Module):
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None,
                  generator=None):
         super().__init__()
+        num_embeddings = non_negative_int("Embedding", "num_embeddings", num_embeddings)
+        embedding_dim = non_negative_int("Embedding", "embedding_dim", embedding_dim)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:

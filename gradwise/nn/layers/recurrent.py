@@ -5,8 +5,9 @@ moves between the two frameworks. Each (layer, direction) runs the whole sequenc
 """
 import numpy as np
 
+from ...arguments import non_negative_int, positive_int, real
 from ...creation import _rng
-from ...errors import ShapeError
+from ...errors import ArgumentError, ShapeError
 from ...ops.recurrent import gru_sequence, lstm_sequence, rnn_sequence
 from ...ops.shape import concatenate, stack
 from ...tensor import Tensor
@@ -34,10 +35,12 @@ class _RNNBase(Module):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, nonlinearity="tanh", generator=None):
         super().__init__()
-        if not 0 <= dropout <= 1:
-            raise ValueError(f"{self.mode}: dropout must be in [0, 1]; got {dropout}")
+        input_size = non_negative_int(self.mode, "input_size", input_size)
+        hidden_size = positive_int(self.mode, "hidden_size", hidden_size)
+        num_layers = positive_int(self.mode, "num_layers", num_layers)
+        dropout = real(self.mode, "dropout", dropout, low=0, high=1)
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"{self.mode}: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
+            raise ArgumentError(f"{self.mode}: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
         self.nonlinearity, self.dropout = nonlinearity, dropout
@@ -109,11 +112,11 @@ class _RNNBase(Module):
         n_states = 2 if self.mode == "LSTM" else 1
         expected = (self.num_layers * self.num_directions, x.shape[1], self.hidden_size)
         if hx is None:
-            zero = Tensor(np.zeros(expected, dtype=x.dtype))
+            zero = Tensor(np.zeros_like(x._data, shape=expected, order="C"))       # on x's device
             return [zero] * n_states
         hx = list(hx) if self.mode == "LSTM" else [hx]
         if len(hx) != n_states:
-            raise ValueError(f"{self.mode}: hx must be {'a tuple (h_0, c_0)' if n_states == 2 else 'one tensor'}")
+            raise ArgumentError(f"{self.mode}: hx must be {'a tuple (h_0, c_0)' if n_states == 2 else 'one tensor'}")
         out = []
         for s in hx:
             s = s if isinstance(s, Tensor) else Tensor(s)
@@ -144,7 +147,7 @@ class LSTM(_RNNBase):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, generator=None):
         if proj_size:
-            raise ValueError("LSTM: proj_size is not supported")
+            raise ArgumentError("LSTM: proj_size is not supported")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          generator=generator)
 
@@ -164,6 +167,8 @@ class _CellBase(Module):
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", generator=None):
         super().__init__()
+        input_size = non_negative_int(type(self).__name__, "input_size", input_size)
+        hidden_size = positive_int(type(self).__name__, "hidden_size", hidden_size)
         self.input_size, self.hidden_size, self.bias, self.nonlinearity = input_size, hidden_size, bias, nonlinearity
         rng = _rng(generator)
         gates = _GATES[self.mode] * hidden_size
@@ -184,7 +189,7 @@ class _CellBase(Module):
         unbatched = input.ndim == 1
         x = input.reshape(1, 1, -1) if unbatched else input.unsqueeze(0)
         if hx is None:
-            zero = Tensor(np.zeros((x.shape[1], self.hidden_size), dtype=x.dtype))
+            zero = Tensor(np.zeros_like(x._data, shape=(x.shape[1], self.hidden_size), order="C"))
             hx = (zero, zero) if self.mode == "LSTM" else zero
         states = [s.reshape(1, -1) if unbatched else s for s in (hx if self.mode == "LSTM" else (hx,))]
         ws = [self.weight_ih, self.weight_hh] + ([self.bias_ih, self.bias_hh] if self.bias else [None, None])
