@@ -56,7 +56,7 @@ def test_dropout_signatures():
     with pytest.raises(ValueError, match="fraction dropped"):
         F.dropout2d(x, 1.5)
     with pytest.raises(ValueError, match="3 or 4 dimensions"):
-        F.dropout2d(gw.ones(2, 3))
+        F.dropout2d(gw.ones(3))           # (2-D input warns and drops rows, as in PyTorch)
 
 
 def test_one_hot():
