@@ -21,15 +21,22 @@ from .creation import (arange, bernoulli, empty, empty_like, eye, full, full_lik
 from .functions import *  # noqa: F401,F403  (cat, stack, where, exp, sum ... : PyTorch's top-level functions)
 from .functions import from_numpy, as_tensor
 from . import accelerator, backends, cuda, random
-from . import data, functional, nn, optim
+from . import data, distributions, functional, nn, optim, utils
 from .diagnostics import detect_anomaly
 from .diagnostics.gradcheck import gradcheck
 from .errors import DeviceError, GradcheckError, GradwiseError, ShapeError, UnsupportedError
 from .serialization import load, save
-from . import training
+from . import onnx, training, viz
 from .training import Trainer
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    if name == "vision":        # torchvision's role; imported on first use to keep `import gradwise` light
+        import importlib
+        return importlib.import_module(".vision", __name__)
+    raise AttributeError(f"module 'gradwise' has no attribute {name!r}")
 
 
 def is_floating_point(input):

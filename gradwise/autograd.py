@@ -11,7 +11,7 @@ import weakref
 
 from . import backend
 from .backend import xp
-from .errors import GradwiseError, ShapeError
+from .errors import GradwiseError, GraphError, ShapeError
 
 
 class _GradMode:
@@ -85,9 +85,14 @@ class inference_mode(_SetGradMode):
 
 
 class _Hooks:
-    """Checks installed by ``detect_anomaly`` (None otherwise: one attribute read per op)."""
+    """Checks installed by ``detect_anomaly`` (None otherwise: one attribute read per op), and the
+    doctor's observers: ``begin(roots)`` when a backward pass starts, ``time_steps(fn, norms)``
+    with the hidden-state gradient norm of each time step of a recurrent op (input to output)."""
     forward = None
     backward = None
+    trace = None        # gradwise.onnx's tracer: (fn, arrays, params, result) after every op
+    begin = None
+    time_steps = None
 
 
 class Function:
@@ -147,17 +152,21 @@ class Function:
         if _Hooks.forward is not None:
             _Hooks.forward(fn, arrays, out)
         if type(out) is tuple:
-            return _multi_output(fn, out, args, nexts, record)
-        if type(out) is not xp.ndarray:
-            out = backend.as_array(out, arrays)
-        elif foreign and not cls.changes_device:
-            _fell_back(cls, arrays, out)
-        if not record:
-            return Tensor._make(out, None)
-        fn.next = tuple(nexts)
-        fn.in_shapes = [a.shape if n is not None else None for a, n in zip(arrays, nexts)]
-        result = Tensor._make(out, fn)
-        fn._checks = _version_checks(fn, args, (result,))
+            result = _multi_output(fn, out, args, nexts, record)
+        else:
+            if type(out) is not xp.ndarray:
+                out = backend.as_array(out, arrays)
+            elif foreign and not cls.changes_device:
+                _fell_back(cls, arrays, out)
+            if not record:
+                result = Tensor._make(out, None)
+            else:
+                fn.next = tuple(nexts)
+                fn.in_shapes = [a.shape if n is not None else None for a, n in zip(arrays, nexts)]
+                result = Tensor._make(out, fn)
+                fn._checks = _version_checks(fn, args, (result,))
+        if _Hooks.trace is not None:
+            _Hooks.trace(fn, arrays, params, result)
         return result
 
     def name(self) -> str:
@@ -298,10 +307,12 @@ def backward(roots, grads, retain_graph=False, capture=None):
     node -> None), the gradients arriving at those nodes are stored there instead, and leaves
     accumulate nothing (``gw.autograd.grad``).
     """
+    if _Hooks.begin is not None and capture is None:
+        _Hooks.begin(roots)
     starts = []
     for root in roots:
         if root._node is None:
-            raise RuntimeError("backward() called on a tensor that does not require grad. Create the inputs "
+            raise GraphError("backward() called on a tensor that does not require grad. Create the inputs "
                                "with requires_grad=True (gw.tensor(x, requires_grad=True)) and do not run "
                                "the forward pass inside gw.no_grad().")
         starts.append(root._node)
@@ -317,7 +328,7 @@ def backward(roots, grads, retain_graph=False, capture=None):
         fn = stack.pop()
         nxt = fn.next
         if nxt is None:
-            raise RuntimeError(_FREED)
+            raise GraphError(_FREED)
         for n in nxt:
             if n is None:
                 continue
@@ -351,7 +362,7 @@ def backward(roots, grads, retain_graph=False, capture=None):
                 in_grads = (in_grads,)
             if len(in_grads) != len(nxt) and (len(in_grads) > len(nxt) or any(
                     n is not None for n in nxt[len(in_grads):])):
-                raise RuntimeError(f"{fn.name()}.backward returned {len(in_grads)} gradients for "
+                raise GraphError(f"{fn.name()}.backward returned {len(in_grads)} gradients for "
                                    f"{len(nxt)} inputs; it must return one per input (None where none)")
             if _Hooks.backward is not None:
                 _Hooks.backward(fn, g, in_grads)
@@ -428,7 +439,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     capture = {}
     for t in inputs:
         if t._node is None:
-            raise RuntimeError("grad: one of the inputs does not require grad, so no gradient can reach it")
+            raise GraphError("grad: one of the inputs does not require grad, so no gradient can reach it")
         capture[t._node] = None
     backward(outputs, seeds, bool(retain_graph), capture)
     result = []
@@ -436,7 +447,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         g = capture.get(t._node)
         if g is None:
             if not (allow_unused or materialize_grads):
-                raise RuntimeError("grad: one of the inputs was not used to compute the outputs; pass "
+                raise GraphError("grad: one of the inputs was not used to compute the outputs; pass "
                                    "allow_unused=True to get None for it")
             result.append(Tensor._make(xp.zeros_like(t._data), None) if materialize_grads else None)
         else:
@@ -454,7 +465,7 @@ def Variable(tensor, requires_grad=False, volatile=False):
 def _check_versions(fn):
     for box, version, what in fn._checks:
         if box[0] != version:
-            raise RuntimeError(
+            raise GraphError(
                 f"one of the tensors needed by {fn.name()} for backward ({what}) was modified in place "
                 f"after it was used (version {version}, now {box[0]}). Use an out-of-place operation "
                 f"(y = y + 1 instead of y += 1), or .clone() the tensor before changing it.")

@@ -14,6 +14,7 @@ from .backend import xp
 from .dtypes import as_dtype
 from .random import rng
 from .tensor import Tensor
+from .errors import ArgumentError, ArgumentTypeError
 
 _rng = rng     # np.random.Generator from a generator argument (None: the default generator)
 
@@ -24,7 +25,7 @@ def _shape(shape):
     for s in shape:
         s = int(s.item()) if hasattr(s, "_data") else s
         if not isinstance(s, numbers.Integral) or s < 0:
-            raise ValueError(f"sizes must be non-negative ints; got {shape}")
+            raise ArgumentError(f"sizes must be non-negative ints; got {shape}")
         out.append(int(s))
     return tuple(out)
 
@@ -103,7 +104,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         dtype = backend.default_dtype if any(isinstance(v, float) for v in (start, end, step)) else np.int64
     if step == 0:
-        raise ValueError("arange: step must not be 0")
+        raise ArgumentError("arange: step must not be 0")
     return _make(xp.arange(start, end, step, dtype=as_dtype(dtype)), None, device, requires_grad)
 
 
@@ -136,7 +137,7 @@ def randint(low=0, high=None, size=None, *args, generator=None, dtype=None, devi
     if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
     if size is None:
-        raise TypeError("randint: give a size, e.g. gw.randint(0, 10, (3,))")
+        raise ArgumentTypeError("randint: give a size, e.g. gw.randint(0, 10, (3,))")
     data = _rng(generator).integers(low, high, _shape((size,)))
     return _make(data.astype(as_dtype(dtype) or np.int64), None, device, requires_grad)
 
@@ -177,7 +178,7 @@ def bernoulli(input, p=None, generator=None):
     """1 with probability ``input`` (or ``p``), else 0, in ``input``'s dtype."""
     probs = _arr(input) if p is None else np.broadcast_to(np.asarray(p), _arr(input).shape)
     if probs.size and (probs.min() < 0 or probs.max() > 1):
-        raise ValueError(f"bernoulli: probabilities must lie in [0, 1]; got {probs.min()}..{probs.max()}")
+        raise ArgumentError(f"bernoulli: probabilities must lie in [0, 1]; got {probs.min()}..{probs.max()}")
     return Tensor((_rng(generator).random(probs.shape) < probs).astype(_arr(input).dtype))
 
 
@@ -185,15 +186,15 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     """Draw ``num_samples`` category indices per row from the (unnormalised) weights ``input``."""
     w = np.asarray(_arr(input), dtype=np.float64)
     if w.ndim not in (1, 2):
-        raise ValueError(f"multinomial: weights must be 1-D or 2-D; got shape {w.shape}")
+        raise ArgumentError(f"multinomial: weights must be 1-D or 2-D; got shape {w.shape}")
     if w.size and (w.min() < 0 or not np.isfinite(w).all()):
-        raise ValueError("multinomial: weights must be finite and non-negative")
+        raise ArgumentError("multinomial: weights must be finite and non-negative")
     rows = w.reshape(-1, w.shape[-1])
     sums = rows.sum(axis=1)
     if (sums <= 0).any():
-        raise ValueError("multinomial: a row of weights sums to 0")
+        raise ArgumentError("multinomial: a row of weights sums to 0")
     if not replacement and num_samples > rows.shape[1]:
-        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from "
+        raise ArgumentError(f"multinomial: cannot draw {num_samples} samples without replacement from "
                          f"{rows.shape[1]} categories")
     r = _rng(generator)
     out = np.stack([r.choice(rows.shape[1], size=num_samples, replace=replacement, p=row / s)

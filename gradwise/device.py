@@ -4,7 +4,7 @@ gradwise computes on the CPU (NumPy), on "cuda" through CuPy when CuPy and a GPU
 on any device registered in ``gradwise.backend``. Asking for a device it cannot serve is a clear
 error that says so, never a silent fallback.
 """
-from .errors import DeviceError
+from .errors import ArgumentTypeError, DeviceError
 
 
 class device:
@@ -17,7 +17,7 @@ class device:
         elif isinstance(type, int) and not isinstance(type, bool):
             type, index = "cuda", type
         elif not isinstance(type, str):
-            raise TypeError(f"device() expects a name such as 'cpu' or 'cuda:0'; got {type!r}")
+            raise ArgumentTypeError(f"device() expects a name such as 'cpu' or 'cuda:0'; got {type!r}")
         elif ":" in type:
             type, _, idx = type.partition(":")
             if not idx.isdigit():

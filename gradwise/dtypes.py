@@ -7,6 +7,7 @@ import builtins
 import numpy as np
 
 from . import backend
+from .errors import ArgumentTypeError
 
 float32 = float = np.dtype("float32")
 float64 = double = np.dtype("float64")
@@ -44,7 +45,7 @@ def as_dtype(dtype):
     try:
         return np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"not a dtype: {dtype!r}; expected e.g. gw.float32, gw.int64 or gw.bool") from None
+        raise ArgumentTypeError(f"not a dtype: {dtype!r}; expected e.g. gw.float32, gw.int64 or gw.bool") from None
 
 
 def get_default_dtype():
@@ -56,7 +57,7 @@ def set_default_dtype(dtype):
     """Make ``dtype`` (float32 or float64) the dtype of new floating tensors and parameters."""
     dtype = as_dtype(dtype)
     if dtype not in (float32, float64):
-        raise TypeError(f"set_default_dtype: only float32 and float64 are supported; got {dtype}")
+        raise ArgumentTypeError(f"set_default_dtype: only float32 and float64 are supported; got {dtype}")
     backend.default_dtype = dtype.type
 
 

@@ -23,24 +23,16 @@ from .ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from .ops.shape import (broadcast_to, cast, cat, concatenate, expand, flatten, getitem, pad,  # noqa: F401
                         permute, reshape, setitem, split, squeeze, stack, transpose, unsqueeze)
 
-import numpy as _np  # noqa: E402
+# PyTorch's signatures (inplace=, legacy size_average/reduce, pad modes) and the compositions
+from .compose.activation import (elu, glu, hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax,  # noqa: F401,E402
+                                 logsigmoid, mish, relu, relu6, selu, silu, softmax, softsign)
+from .compose.distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401,E402
+from .compose.dropout import dropout, dropout1d, dropout2d, dropout3d  # noqa: F401,E402
+from .compose.encoding import embedding, one_hot  # noqa: F401,E402
+from .compose.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401,E402
+                           huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+from .compose.norm import group_norm  # noqa: F401,E402
+from .compose.sampling import interpolate, pad, upsample  # noqa: F401,E402
+from .compose.attention import scaled_dot_product_attention  # noqa: F401,E402
 
 clamp = clip
-
-
-def dropout(input, p=0.5, training=True, generator=None):
-    """Zero a random fraction ``p`` of ``input`` and scale the rest by 1/(1-p) (identity when not training).
-
-    ``generator``: np.random.Generator or int seed of the mask.
-    """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p is the fraction dropped and must be in [0, 1]; got {p}")
-    if not training or p == 0.0:
-        return input
-    if p == 1.0:
-        return mul(input, 0.0)
-    from .creation import _rng
-    from .backend import device_type, to_device
-    keep = _rng(generator).random(input.shape, dtype=_np.float32) >= p     # drawn on the host: same masks everywhere
-    mask = keep * _np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
-    return mul(input, to_device(mask, device_type(getattr(input, "_data", input))))

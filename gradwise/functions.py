@@ -6,6 +6,7 @@ import numpy as np
 
 from .ops import elementwise as E, index as I, linalg as L, scan as C, shape as S
 from .tensor import Tensor, tensor
+from .errors import ArgumentTypeError
 
 
 def _t(x):
@@ -15,7 +16,7 @@ def _t(x):
 def from_numpy(array):
     """Wrap an ndarray without a copy (changes to one show in the other)."""
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy expects a NumPy array; got {type(array).__name__}")
+        raise ArgumentTypeError(f"from_numpy expects a NumPy array; got {type(array).__name__}")
     return Tensor(array)
 
 

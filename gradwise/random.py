@@ -12,6 +12,7 @@ PyTorch-style script (``torch.manual_seed(1)`` at the top) reproducible.
 import numbers
 
 import numpy as np
+from .errors import ArgumentTypeError
 
 
 class Generator:
@@ -26,7 +27,7 @@ class Generator:
     def manual_seed(self, seed):
         """Reseed; returns self (so ``gw.Generator().manual_seed(0)`` is one expression)."""
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-            raise TypeError(f"manual_seed expects an int seed; got {type(seed).__name__} {seed!r}")
+            raise ArgumentTypeError(f"manual_seed expects an int seed; got {type(seed).__name__} {seed!r}")
         self._seed = int(seed)
         # reseed in place: layers that took this generator at construction (dropout) follow it
         self.numpy_generator.bit_generator.state = \
@@ -92,5 +93,5 @@ def rng(generator=None) -> np.random.Generator:
         return generator.numpy_generator
     if isinstance(generator, numbers.Integral) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
-    raise TypeError(f"generator must be an np.random.Generator, a gw.Generator or an int seed; "
+    raise ArgumentTypeError(f"generator must be an np.random.Generator, a gw.Generator or an int seed; "
                     f"got {type(generator).__name__}")

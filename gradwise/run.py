@@ -14,7 +14,7 @@ import runpy
 import sys
 import types
 
-from .errors import GradwiseError
+from .errors import GradwiseError, MissingFileError
 
 #: PyTorch module -> gradwise module, where the path is not simply torch.X -> gradwise.X
 ALIASES = {
@@ -156,7 +156,7 @@ def _script_line():
 def run(script, args=(), watch=True):
     """Run ``script`` as ``__main__`` with ``sys.argv = [script, *args]`` and torch mapped to gradwise."""
     if not os.path.isfile(script):
-        raise FileNotFoundError(f"gradwise run: no script at {script!r}")
+        raise MissingFileError(f"gradwise run: no script at {script!r}")
     install()
     if watch:
         _autowatch()

@@ -16,7 +16,7 @@ from .autograd import AccumulateGrad, _GradMode
 from . import backend
 from .backend import is_float, xp
 from .device import cpu
-from .errors import ShapeError
+from .errors import ArgumentError, ArgumentTypeError, GraphError, IndexOutOfRangeError, ShapeError
 from .tensor_convert import ConvertMethods
 from .tensor_inplace import InPlaceMethods
 from .tensor_math import MathMethods
@@ -49,7 +49,7 @@ def _to_array(data, dtype=None):
     if dtype is None and arr.dtype == np.float64 and not isinstance(data, np.floating):
         arr = arr.astype(backend.default_dtype)     # Python floats become the default dtype, as in PyTorch
     if arr.dtype.kind in "US" or arr.dtype == object:
-        raise TypeError(f"a tensor holds numbers; got data of type {type(data).__name__} ({arr.dtype})")
+        raise ArgumentTypeError(f"a tensor holds numbers; got data of type {type(data).__name__} ({arr.dtype})")
     return arr
 
 
@@ -133,11 +133,11 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
     def requires_grad(self, value):
         if not value:
             if self._node is not None and not self.is_leaf:
-                raise RuntimeError("requires_grad can only be turned off on leaf tensors; use .detach().")
+                raise GraphError("requires_grad can only be turned off on leaf tensors; use .detach().")
             self._node = None
         elif self._node is None:
             if not is_float(self._data.dtype):
-                raise TypeError(f"only floating-point tensors can require gradients; got dtype "
+                raise ArgumentTypeError(f"only floating-point tensors can require gradients; got dtype "
                                 f"{self._data.dtype}. Convert first, e.g. x.float().")
             self._node = AccumulateGrad(self)
 
@@ -185,7 +185,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
         """Call ``hook(grad)`` when the gradient with respect to this tensor is computed; a Tensor
         it returns replaces the gradient. Returns a handle with ``.remove()``."""
         if self._node is None:
-            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+            raise GraphError("cannot register a hook on a tensor that does not require grad")
         node = self._node
         if node.pre_hooks is None:
             node.pre_hooks = {}
@@ -212,7 +212,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
 
     def _copy(self, data, memo=None):
         if not self.is_leaf:
-            raise RuntimeError("only leaf tensors can be copied (the graph cannot be); use .detach() first")
+            raise GraphError("only leaf tensors can be copied (the graph cannot be); use .detach() first")
         new = type(self).__new__(type(self))
         new._data, new._vbox = data, [0]
         new._grad = None if self._grad is None else Tensor._make(self._grad._data.copy(), None)
@@ -242,7 +242,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
         try:
             return shape[dim]
         except (IndexError, TypeError):
-            raise IndexError(f"size(dim={dim!r}): dimension out of range for a tensor with "
+            raise IndexOutOfRangeError(f"size(dim={dim!r}): dimension out of range for a tensor with "
                              f"{len(shape)} dimensions") from None
 
     dtype = property(lambda self: self._data.dtype)
@@ -317,7 +317,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
         if op is not None:
             return op(*inputs)
         if any(isinstance(a, Tensor) and a._node is not None and _GradMode.enabled for a in inputs):
-            raise TypeError(f"np.{ufunc.__name__} on a tensor that requires grad would drop its gradient; use "
+            raise ArgumentTypeError(f"np.{ufunc.__name__} on a tensor that requires grad would drop its gradient; use "
                             f"the gradwise function (gw.{ufunc.__name__}) or apply it to tensor.detach()")
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
         if "out" in kwargs:
@@ -329,7 +329,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
 
     def item(self):
         if self._data.size != 1:
-            raise ValueError(f"item() needs a single-element tensor; got shape {tuple(self._data.shape)} "
+            raise ArgumentError(f"item() needs a single-element tensor; got shape {tuple(self._data.shape)} "
                              f"({self._data.size} elements)")
         return self._data.item()
 
@@ -338,12 +338,12 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
 
     def __len__(self):
         if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise ArgumentTypeError("len() of a 0-d tensor")
         return len(self._data)
 
     def __iter__(self):
         if self._data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
+            raise ArgumentTypeError("iteration over a 0-d tensor")
         if self._node is None:
             return (Tensor._make(row, None) for row in self._data)
         return (self[i] for i in range(len(self)))
@@ -367,7 +367,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
 
     def __index__(self):
         if self._data.size != 1 or self._data.dtype.kind not in "iub":
-            raise TypeError(f"only single-element integer tensors can be used as an index; got dtype "
+            raise ArgumentTypeError(f"only single-element integer tensors can be used as an index; got dtype "
                             f"{self._data.dtype}, shape {tuple(self._data.shape)}")
         return int(self._data.item())
 
@@ -429,7 +429,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
         or when ``other`` needs grad (then this tensor joins the graph, as in PyTorch)."""
         if _GradMode.enabled and (self._node is not None or (isinstance(other, Tensor) and other._node is not None)):
             if self._node is not None and self.is_leaf:
-                raise RuntimeError(
+                raise GraphError(
                     "a leaf tensor that requires grad cannot be changed in place while gradients are "
                     "recorded; wrap the update in `with gw.no_grad():` (or change p.data).")
             # the old array stays untouched for the nodes that saved it; this tensor moves on
@@ -444,7 +444,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
             try:
                 ufunc(self._data, other, *extra, out=self._data, casting="same_kind")
             except TypeError:
-                raise TypeError(f"in-place {ufunc.__name__}: result of dtype "
+                raise ArgumentTypeError(f"in-place {ufunc.__name__}: result of dtype "
                                 f"{np.result_type(self._data, other)} cannot be stored in a tensor of dtype "
                                 f"{self._data.dtype}") from None
             except ValueError as e:
@@ -468,14 +468,14 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
 
     def _overwrite(self, what):
         if self._node is not None and _GradMode.enabled and self.is_leaf:
-            raise RuntimeError(f"{what} on a leaf tensor that requires grad replaces its values and is only "
+            raise GraphError(f"{what} on a leaf tensor that requires grad replaces its values and is only "
                                f"allowed inside `with gw.no_grad():` (or on p.data).")
         self._vbox[0] += 1
 
     def __setitem__(self, index, value):
         if _GradMode.enabled and (self._node is not None or (isinstance(value, Tensor) and value._node is not None)):
             if self.is_leaf and self._node is not None:
-                raise RuntimeError("a leaf tensor that requires grad cannot be changed in place while gradients "
+                raise GraphError("a leaf tensor that requires grad cannot be changed in place while gradients "
                                    "are recorded; wrap the update in `with gw.no_grad():`.")
             self._set_result(S.setitem(self, index, value))
             return
@@ -515,7 +515,7 @@ def _initial_grad(t, gradient):
     """The gradient that backward starts from: 1 for a single element, else the given one."""
     if gradient is None:
         if t._data.size != 1:
-            raise RuntimeError(
+            raise GraphError(
                 f"backward() without a gradient needs a single-element tensor; got shape "
                 f"{tuple(t._data.shape)}. Reduce it first (loss.sum() or loss.mean()) or pass "
                 f"backward(gradient) with shape {tuple(t._data.shape)}.")

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from .backend import xp
+from .errors import ArgumentError
 
 
 class ConvertMethods:
@@ -90,7 +91,7 @@ class ConvertMethods:
         from .tensor import Tensor
         shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
         if not all(isinstance(s, numbers.Integral) and s >= 0 for s in shape):
-            raise ValueError(f"sizes must be non-negative ints; got {shape}")
+            raise ArgumentError(f"sizes must be non-negative ints; got {shape}")
         return Tensor(make(shape, dtype=as_dtype(dtype) or self._data.dtype), requires_grad=requires_grad)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from .backend import xp
 from .random import rng
+from .errors import GraphError
 
 
 class InPlaceMethods:
@@ -157,7 +158,7 @@ class InPlaceMethods:
 
     def _reshape_(self, what, view):
         if self._node is not None:
-            raise RuntimeError(f"{what}() on a tensor that requires grad: use the out-of-place form "
+            raise GraphError(f"{what}() on a tensor that requires grad: use the out-of-place form "
                                f"(x = x.{what[:-1]}(...)) so that autograd can follow it")
         self._data = view._data
         return self

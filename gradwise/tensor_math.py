@@ -8,6 +8,7 @@ import collections
 import numpy as np
 
 from .backend import xp
+from .errors import ArgumentError, ArgumentTypeError
 
 # PyTorch's named results of max(dim), sort, topk ...: values and indices
 MaxResult = collections.namedtuple("max", ["values", "indices"])
@@ -76,7 +77,7 @@ class MathMethods:
             return E.floor_divide(self, other)
         if rounding_mode == "trunc":
             return M.trunc(E.div(self, other))
-        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc'; got {rounding_mode!r}")
+        raise ArgumentError(f"div: rounding_mode must be None, 'floor' or 'trunc'; got {rounding_mode!r}")
 
     divide = true_divide = div
 
@@ -104,7 +105,7 @@ class MathMethods:
         """``value`` where ``mask`` is True (mask broadcasts), else this tensor."""
         mask = getattr(mask, "_data", mask)
         if np.asarray(mask).dtype != bool:
-            raise TypeError(f"masked_fill: mask must be a bool tensor; got dtype {np.asarray(mask).dtype}")
+            raise ArgumentTypeError(f"masked_fill: mask must be a bool tensor; got dtype {np.asarray(mask).dtype}")
         return E.where(mask, _scalar(value), self)
 
     # ----- matrix products ---------------------------------------------------------------
@@ -144,7 +145,7 @@ class MathMethods:
         _no_out(out)
         x = self if dtype is None else self.to(dtype)
         if x._data.dtype.kind not in "fc":
-            raise TypeError(f"mean() needs a floating tensor; got dtype {x._data.dtype}. Use .float().mean()")
+            raise ArgumentTypeError(f"mean() needs a floating tensor; got dtype {x._data.dtype}. Use .float().mean()")
         return R.mean(x, _dim(dim, axis), keepdims if keepdims is not None else keepdim)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
@@ -228,7 +229,7 @@ class MathMethods:
     def topk(self, k, dim=-1, largest=True, sorted=True):
         n = self._data.shape[dim]
         if not 0 <= k <= n:
-            raise ValueError(f"topk: k must be in [0, {n}] for dimension {dim} of shape {tuple(self._data.shape)}; "
+            raise ArgumentError(f"topk: k must be in [0, {n}] for dimension {dim} of shape {tuple(self._data.shape)}; "
                              f"got {k}")
         order = xp.argsort(-self._data if largest else self._data, axis=dim, kind="stable")
         idx = xp.take(order, range(k), axis=dim)
@@ -266,7 +267,7 @@ class MathMethods:
 
 def _no_out(out):
     if out is not None:
-        raise TypeError("out= is not supported by gradwise reductions; assign the result instead")
+        raise ArgumentTypeError("out= is not supported by gradwise reductions; assign the result instead")
 
 
 def _scalar(v):
@@ -298,7 +299,7 @@ def _extreme(t, dim, keepdim, reduce, elementwise, argfn, result):
         return elementwise(t, dim)
     if dim is None:
         if t._data.size == 0:
-            raise RuntimeError("max()/min() of an empty tensor; give a dim or check the input")
+            raise ArgumentError("max()/min() of an empty tensor; give a dim or check the input")
         return reduce(t)
     idx = xp.expand_dims(argfn(t._data, axis=dim), dim)
     values = I.gather(t, dim, idx)

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from .backend import xp
+from .errors import ArgumentError, ArgumentTypeError
 
 
 def _dims(args):
@@ -29,7 +30,7 @@ class ShapeMethods:
 
     def t(self):
         if self._data.ndim > 2:
-            raise ValueError(f"t() expects a tensor with at most 2 dimensions; got {self._data.ndim}. "
+            raise ArgumentError(f"t() expects a tensor with at most 2 dimensions; got {self._data.ndim}. "
                              f"Use transpose(dim0, dim1) or .mT")
         return self if self._data.ndim < 2 else S.transpose(self, 0, 1)
 
@@ -76,7 +77,7 @@ class ShapeMethods:
     def chunk(self, chunks, dim=0):
         """Split into ``chunks`` pieces of equal size (the last may be smaller), as PyTorch."""
         if not isinstance(chunks, numbers.Integral) or chunks < 1:
-            raise ValueError(f"chunk: chunks must be a positive int; got {chunks!r}")
+            raise ArgumentError(f"chunk: chunks must be a positive int; got {chunks!r}")
         n = self._data.shape[dim]
         size = -(-n // chunks) if n else 1
         return tuple(S.split(self, size, dim))
@@ -143,7 +144,7 @@ class ShapeMethods:
 
     def scatter(self, dim, index, src=None, value=None, reduce=None):
         if reduce is not None and reduce != "add":
-            raise ValueError(f"scatter: reduce must be None or 'add'; got {reduce!r}")
+            raise ArgumentError(f"scatter: reduce must be None or 'add'; got {reduce!r}")
         if reduce == "add":
             return I.scatter_add(self, dim, index, src if src is not None else value)
         return I.scatter(self, dim, index, src, value)
@@ -183,7 +184,7 @@ def _ints(shape):
         if hasattr(s, "_data"):
             s = int(s.item())
         if not isinstance(s, numbers.Integral):
-            raise TypeError(f"shape entries must be ints; got {s!r} in {shape}")
+            raise ArgumentTypeError(f"shape entries must be ints; got {s!r} in {shape}")
         out.append(int(s))
     return tuple(out)
 

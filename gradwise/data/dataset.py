@@ -1,20 +1,39 @@
-"""Map-style datasets, and ways to split them."""
+"""Map-style and iterable datasets (PyTorch's ``torch.utils.data`` classes), and batch fetching."""
+import bisect
+
 import numpy as np
 
-from ..creation import _rng
+from ..tensor import Tensor
+from ..errors import DataError
 
 
 class Dataset:
-    """A map-style dataset: ``len(ds)`` samples, ``ds[i]`` one sample (a tuple of arrays).
+    """A map-style dataset: ``len(ds)`` samples, ``ds[i]`` one sample.
 
-    Datasets that can fetch many samples in one call define ``get_batch(indices)``; the
-    DataLoader then makes one call per batch instead of one per sample.
+    Datasets that can fetch many samples in one call define ``get_batch(indices)`` (a tuple of
+    stacked arrays); the DataLoader then makes one call per batch instead of one per sample.
+    ``ds1 + ds2`` is their ConcatDataset, as in PyTorch.
     """
     def __len__(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define __len__")
 
     def __getitem__(self, index):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses define ``__iter__`` (no indexing, no sampler, no shuffle)."""
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __len__(self):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset without __len__: its length is unknown")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it instead of indexing it")
 
 
 class ArrayDataset(Dataset):
@@ -30,17 +49,17 @@ class ArrayDataset(Dataset):
     """
     def __init__(self, *arrays, transform=None):
         if not arrays:
-            raise ValueError("ArrayDataset needs at least one array")
+            raise DataError("ArrayDataset needs at least one array")
         arrays = tuple(np.asarray(getattr(a, "_data", a)) for a in arrays)
         lengths = [len(a) for a in arrays]
         if len(set(lengths)) != 1:
-            raise ValueError(f"ArrayDataset: all arrays need the same number of samples; got lengths {lengths}")
+            raise DataError(f"ArrayDataset: all arrays need the same number of samples; got lengths {lengths}")
         if lengths[0] == 0:
-            raise ValueError("ArrayDataset: the arrays are empty (0 samples)")
+            raise DataError("ArrayDataset: the arrays are empty (0 samples)")
         for i, a in enumerate(arrays):
             if np.issubdtype(a.dtype, np.floating) and not np.isfinite(a).all():
                 bad = int((~np.isfinite(a)).sum())
-                raise ValueError(f"ArrayDataset: array {i} holds {bad} NaN or infinite values; clean the data first")
+                raise DataError(f"ArrayDataset: array {i} holds {bad} NaN or infinite values; clean the data first")
         self.arrays, self.transform = arrays, transform
 
     def __len__(self):
@@ -56,6 +75,31 @@ class ArrayDataset(Dataset):
         return tuple(batch)
 
 
+class TensorDataset(Dataset):
+    """Samples are rows of tensors of equal length: ``ds[i] == (t0[i], t1[i], ...)``.
+
+    Example:
+        >>> ds = TensorDataset(gw.randn(100, 3), gw.arange(100))
+    """
+    def __init__(self, *tensors):
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
+        sizes = [t.shape[0] if t.ndim else None for t in tensors]
+        if None in sizes or len(set(sizes)) != 1:
+            raise ValueError(f"TensorDataset: size mismatch between tensors; their first dimensions are {sizes}")
+        self.tensors = tensors
+
+    def __len__(self):
+        return self.tensors[0].shape[0]
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def get_batch(self, indices):
+        return tuple(t._data[indices] for t in self.tensors)
+
+
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``."""
     def __init__(self, dataset, indices):
@@ -65,10 +109,53 @@ class Subset(Dataset):
         return len(self.indices)
 
     def __getitem__(self, index):
+        if isinstance(index, list):
+            return [self[i] for i in index]
         return self.dataset[int(self.indices[index])]
 
     def get_batch(self, indices):
         return fetch(self.dataset, self.indices[indices])
+
+
+class ConcatDataset(Dataset):
+    """The samples of several datasets one after the other.
+
+    Example:
+        >>> both = ConcatDataset([train, extra])        # or train + extra
+    """
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise TypeError("ConcatDataset does not support IterableDataset (use ChainDataset-style iteration)")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if index < 0:
+            if -index > len(self):
+                raise IndexError(f"ConcatDataset: index {index} is out of range for {len(self)} samples")
+            index += len(self)
+        part = bisect.bisect_right(self.cumulative_sizes, index)
+        if part == len(self.datasets):
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {len(self)} samples")
+        return self.datasets[part][index - (self.cumulative_sizes[part - 1] if part else 0)]
+
+    def get_batch(self, indices):
+        indices = np.asarray(indices)
+        starts = np.asarray([0] + self.cumulative_sizes[:-1])
+        parts = np.searchsorted(self.cumulative_sizes, indices, side="right")
+        pieces = {p: fetch(self.datasets[p], indices[parts == p] - starts[p]) for p in np.unique(parts)}
+        first = next(iter(pieces.values()))
+        out = [np.empty((len(indices),) + col.shape[1:], col.dtype) for col in first]
+        for p, cols in pieces.items():
+            for o, col in zip(out, cols):
+                o[parts == p] = col
+        return tuple(out)
 
 
 def fetch(dataset, indices):
@@ -76,45 +163,10 @@ def fetch(dataset, indices):
     if hasattr(dataset, "get_batch"):
         return dataset.get_batch(indices)
     samples = [dataset[int(i)] for i in indices]
-    if not isinstance(samples[0], tuple):
-        return (np.stack(samples),)
-    return tuple(np.stack(col) for col in zip(*samples))
+    if not isinstance(samples[0], (tuple, list)):
+        return (_stack(samples),)
+    return tuple(_stack(col) for col in zip(*samples))
 
 
-def random_split(dataset, lengths, seed=0):
-    """Split into non-overlapping Subsets of the given lengths (or fractions summing to 1)."""
-    n = len(dataset)
-    if all(isinstance(x, float) for x in lengths):
-        if abs(sum(lengths) - 1) > 1e-6:
-            raise ValueError(f"random_split: fractions must add up to 1; got {lengths}")
-        counts = [int(np.floor(f * n)) for f in lengths]
-        for i in range(n - sum(counts)):
-            counts[i % len(counts)] += 1
-        lengths = counts
-    if sum(lengths) != n:
-        raise ValueError(f"random_split: lengths {list(lengths)} add up to {sum(lengths)}, but the dataset has {n}")
-    order = _rng(seed).permutation(n)
-    bounds = np.cumsum([0] + list(lengths))
-    return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-
-
-def stratified_split(dataset, labels, test_fraction=0.2, seed=0):
-    """Split into (train, test) Subsets with each class in the same proportion in both.
-
-    Args:
-        labels: the class of each sample (array of length len(dataset)).
-    """
-    labels = np.asarray(labels)
-    if len(labels) != len(dataset):
-        raise ValueError(f"stratified_split: {len(labels)} labels for {len(dataset)} samples")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"stratified_split: test_fraction must be in (0, 1); got {test_fraction}")
-    rng = _rng(seed)
-    train, test = [], []
-    for c in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == c))
-        k = int(round(len(idx) * test_fraction))
-        test.append(idx[:k])
-        train.append(idx[k:])
-    train, test = rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
-    return Subset(dataset, train), Subset(dataset, test)
+def _stack(values):
+    return np.stack([v._data if isinstance(v, Tensor) else np.asarray(v) for v in values])

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd import no_grad
-from ..errors import GradcheckError
+from ..errors import ArgumentError, GradcheckError
 from ..tensor import Tensor
 
 
@@ -33,7 +33,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     inputs = list(inputs)
     checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not checked:
-        raise ValueError("gradcheck: no input requires grad; pass tensors created with requires_grad=True")
+        raise ArgumentError("gradcheck: no input requires grad; pass tensors created with requires_grad=True")
     saved = {i: (inputs[i]._data, inputs[i]._grad) for i in checked}
     try:
         for i in checked:

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from ..data import DataLoader
+from ..errors import NumericsError
 
 
 class LRFinderResult:
@@ -61,7 +62,7 @@ def find_lr(trainer, data, start_lr=1e-7, end_lr=10.0, num_iter=100, batch_size=
         for g, lr in zip(opt.param_groups, saved_lrs):
             g["lr"] = lr
     if len(lrs) < 5:
-        raise RuntimeError(f"find_lr: the loss diverged after {len(lrs)} steps; lower start_lr")
+        raise NumericsError(f"find_lr: the loss diverged after {len(lrs)} steps; lower start_lr")
     first = max(int(len(lrs) * skip), 1)
     slopes = np.gradient(np.asarray(losses[first:]), np.log(lrs[first:]))
     steepest = lrs[first + int(np.argmin(slopes))]

@@ -41,19 +41,30 @@ class LayerMonitor:
                             if isinstance(m, (nn.ReLU, nn.Sigmoid, nn.Tanh))]
         self.order = None               # layer names in forward (input-to-output) order
         self._handles, self._seen, self.act_stats = [], [], {}
-        self._active = {}
+        self._active, self._outputs = {}, {}
         self.unit_reduce = None         # under mpiexec: per-unit statistics over all ranks' batches
 
     # ----- forward -----------------------------------------------------------------------
     def start(self):
         """Install hooks for one sampled step."""
-        self._seen, self.act_stats = [], {}
+        self._seen, self.act_stats, self._outputs = [], {}, {}
         for name, module in self.layers:
             self._handles.append(module.register_forward_hook(
                 lambda m, inp, out, name=name: self._seen.append(name)))
         for name, module in self.activations:
             self._handles.append(module.register_forward_hook(
                 lambda m, inp, out, name=name: self._activation(name, m, out)))
+
+    @property
+    def running(self):
+        return bool(self._handles)
+
+    def mark_output(self, out):
+        """Flag the activation whose output is the model's output (an output sigmoid may saturate)."""
+        for name, o in self._outputs.items():
+            if o is out and name in self.act_stats:
+                self.act_stats[name]["is_output"] = True
+        self._outputs = {}
 
     def stop(self):
         for h in self._handles:
@@ -66,6 +77,7 @@ class LayerMonitor:
         a = out._data
         if a.ndim < 2 or name in self.act_stats:
             return
+        self._outputs[name] = out
         axes = (0,) + tuple(range(2, a.ndim))       # unit = feature or channel
         if isinstance(module, nn.ReLU):
             # dead = inactive for every sample of the last DEAD_WINDOW sampled batches

@@ -11,6 +11,7 @@ import io
 import json
 from pathlib import Path
 
+from ..errors import FileFormatError, MissingFileError
 from ..serialization import atomic_write
 from .findings import SEVERITIES
 
@@ -23,12 +24,19 @@ def load_run(run_dir):
     run = Path(run_dir)
     path = run / "findings.json"
     if not path.exists():
-        raise FileNotFoundError(f"no findings.json in {run}: train with gradwise train, or gw.Trainer(run_dir=...), "
+        raise MissingFileError(f"no findings.json in {run}: train with gradwise train, or gw.Trainer(run_dir=...), "
                                 f"which writes it")
-    findings = json.loads(path.read_text())
-    series = json.loads((run / "diagnostics.json").read_text()) if (run / "diagnostics.json").exists() else None
+    findings = _read_json(path)
+    series = _read_json(run / "diagnostics.json") if (run / "diagnostics.json").exists() else None
     metrics = list(csv.DictReader(open(run / "metrics.csv", newline=""))) if (run / "metrics.csv").exists() else []
     return findings, series, metrics
+
+
+def _read_json(path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FileFormatError(path, f"not valid JSON ({e}); the run folder is damaged") from None
 
 
 def text_summary(findings):
@@ -38,7 +46,8 @@ def text_summary(findings):
     lines = []
     for f in order:
         where = f" in {f['layer']}" if f["layer"] else ""
-        lines.append(f"[{f['severity']}] {f['code']}{where} (since step {f['step']})\n    {f['explanation']}\n"
+        since = f"since {f.get('unit', 'step')} {f['step']}"
+        lines.append(f"[{f['severity']}] {f['code']}{where} ({since})\n    {f['explanation']}\n"
                      f"    Fix: {f['fix']}")
     return "\n".join(lines)
 

@@ -14,11 +14,12 @@ from .rbm import RBM, dbn_classifier, pretrain_dbn
 from .resnet import basic_block, resnet, vgg
 from .seq2seq import Seq2Seq
 from .sequence import SequenceClassifier
+from .tree import TreeClassifier, token_sequence_classifier
 
 MODELS.update({"resnet": resnet, "vgg": vgg})
 
 __all__ = [
     "basic_block", "CharLM", "cnn", "ConvAutoencoder", "dbn_classifier", "DenseAutoencoder", "get", "lenet5",
     "logistic_regression", "mlp", "MODELS", "Perceptron", "PerceptronResult", "pretrain_dbn", "RBM", "resnet",
-    "Seq2Seq", "SequenceClassifier", "vgg",
+    "Seq2Seq", "SequenceClassifier", "token_sequence_classifier", "TreeClassifier", "vgg",
 ]

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .. import nn
+from ..errors import ArgumentError
 
 
 def _seeds(generator, n):
@@ -49,7 +50,7 @@ def lenet5(input_shape=(1, 28, 28), num_classes=10, generator=None):
     pool, conv 16@5x5, pool, dense 120, 84, num_classes."""
     c, h, w = input_shape
     if (h, w) != (28, 28):
-        raise ValueError(f"lenet5 is built for 28x28 images; got {h}x{w} (use cnn or mlp for other sizes)")
+        raise ArgumentError(f"lenet5 is built for 28x28 images; got {h}x{w} (use cnn or mlp for other sizes)")
     g = _seeds(generator, 5)
     return nn.Sequential(
         nn.Conv2d(c, 6, 5, padding=2, generator=g[0]), nn.ReLU(), nn.MaxPool2d(2),
@@ -64,5 +65,5 @@ MODELS = {"mlp": mlp, "cnn": cnn, "lenet5": lenet5}
 def get(name, input_shape, num_classes, generator=None):
     """A model by name: mlp, cnn, lenet5, resnet or vgg."""
     if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)}")
+        raise ArgumentError(f"unknown model {name!r}; known: {', '.join(MODELS)}")
     return MODELS[name](input_shape, num_classes, generator=generator)

@@ -6,6 +6,7 @@ from .. import nn
 from ..autograd import no_grad
 from ..creation import _rng, generator_stream
 from ..tensor import Tensor
+from ..errors import ArgumentError
 
 
 class CharLM(nn.Module):
@@ -30,7 +31,7 @@ class CharLM(nn.Module):
     def sample(self, prompt_codes, length=300, temperature=0.8, generator=None):
         """Generate ``length`` codes after ``prompt_codes``; lower temperature = safer, more repetitive."""
         if temperature <= 0:
-            raise ValueError(f"sample: temperature must be > 0; got {temperature}")
+            raise ArgumentError(f"sample: temperature must be > 0; got {temperature}")
         rng = _rng(generator)
         was = self.training
         self.eval()

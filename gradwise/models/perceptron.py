@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..creation import _rng
+from ..errors import ArgumentError
 
 
 class Perceptron:
@@ -30,7 +31,7 @@ class Perceptron:
         """
         x, y = np.asarray(x, dtype=np.float64), np.asarray(y).astype(np.int64)
         if set(np.unique(y)) - {0, 1}:
-            raise ValueError(f"Perceptron.fit: labels must be 0 or 1; got {sorted(set(np.unique(y)))}")
+            raise ArgumentError(f"Perceptron.fit: labels must be 0 or 1; got {sorted(set(np.unique(y)))}")
         rng = np.random.default_rng(seed)
         history = []
         for epoch in range(1, epochs + 1):

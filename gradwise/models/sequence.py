@@ -1,6 +1,7 @@
 """Sequence classifiers on RNN, LSTM or GRU (deep and bidirectional)."""
 from .. import functional as F
 from .. import nn
+from ..errors import ArgumentError
 
 
 class SequenceClassifier(nn.Module):
@@ -17,7 +18,7 @@ class SequenceClassifier(nn.Module):
                  dropout=0.0, generator=None):
         super().__init__()
         if kind not in self.KINDS:
-            raise ValueError(f"SequenceClassifier: kind must be one of {', '.join(self.KINDS)}; got {kind!r}")
+            raise ArgumentError(f"SequenceClassifier: kind must be one of {', '.join(self.KINDS)}; got {kind!r}")
         self.kind, self.bidirectional = kind, bidirectional
         self.rnn = self.KINDS[kind](input_size, hidden_size, num_layers=num_layers, batch_first=True,
                                     bidirectional=bidirectional, dropout=dropout, generator=generator)

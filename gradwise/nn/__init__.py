@@ -9,13 +9,21 @@ from .. import functional
 from . import init, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh
+from .layers.activation import GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU, Softsign
+from .layers.attention import MultiheadAttention
 from .layers.conv import Conv1d, Conv2d, ConvTranspose2d
-from .layers.dropout import Dropout
+from .layers.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .layers.linear import Embedding, Flatten, Identity, Linear, Residual, Unflatten
-from .layers.norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from .layers.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .layers.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
+from .layers.transformer import TransformerEncoder, TransformerEncoderLayer
 from .layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, detach_state
+from .layers.sampling import (CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d,
+                              ReplicationPad1d, ReplicationPad2d, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
+                              ZeroPad2d)
+from .layers.tree import RecursiveCell, TreeLSTM
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
+from .losses import KLDivLoss, SmoothL1Loss
 from .module import Module, Parameter
 from ..distributed.sync_batchnorm import SyncBatchNorm
 from . import parallel
@@ -31,5 +39,11 @@ __all__ = [
     "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Module", "ModuleDict", "ModuleList", "NLLLoss",
     "Parameter", "RNN", "RNNCell", "ReLU", "Residual", "Sequential", "Sigmoid", "Softmax", "Softplus", "Step",
     "Tanh", "Unflatten", "detach_state", "functional", "init", "utils",
+    "CircularPad2d", "ConstantPad1d", "ConstantPad2d", "Dropout1d", "Dropout2d", "Dropout3d", "GLU", "GroupNorm",
+    "Hardsigmoid", "Hardswish", "Hardtanh", "KLDivLoss", "LogSigmoid", "Mish", "ReLU6", "ReflectionPad1d",
+    "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "SELU", "SiLU", "SmoothL1Loss", "Softsign",
+    "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad2d",
+    "MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer",
+    "RecursiveCell", "TreeLSTM",
 ]
 __all__ += ["SyncBatchNorm", "parallel"]

@@ -2,6 +2,7 @@
 from collections import OrderedDict
 
 from .module import Module
+from ..errors import ArgumentTypeError
 
 
 class Sequential(Module):
@@ -18,7 +19,7 @@ class Sequential(Module):
         else:
             for i, m in enumerate(modules):
                 if not isinstance(m, Module):
-                    raise TypeError(f"Sequential takes Modules; argument {i} is {type(m).__name__}")
+                    raise ArgumentTypeError(f"Sequential takes Modules; argument {i} is {type(m).__name__}")
                 setattr(self, str(i), m)
 
     def forward(self, x):

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from ..creation import _rng
+from ..errors import ArgumentError
 
 
 def _fill(tensor, values):
@@ -22,7 +23,7 @@ def _fill(tensor, values):
 def _fans(tensor):
     shape = tensor.shape
     if len(shape) < 2:
-        raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions; got shape {shape}")
+        raise ArgumentError(f"fan in and fan out need a tensor with at least 2 dimensions; got shape {shape}")
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
 
@@ -41,7 +42,7 @@ def calculate_gain(nonlinearity, param=None):
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"unknown nonlinearity {nonlinearity!r}; known: {', '.join(linear)}, tanh, relu, "
+    raise ArgumentError(f"unknown nonlinearity {nonlinearity!r}; known: {', '.join(linear)}, tanh, relu, "
                      f"leaky_relu, selu")
 
 
@@ -83,7 +84,7 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode must be 'fan_in' or 'fan_out'; got {mode!r}")
+        raise ArgumentError(f"mode must be 'fan_in' or 'fan_out'; got {mode!r}")
     fan_in, fan_out = _fans(tensor)
     return calculate_gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
 
@@ -102,7 +103,7 @@ def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", gen
 def orthogonal_(tensor, gain=1.0, generator=None):
     """Saxe et al. (2013): a (semi-)orthogonal matrix from the QR decomposition of a normal sample."""
     if tensor.ndim < 2:
-        raise ValueError(f"orthogonal_ needs at least 2 dimensions; got shape {tensor.shape}")
+        raise ArgumentError(f"orthogonal_ needs at least 2 dimensions; got shape {tensor.shape}")
     rows, cols = tensor.shape[0], math.prod(tensor.shape[1:])
     flat = _rng(generator).normal(0.0, 1.0, (rows, cols))
     if rows < cols:

@@ -4,7 +4,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ..autograd import no_grad
-from ..errors import ShapeError
+from ..errors import ArgumentTypeError, ShapeError
 from ..tensor import Tensor
 
 
@@ -21,6 +21,23 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+_GLOBAL_PRE, _GLOBAL_POST = OrderedDict(), OrderedDict()
+
+
+def register_module_forward_pre_hook(hook):
+    """Call ``hook(module, inputs)`` before the forward of every module (PyTorch's global hook)."""
+    key = object()
+    _GLOBAL_PRE[key] = hook
+    return _HookHandle(_GLOBAL_PRE, key)
+
+
+def register_module_forward_hook(hook):
+    """Call ``hook(module, inputs, output)`` after the forward of every module."""
+    key = object()
+    _GLOBAL_POST[key] = hook
+    return _HookHandle(_GLOBAL_POST, key)
+
+
 class Module:
     """Base class of every layer and model.
 
@@ -33,6 +50,7 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     # ----- registration ------------------------------------------------------------------
@@ -49,7 +67,7 @@ class Module:
             self._modules[name] = value
         elif registries is not None and name in self._parameters:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} to parameter '{name}' of "
+                raise ArgumentTypeError(f"cannot assign {type(value).__name__} to parameter '{name}' of "
                                 f"{type(self).__name__}; wrap it: nn.Parameter(value)")
             self._parameters[name] = None
         elif registries is not None and name in self._buffers:
@@ -73,7 +91,7 @@ class Module:
     def register_parameter(self, name, param):
         """Register ``param`` (a Parameter or None) under ``name``."""
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter('{name}') expects an nn.Parameter or None; "
+            raise ArgumentTypeError(f"register_parameter('{name}') expects an nn.Parameter or None; "
                             f"got {type(param).__name__}")
         self._forget(name)
         self._parameters[name] = param
@@ -94,6 +112,12 @@ class Module:
         self._forward_hooks[key] = hook
         return _HookHandle(self._forward_hooks, key)
 
+    def register_forward_pre_hook(self, hook):
+        """Call ``hook(module, inputs)`` before every forward; returns a handle with .remove()."""
+        key = object()
+        self.__dict__.setdefault("_forward_pre_hooks", OrderedDict())[key] = hook
+        return _HookHandle(self._forward_pre_hooks, key)
+
     # ----- running -----------------------------------------------------------------------
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -101,6 +125,9 @@ class Module:
     _call_hook = None       # set by detect_anomaly to know which layer an op runs in
 
     def __call__(self, *args, **kwargs):
+        if _GLOBAL_PRE or self.__dict__.get("_forward_pre_hooks"):
+            for hook in list(_GLOBAL_PRE.values()) + list(self.__dict__.get("_forward_pre_hooks", {}).values()):
+                hook(self, args)
         if Module._call_hook is not None:
             Module._call_hook(self, True)
             try:
@@ -109,8 +136,8 @@ class Module:
                 Module._call_hook(self, False)
         else:
             out = self.forward(*args, **kwargs)
-        if self._forward_hooks:
-            for hook in list(self._forward_hooks.values()):
+        if self._forward_hooks or _GLOBAL_POST:
+            for hook in list(self._forward_hooks.values()) + list(_GLOBAL_POST.values()):
                 result = hook(self, args, out)
                 if result is not None:
                     out = result
@@ -153,7 +180,7 @@ class Module:
         if dtype is not None:
             dtype = as_dtype(dtype)
             if not np.issubdtype(dtype, np.floating):
-                raise TypeError(f"Module.to: only floating dtypes are allowed for a module's parameters; got {dtype}")
+                raise ArgumentTypeError(f"Module.to: only floating dtypes are allowed for a module's parameters; got {dtype}")
             for t in list(self.parameters()) + list(self.buffers()):
                 if np.issubdtype(t.dtype, np.floating) and t.dtype != dtype:
                     t._data = t._data.astype(dtype)
@@ -185,7 +212,7 @@ class Module:
     def add_module(self, name, module):
         """Register ``module`` (or None) as the submodule ``name``."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module('{name}') expects a Module or None; got {type(module).__name__}")
+            raise ArgumentTypeError(f"add_module('{name}') expects a Module or None; got {type(module).__name__}")
         self._forget(name)
         self._modules[name] = module
         object.__setattr__(self, name, module)

@@ -3,6 +3,7 @@ import math
 
 from ..autograd import Function
 from ..backend import xp
+from ..errors import ArgumentError
 
 
 class Step(Function):
@@ -149,7 +150,7 @@ class GELU(Function):
 def gelu(a, approximate="none"):
     """a * Phi(a), Phi the standard normal CDF; ``approximate='tanh'`` uses the tanh formula."""
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh'; got {approximate!r}")
+        raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh'; got {approximate!r}")
     return GELU.apply(a, approximate)
 
 

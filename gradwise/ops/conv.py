@@ -7,7 +7,8 @@ two steps in the other order.
 """
 from ..autograd import Function
 from ..backend import get_array_module, xp
-from ..errors import ShapeError
+from ..arguments import int_pair
+from ..errors import ArgumentError, ShapeError
 
 _as_strided = xp.lib.stride_tricks.as_strided
 
@@ -17,14 +18,9 @@ def _contiguous(a):
     return a if a.flags.c_contiguous else a.copy()
 
 
-def pair(v, name="value"):
-    """An int or a pair of ints as a pair."""
-    if isinstance(v, int):
-        return v, v
-    v = tuple(v)
-    if len(v) != 2 or not all(isinstance(i, int) for i in v):
-        raise ValueError(f"{name} must be an int or a pair of ints; got {v}")
-    return v
+def pair(v, name="value", minimum=0, op="conv"):
+    """An int or a pair of ints, each >= ``minimum``, as a pair (ArgumentError otherwise)."""
+    return int_pair(op, name, v, minimum)
 
 
 def out_size(size, k, stride, dilation, pad_total):
@@ -209,18 +205,18 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         stride, dilation: int or pair. padding: int, pair, or 'valid' / 'same' (stride 1).
     Returns: (N, C_out, H_out, W_out).
     """
-    stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+    stride, dilation = pair(stride, "stride", 1, "conv2d"), pair(dilation, "dilation", 1, "conv2d")
     _check_conv("conv2d", input, weight, groups)
     kh, kw = weight.shape[2:]
     if padding == "valid":
         pads = (0, 0, 0, 0)
     elif padding == "same":
         if stride != (1, 1):
-            raise ValueError("conv2d: padding='same' needs stride 1 (as in PyTorch)")
+            raise ArgumentError("conv2d: padding='same' needs stride 1 (as in PyTorch)")
         th, tw = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
         pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
     else:
-        ph, pw = pair(padding, "padding")
+        ph, pw = pair(padding, "padding", 0, "conv2d")
         pads = (ph, ph, pw, pw)
     return Conv2d.apply(input, weight, bias, stride, pads, dilation, groups)
 
@@ -232,11 +228,12 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         input: (N, C_in, H, W). weight: (C_in, C_out / groups, kh, kw). bias: (C_out,).
     Returns: (N, C_out, (H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1, ...).
     """
-    stride, padding = pair(stride, "stride"), pair(padding, "padding")
-    output_padding, dilation = pair(output_padding, "output_padding"), pair(dilation, "dilation")
+    stride, padding = pair(stride, "stride", 1, "conv_transpose2d"), pair(padding, "padding", 0, "conv_transpose2d")
+    output_padding = pair(output_padding, "output_padding", 0, "conv_transpose2d")
+    dilation = pair(dilation, "dilation", 1, "conv_transpose2d")
     _check_conv("conv_transpose2d", input, weight, groups, transposed=True)
     if any(op >= max(s, d) for op, s, d in zip(output_padding, stride, dilation)):
-        raise ValueError(f"conv_transpose2d: output_padding {output_padding} must be smaller than the stride or "
+        raise ArgumentError(f"conv_transpose2d: output_padding {output_padding} must be smaller than the stride or "
                          f"the dilation")
     return ConvTranspose2d.apply(input, weight, bias, stride, padding, output_padding, dilation, groups)
 

@@ -7,6 +7,7 @@ from .. import backend
 from ..autograd import Function
 from ..backend import xp
 from .util import shape_of, unbroadcast
+from ..errors import ArgumentError
 
 
 def _dtype_of(v):
@@ -273,7 +274,7 @@ class Clip(Function):
 def clip(a, min=None, max=None):
     """Limit values to [min, max]; the gradient passes where the input is inside (bounds included)."""
     if min is None and max is None:
-        raise ValueError("clip: give at least one of min and max")
+        raise ArgumentError("clip: give at least one of min and max")
     return Clip.apply(a, min, max)
 
 

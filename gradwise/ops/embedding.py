@@ -2,6 +2,7 @@
 from ..autograd import Function
 from .. import backend
 from ..backend import xp
+from ..errors import ArgumentTypeError, IndexOutOfRangeError
 
 
 class Embedding(Function):
@@ -28,9 +29,9 @@ def embedding(indices, weight, padding_idx=None):
     """
     idx = backend.asarray(getattr(indices, "_data", indices))
     if not xp.issubdtype(idx.dtype, xp.integer):
-        raise TypeError(f"embedding: indices must be integers; got dtype {idx.dtype}")
+        raise ArgumentTypeError(f"embedding: indices must be integers; got dtype {idx.dtype}")
     num = weight.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= num):
-        raise IndexError(f"embedding: index {int(idx.max() if idx.max() >= num else idx.min())} is out of range "
+        raise IndexOutOfRangeError(f"embedding: index {int(idx.max() if idx.max() >= num else idx.min())} is out of range "
                          f"for {num} embeddings (expected 0 to {num - 1})")
     return Embedding.apply(weight, idx, padding_idx)

@@ -5,21 +5,21 @@
 from ..autograd import Function
 from .. import backend
 from ..backend import xp
-from ..errors import ShapeError
+from ..errors import ArgumentTypeError, IndexOutOfRangeError, ShapeError
 
 
 def _axis(dim, ndim, op):
     if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions")
+        raise IndexOutOfRangeError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions")
     return dim % max(ndim, 1)
 
 
 def _check_index(index, size, op):
     index = backend.asarray(index)
     if index.dtype.kind not in "iu":
-        raise TypeError(f"{op}: index must hold integers (gw.long); got dtype {index.dtype}")
+        raise ArgumentTypeError(f"{op}: index must hold integers (gw.long); got dtype {index.dtype}")
     if index.size and (index.min() < -size or index.max() >= size):
-        raise IndexError(f"{op}: index values must lie in [0, {size}); got {int(index.min())}..{int(index.max())}")
+        raise IndexOutOfRangeError(f"{op}: index values must lie in [0, {size}); got {int(index.min())}..{int(index.max())}")
     return index
 
 

@@ -2,7 +2,7 @@
 from ..autograd import Function
 from .. import backend
 from ..backend import xp
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 from .util import unbroadcast
 
 
@@ -190,5 +190,5 @@ def norm(a, p="fro", dim=None, keepdim=False):
     if p == 1:
         return R.sum(E.abs(a), axes, keepdim)
     if not isinstance(p, (int, float)) or p <= 0:
-        raise ValueError(f"norm: p must be 'fro', inf or a number > 0; got {p!r}")
+        raise ArgumentError(f"norm: p must be 'fro', inf or a number > 0; got {p!r}")
     return E.pow(R.sum(E.pow(E.abs(a), p), axes, keepdim), 1.0 / p)

@@ -3,10 +3,12 @@
 NOTE: these are primitives rather than compositions for stability (log-softmax inside
 cross-entropy never takes log of 0) and speed (the gradient is p - onehot, one pass).
 """
+import warnings
+
 from ..autograd import Function
 from .. import backend
 from ..backend import is_float, xp
-from ..errors import ShapeError
+from ..errors import ArgumentError, DataError, ShapeError, ShapeWarning
 from .util import shape_of, unbroadcast
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -14,7 +16,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def _check_reduction(op, reduction):
     if reduction not in REDUCTIONS:
-        raise ValueError(f"{op}: unknown reduction {reduction!r}; expected one of {', '.join(REDUCTIONS)}")
+        raise ArgumentError(f"{op}: unknown reduction {reduction!r}; expected one of {', '.join(REDUCTIONS)}")
 
 
 def _reduce(loss, reduction, denom):
@@ -44,7 +46,7 @@ def _class_targets(op, x, target, weight, ignore_index):
     t = xp.where(valid, target, 0)
     if t.size and (t.min() < 0 or t.max() >= n_classes):
         bad = t[(t < 0) | (t >= n_classes)][0]
-        raise ValueError(f"{op}: target holds class {bad}, but the input has {n_classes} classes "
+        raise DataError(f"{op}: target holds class {bad}, but the input has {n_classes} classes "
                          f"(expected targets in [0, {n_classes - 1}] or ignore_index={ignore_index})")
     if weight is not None:
         if weight.shape != (n_classes,):
@@ -142,7 +144,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1]; got {label_smoothing}")
+        raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1]; got {label_smoothing}")
     return CrossEntropy.apply(input, _operand(target), _array(weight), ignore_index, reduction, label_smoothing)
 
 
@@ -182,7 +184,7 @@ class BinaryCrossEntropy(Function):
     def forward(self, p, t, weight, reduction):
         _same_shape("binary_cross_entropy", p, t)
         if p.size and (p.min() < 0 or p.max() > 1):
-            raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1]; got values from "
+            raise ArgumentError(f"binary_cross_entropy: input must hold probabilities in [0, 1]; got values from "
                              f"{p.min():.4g} to {p.max():.4g}. For raw scores use binary_cross_entropy_with_logits.")
         with xp.errstate(divide="ignore"):
             log_p = xp.maximum(xp.log(p), -100)         # PyTorch clamps the logs at -100
@@ -256,6 +258,29 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     return BinaryCrossEntropyWithLogits.apply(input, _operand(target), _array(weight), reduction, _array(pos_weight))
 
 
+def _check_target(op, x, t):
+    """A target that would broadcast the loss beyond the input's shape is an error: an (N, 1) output
+    against (N,) targets makes an N x N loss that trains towards the wrong answer without a word.
+    A target that only broadcasts into the input's shape gets PyTorch's warning."""
+    xs, ts = tuple(shape_of(x)), tuple(shape_of(t))
+    if xs == ts:
+        return
+    try:
+        full = xp.broadcast_shapes(xs, ts)
+    except ValueError:
+        raise ShapeError(f"{op}: target shape {ts} does not broadcast to the input shape {xs}") from None
+    if full != xs:
+        hint = ""
+        if len(xs) == 2 and xs[1] == 1 and ts == xs[:1]:
+            hint = " Reshape the target with target.view(-1, 1), or the input with input.squeeze(-1)."
+        elif len(ts) == 2 and ts[1] == 1 and xs == ts[:1]:
+            hint = " Reshape the target with target.view(-1)."
+        raise ShapeError(f"{op}: target shape {ts} differs from the input shape {xs}; broadcasting them would "
+                         f"compare every input with every target (a loss of shape {full}).{hint}")
+    warnings.warn(f"{op}: using a target size {ts} that is different to the input size {xs}; the target is "
+                  f"broadcast. Make the shapes equal if that is not what you meant.", ShapeWarning, stacklevel=3)
+
+
 class _Regression(Function):
     """Elementwise loss of d = input - target; subclasses give value(d) and slope(d)."""
     def forward(self, x, t, reduction):
@@ -302,20 +327,23 @@ class Huber(_Regression):
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error (input - target)^2, reduced."""
     _check_reduction("mse_loss", reduction)
+    _check_target("mse_loss", input, target)
     return MSE.apply(input, _operand(target), reduction)
 
 
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error |input - target|, reduced."""
     _check_reduction("l1_loss", reduction)
+    _check_target("l1_loss", input, target)
     return L1.apply(input, _operand(target), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 where |d| < delta, else delta (|d| - delta/2); d = input - target."""
     _check_reduction("huber_loss", reduction)
+    _check_target("huber_loss", input, target)
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be > 0; got {delta}")
+        raise ArgumentError(f"huber_loss: delta must be > 0; got {delta}")
     return Huber.apply(input, _operand(target), reduction, delta)
 
 

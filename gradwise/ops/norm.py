@@ -5,7 +5,7 @@ memory: the composite would keep five intermediate arrays for backward, this kee
 """
 from ..autograd import Function
 from ..backend import xp
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 from .util import unbroadcast
 
 
@@ -43,7 +43,14 @@ class Normalize(Function):
         gx = None
         if nx:
             count = xhat.size // sum_g.size
-            scale = inv_std if weight is None else inv_std * weight.reshape(self.pshape)
+            if weight is not None and any(self.pshape[a] > 1 for a in self.axes):
+                # layer norm: the weight varies along the normalised axes, so it enters the sums
+                g = g * weight.reshape(self.pshape)
+                sum_g = xp.sum(g, axis=self.axes, keepdims=True)
+                sum_gx = xp.sum(g * xhat, axis=self.axes, keepdims=True)
+                scale = inv_std
+            else:
+                scale = inv_std if weight is None else inv_std * weight.reshape(self.pshape)
             gx = xhat * (sum_gx / -count)
             gx += g
             gx -= sum_g / count
@@ -74,7 +81,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     r_mean, r_var = getattr(running_mean, "_data", running_mean), getattr(running_var, "_data", running_var)
     if training or r_mean is None:
         if training and input.numel() // c <= 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when training; got input "
+            raise ArgumentError(f"batch_norm: expected more than 1 value per channel when training; got input "
                              f"of shape {input.shape}")
         axes = (0,) + tuple(range(2, input.ndim))
         running = (r_mean, r_var, momentum) if training and r_mean is not None else None

@@ -7,20 +7,20 @@ import math
 
 from ..autograd import Function
 from ..backend import xp
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 from .conv import out_size, pair, windows
 
 
 def _geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     if ceil_mode:
-        raise ValueError(f"{op}: ceil_mode=True is not supported; pad the input instead")
+        raise ArgumentError(f"{op}: ceil_mode=True is not supported; pad the input instead")
     if x.ndim != 4:
         raise ShapeError(f"{op}: expected input of shape (N, C, H, W); got {x.shape}")
-    k = pair(kernel_size, "kernel_size")
-    s = k if stride is None else pair(stride, "stride")
-    p, d = pair(padding, "padding"), pair(dilation, "dilation")
+    k = pair(kernel_size, "kernel_size", 1, op)
+    s = k if stride is None or stride == [] else pair(stride, "stride", 1, op)
+    p, d = pair(padding, "padding", 0, op), pair(dilation, "dilation", 1, op)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise ValueError(f"{op}: padding {p} must be at most half the kernel size {k}")
+        raise ArgumentError(f"{op}: padding {p} must be at most half the kernel size {k}")
     oh = out_size(x.shape[2], k[0], s[0], d[0], 2 * p[0])
     ow = out_size(x.shape[3], k[1], s[1], d[1], 2 * p[1])
     if oh <= 0 or ow <= 0:
@@ -132,7 +132,7 @@ def adaptive_avg_pool2d(input, output_size):
     from .reduce import mean
     from .shape import stack
     n, c, h, w = input.shape
-    oh, ow = pair(output_size, "output_size")
+    oh, ow = pair(output_size, "output_size", 1, "adaptive_avg_pool2d")
     if h % oh == 0 and w % ow == 0:
         return mean(input.reshape(n, c, oh, h // oh, ow, w // ow), axis=(3, 5))
     cells = [mean(input[:, :, (i * h) // oh:math.ceil((i + 1) * h / oh), (j * w) // ow:math.ceil((j + 1) * w / ow)],

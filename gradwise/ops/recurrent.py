@@ -7,8 +7,9 @@ weight layout are PyTorch's: LSTM (i, f, g, o), GRU (r, z, n).
 
 Inputs are time-major: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H), biases (G*H,).
 """
-from ..autograd import Function
+from ..autograd import Function, _Hooks
 from ..backend import xp
+from ..errors import ArgumentError
 
 
 def _sigmoid_(a):
@@ -19,6 +20,12 @@ def _sigmoid_(a):
     a *= 0.5
     return a
 
+
+
+def _norm(a):
+    """Euclidean norm of the whole array (the doctor's per-time-step gradient norms)."""
+    v = a.ravel()
+    return float(xp.sqrt(xp.dot(v, v)))
 
 class _Recurrence(Function):
     def _project(self, x, w_ih, *biases):
@@ -124,9 +131,12 @@ class LSTMSequence(_Recurrence):
         dc = xp.zeros_like(c0) if g_c is None else g_c.copy()
         tmp = xp.empty_like(dc)
         dgates = xp.empty_like(acts)            # PyTorch's order: i, f, g, o
+        norms = [] if _Hooks.time_steps is not None else None
         for t in range(steps - 1, -1, -1):
             if g_out is not None:
                 dh += g_out[t]
+            if norms is not None:
+                norms.append(_norm(dh))
             xp.multiply(dh, k_c[t], out=tmp)
             dc += tmp
             d = dgates[t]
@@ -136,6 +146,8 @@ class LSTMSequence(_Recurrence):
             xp.multiply(dh, k_o[t], out=d[:, 3 * hid:])
             dc *= f[t]
             dh = d @ w_hh
+        if norms is not None:
+            _Hooks.time_steps(self, norms[::-1])
         needs = _needs(self.needs_grad, ["x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"])
         dx, dw_ih, dw_hh, db_ih, db_hh = self._input_grads(dgates, dgates, x, h0, out, w_ih, w_hh, needs)
         return dx, dh, dc, dw_ih, dw_hh, db_ih, db_hh
@@ -176,9 +188,12 @@ class GRUSequence(_Recurrence):
         steps, hid = x.shape[0], w_hh.shape[1]
         dh = xp.zeros_like(h0) if g_h is None else g_h.copy()
         dxw, dhw = xp.empty_like(acts), xp.empty_like(acts)
+        norms = [] if _Hooks.time_steps is not None else None
         for t in range(steps - 1, -1, -1):
             if g_out is not None:
                 dh += g_out[t]
+            if norms is not None:
+                norms.append(_norm(dh))
             a = acts[t]
             r, z, n = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
             h_prev = out[t - 1] if t else h0
@@ -188,6 +203,8 @@ class GRUSequence(_Recurrence):
             dxw[t, :, :hid], dxw[t, :, hid:2 * hid], dxw[t, :, 2 * hid:] = dr, dz, dn
             dhw[t, :, :hid], dhw[t, :, hid:2 * hid], dhw[t, :, 2 * hid:] = dr, dz, dn * r
             dh = dh * z + dhw[t] @ w_hh
+        if norms is not None:
+            _Hooks.time_steps(self, norms[::-1])
         needs = _needs(self.needs_grad, ["x", "h0", "w_ih", "w_hh", "b_ih", "b_hh"])
         dx, dw_ih, dw_hh, db_ih, db_hh = self._input_grads(dxw, dhw, x, h0, out, w_ih, w_hh, needs)
         return dx, dh, dw_ih, dw_hh, db_ih, db_hh
@@ -216,9 +233,12 @@ class RNNSequence(_Recurrence):
         x, h0, w_ih, w_hh, out = self.saved
         dh = xp.zeros_like(h0) if g_h is None else g_h.copy()
         da = xp.empty_like(out)
+        norms = [] if _Hooks.time_steps is not None else None
         for t in range(x.shape[0] - 1, -1, -1):
             if g_out is not None:
                 dh += g_out[t]
+            if norms is not None:
+                norms.append(_norm(dh))
             h = out[t]
             d = da[t]
             if self.nonlinearity == "tanh":
@@ -226,6 +246,8 @@ class RNNSequence(_Recurrence):
             else:
                 xp.multiply(dh, h > 0, out=d)
             dh = d @ w_hh
+        if norms is not None:
+            _Hooks.time_steps(self, norms[::-1])
         needs = _needs(self.needs_grad, ["x", "h0", "w_ih", "w_hh", "b_ih", "b_hh"])
         dx, dw_ih, dw_hh, db_ih, db_hh = self._input_grads(da, da, x, h0, out, w_ih, w_hh, needs)
         return dx, dh, dw_ih, dw_hh, db_ih, db_hh, None
@@ -244,5 +266,5 @@ def gru_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None):
 def rnn_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
     """Elman RNN (tanh or relu) over a time-major sequence. Returns (output (T, B, H), h_n (B, H))."""
     if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"rnn: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
+        raise ArgumentError(f"rnn: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
     return RNNSequence.apply(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity)

@@ -2,6 +2,7 @@
 from ..autograd import Function
 from ..backend import xp
 from .index import _axis
+from ..errors import ArgumentError
 
 
 class Cumsum(Function):
@@ -132,7 +133,7 @@ class Repeat(Function):
 
     def forward(self, a, reps):
         if len(reps) < a.ndim:
-            raise ValueError(f"repeat: give at least one repeat count per dimension ({a.ndim}); got {reps}")
+            raise ArgumentError(f"repeat: give at least one repeat count per dimension ({a.ndim}); got {reps}")
         self.in_shape = a.shape
         self.shape = (1,) * (len(reps) - a.ndim) + a.shape
         self.reps = reps

@@ -7,7 +7,7 @@ import numbers
 
 from ..autograd import Function
 from ..backend import xp
-from ..errors import ShapeError
+from ..errors import ArgumentError, IndexOutOfRangeError, ShapeError
 from .util import norm_axes, unbroadcast
 
 
@@ -159,7 +159,7 @@ class GetItem(Function):
         try:
             return a[index]
         except IndexError as e:
-            raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape {a.shape}: {e}") from None
+            raise IndexOutOfRangeError(f"getitem: index {index!r} does not fit a tensor of shape {a.shape}: {e}") from None
 
     def backward(self, g):
         out = xp.zeros_like(g, shape=self.shape, order="C")
@@ -285,7 +285,7 @@ def pad(a, pad, value=0.0):
     if len(pad) % 2 or len(pad) // 2 > len(shape):
         raise ShapeError(f"pad: expected an even number of values, at most 2 per axis ({2 * len(shape)}); got {pad}")
     if any(p < 0 for p in pad):
-        raise ValueError(f"pad: negative padding is not supported; got {pad}")
+        raise ArgumentError(f"pad: negative padding is not supported; got {pad}")
     widths = [(0, 0)] * len(shape)
     for i in range(len(pad) // 2):
         widths[len(shape) - 1 - i] = (pad[2 * i], pad[2 * i + 1])

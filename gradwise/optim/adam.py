@@ -30,7 +30,7 @@ class Adam(Optimizer):
         check("betas[1]", g["betas"][1], high=1.0, optimizer=name)
         check("weight_decay", g["weight_decay"], optimizer=name)
 
-    def step(self):
+    def _update(self):
         for group in self.param_groups:
             lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             for p, g, state in self._params_with_grad(group, l2=not self.decoupled):

@@ -1,8 +1,15 @@
 """Learning-rate schedules (PyTorch's names and formulas). Call ``step()`` once per epoch
 (OneCycleLR: once per batch; ReduceLROnPlateau: ``step(metric)``)."""
 import math
+import weakref
 
 from .optimizer import check
+from ..errors import ArgumentError
+
+
+def _attach(optimizer, schedule):
+    """Let the optimizer know its schedules (weakly), so the doctor can name the one that set the lr."""
+    optimizer.__dict__.setdefault("_schedulers", []).append(weakref.ref(schedule))
 
 
 class _State:
@@ -21,6 +28,7 @@ class LRScheduler(_State):
     """Base: remembers each group's initial lr and sets ``group["lr"] = get_lr()`` on every step."""
     def __init__(self, optimizer, last_epoch=-1):
         self.optimizer = optimizer
+        _attach(optimizer, self)
         for g in optimizer.param_groups:
             g.setdefault("initial_lr", g["lr"])
         self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
@@ -94,10 +102,10 @@ class OneCycleLR(LRScheduler):
                  div_factor=25.0, final_div_factor=1e4, last_epoch=-1):
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
-                raise ValueError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
+                raise ArgumentError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
             total_steps = epochs * steps_per_epoch
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear'; got {anneal_strategy!r}")
+            raise ArgumentError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear'; got {anneal_strategy!r}")
         self.total_steps, self.anneal_strategy = int(total_steps), anneal_strategy
         self.peak = float(pct_start * self.total_steps) - 1
         groups = optimizer.param_groups
@@ -117,7 +125,7 @@ class OneCycleLR(LRScheduler):
     def get_lr(self):
         t = self.last_epoch
         if t >= self.total_steps:
-            raise ValueError(f"OneCycleLR stepped {t + 1} times but total_steps is {self.total_steps}")
+            raise ArgumentError(f"OneCycleLR stepped {t + 1} times but total_steps is {self.total_steps}")
         lrs = []
         for g in self.optimizer.param_groups:
             if t <= self.peak:
@@ -144,9 +152,10 @@ class ReduceLROnPlateau(_State):
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
                  cooldown=0, min_lr=0.0, eps=1e-8):
         if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
-            raise ValueError("ReduceLROnPlateau: mode is 'min' or 'max', threshold_mode 'rel' or 'abs'")
+            raise ArgumentError("ReduceLROnPlateau: mode is 'min' or 'max', threshold_mode 'rel' or 'abs'")
         check("factor", factor, high=1.0, optimizer="ReduceLROnPlateau")
         self.optimizer = optimizer
+        _attach(optimizer, self)
         self.mode, self.factor, self.patience, self.threshold = mode, factor, patience, threshold
         self.threshold_mode, self.cooldown, self.eps = threshold_mode, cooldown, eps
         self.min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * len(optimizer.param_groups)

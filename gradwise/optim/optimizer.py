@@ -1,21 +1,65 @@
-"""Optimizer base: parameter groups, per-parameter state, state_dict, zero_grad."""
+"""Optimizer base: parameter groups, per-parameter state, state_dict, zero_grad, step hooks."""
+import functools
 import numbers
+from collections import OrderedDict
 
 import numpy as np
 
+from ..arguments import real
+from ..autograd import enable_grad
+from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from ..tensor import Tensor
 
 
 def check(name, value, low=0.0, strict=False, high=None, optimizer=""):
-    """Validate a hyperparameter: ``lr must be > 0, got -1``."""
-    if not isinstance(value, numbers.Real):
-        raise TypeError(f"{optimizer}: {name} must be a number, got {value!r}")
-    bad = value <= low if strict else value < low
-    if bad or (high is not None and value >= high):
-        rng = f"> {low}" if strict else f">= {low}"
-        rng += f" and < {high}" if high is not None else ""
-        raise ValueError(f"{optimizer}: {name} must be {rng}, got {value}")
+    """Validate a hyperparameter: ``SGD: lr must be a finite number >= 0; got -1.0`` (NaN and
+    infinity are refused too). Returns the value unchanged."""
+    real(optimizer, name, value, low=low, high=high, low_open=strict, high_open=True)
     return value
+
+
+_GLOBAL_PRE, _GLOBAL_POST = OrderedDict(), OrderedDict()
+
+
+class _Handle:
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+
+def _add(hooks, hook):
+    key = object()
+    hooks[key] = hook
+    return _Handle(hooks, key)
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Call ``hook(optimizer, args, kwargs)`` before the step of every optimizer (PyTorch's global hook)."""
+    return _add(_GLOBAL_PRE, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """Call ``hook(optimizer, args, kwargs)`` after the step of every optimizer."""
+    return _add(_GLOBAL_POST, hook)
+
+
+def _hooked(step):
+    """``step`` running the global and the optimizer's own pre- and post-hooks around it."""
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        pre, post = self.__dict__.get("_step_pre_hooks"), self.__dict__.get("_step_post_hooks")
+        if not (pre or post or _GLOBAL_PRE or _GLOBAL_POST):
+            return step(self, *args, **kwargs)
+        for hook in list(_GLOBAL_PRE.values()) + list((pre or {}).values()):
+            hook(self, args, kwargs)
+        out = step(self, *args, **kwargs)
+        for hook in list((post or {}).values()) + list(_GLOBAL_POST.values()):
+            hook(self, args, kwargs)
+        return out
+    wrapper._hooked = True
+    return wrapper
 
 
 def _on(p, v):
@@ -39,7 +83,7 @@ class Optimizer:
         self.param_groups = []
         params = list(params)
         if not params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list; pass model.parameters()")
+            raise ArgumentError(f"{type(self).__name__} got an empty parameter list; pass model.parameters()")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         for group in groups:
             self.add_param_group(group)
@@ -51,15 +95,30 @@ class Optimizer:
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in group["params"]:
             if not isinstance(p, Tensor) or not p.requires_grad:
-                raise TypeError(f"{type(self).__name__} can only optimize tensors that require grad; got "
+                raise ArgumentTypeError(f"{type(self).__name__} can only optimize tensors that require grad; got "
                                 f"{type(p).__name__}")
             if id(p) in seen:
-                raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
+                raise ArgumentError(f"{type(self).__name__}: a parameter appears in more than one group")
             seen.add(id(p))
         for k, v in self.defaults.items():
             group.setdefault(k, v)
         self._validate(group)
         self.param_groups.append(group)
+
+    def __init_subclass__(cls, **kwargs):
+        # every concrete step() runs the step hooks (PyTorch wraps step the same way)
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_hooked", False):
+            cls.step = _hooked(step)
+
+    def register_step_pre_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step()``; returns a handle with .remove()."""
+        return _add(self.__dict__.setdefault("_step_pre_hooks", OrderedDict()), hook)
+
+    def register_step_post_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step()``; returns a handle with .remove()."""
+        return _add(self.__dict__.setdefault("_step_post_hooks", OrderedDict()), hook)
 
     def _validate(self, group):
         """Check a group's hyperparameters (subclasses)."""
@@ -74,8 +133,22 @@ class Optimizer:
                     p._grad._data.fill(0)
                     p._grad._vbox[0] += 1
 
-    def step(self):
-        raise NotImplementedError
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; returns the closure's loss (else None).
+
+        ``closure`` (optional, as in PyTorch): a function that clears the gradients, recomputes
+        the loss, calls ``backward()`` and returns the loss; it runs first, with gradients on.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        self._update()
+        return loss
+
+    def _update(self):
+        """The update rule, one plain loop over parameters (subclasses)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _update() (or step())")
 
     def _params_with_grad(self, group, l2=True):
         """(data, gradient, state) of each parameter that has a gradient. The gradient is negated
@@ -86,7 +159,7 @@ class Optimizer:
                 continue
             g = grad._data
             if g.shape != p._data.shape:
-                raise ValueError(f"{type(self).__name__}: a gradient of shape {g.shape} belongs to a "
+                raise ArgumentError(f"{type(self).__name__}: a gradient of shape {g.shape} belongs to a "
                                  f"parameter of shape {p._data.shape}")
             p._vbox[0] += 1      # the update changes p in place: graphs that saved it must not reuse it
             if group.get("maximize"):
@@ -116,17 +189,28 @@ class Optimizer:
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(
                 len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the saved groups have "
+            raise ArgumentError(f"{type(self).__name__}.load_state_dict: the saved groups have "
                              f"{[len(g['params']) for g in groups]} parameters, this optimizer "
                              f"{[len(g['params']) for g in self.param_groups]}")
-        by_index = {}
+        by_index, restored = {}, []
         for g, own in zip(groups, self.param_groups):
-            own.update({k: (tuple(v) if isinstance(v, list) else v) for k, v in g.items() if k != "params"})
+            new = {**own, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in g.items() if k != "params"}}
+            self._validate(new)             # a damaged or edited file must not set lr="fast" or NaN
+            restored.append(new)
             by_index.update(zip(g["params"], own["params"]))
-        self.state = {}
+        state = {}
         for i, s in state_dict["state"].items():
             p = by_index[int(i)]
-            self.state[id(p)] = {k: (_on(p, v) if hasattr(v, "shape") and v.ndim else v) for k, v in s.items()}
+            for k, v in s.items():
+                v = getattr(v, "_data", v)                  # gw.load gives Tensors
+                if hasattr(v, "shape") and v.shape not in ((), tuple(p.shape)):
+                    raise ShapeError(f"{type(self).__name__}.load_state_dict: state {k!r} of parameter {i} has "
+                                     f"shape {v.shape}; the parameter has {tuple(p.shape)}")
+            state[id(p)] = {k: (_on(p, getattr(v, "_data", v)) if isinstance(v, (np.ndarray, Tensor)) or
+                                (hasattr(v, "shape") and v.ndim) else v) for k, v in s.items()}
+        for own, new in zip(self.param_groups, restored):
+            own.update(new)
+        self.state = state
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]

@@ -5,6 +5,7 @@ Example:
 """
 from ..ops.elementwise import abs as _abs
 from ..ops.reduce import sum as _sum
+from ..errors import ArgumentError
 
 
 def _total(parameters, fn):
@@ -13,7 +14,7 @@ def _total(parameters, fn):
         term = _sum(fn(p))
         total = term if total is None else total + term
     if total is None:
-        raise ValueError("penalty: no parameters were given")
+        raise ArgumentError("penalty: no parameters were given")
     return total
 
 

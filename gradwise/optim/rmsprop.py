@@ -21,7 +21,7 @@ class RMSprop(Optimizer):
         for name in ("lr", "alpha", "eps", "weight_decay", "momentum"):
             check(name, g[name], optimizer="RMSprop")
 
-    def step(self):
+    def _update(self):
         for group in self.param_groups:
             lr, alpha, eps, mom = (group[k] for k in ("lr", "alpha", "eps", "momentum"))
             for p, g, state in self._params_with_grad(group):
@@ -67,7 +67,7 @@ class Adagrad(Optimizer):
         for name in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             check(name, g[name], optimizer="Adagrad")
 
-    def step(self):
+    def _update(self):
         for group in self.param_groups:
             lr, decay, eps = group["lr"], group["lr_decay"], group["eps"]
             for p, g, state in self._params_with_grad(group):

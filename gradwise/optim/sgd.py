@@ -1,5 +1,6 @@
 """Stochastic gradient descent with momentum (PyTorch's rule)."""
 from .optimizer import Optimizer, check
+from ..errors import ArgumentError
 
 
 class SGD(Optimizer):
@@ -24,9 +25,9 @@ class SGD(Optimizer):
         check("momentum", g["momentum"], optimizer="SGD")
         check("weight_decay", g["weight_decay"], optimizer="SGD")
         if g["nesterov"] and (g["momentum"] <= 0 or g["dampening"] != 0):
-            raise ValueError("SGD: nesterov momentum needs momentum > 0 and dampening = 0")
+            raise ArgumentError("SGD: nesterov momentum needs momentum > 0 and dampening = 0")
 
-    def step(self):
+    def _update(self):
         for group in self.param_groups:
             lr, mom, damp = group["lr"], group["momentum"], group["dampening"]
             for p, g, state in self._params_with_grad(group):

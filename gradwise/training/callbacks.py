@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from ..errors import ArgumentError, UnknownKeyError
 
 
 class Callback:
@@ -33,7 +34,7 @@ class Callback:
 
 def _mode(monitor, mode):
     if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max'; got {mode!r}")
+        raise ArgumentError(f"mode must be 'auto', 'min' or 'max'; got {mode!r}")
     if mode == "auto":
         mode = "max" if any(k in monitor for k in ("acc", "precision", "recall", "f1")) else "min"
     return mode
@@ -41,7 +42,7 @@ def _mode(monitor, mode):
 
 def _monitored(logs, monitor, who):
     if monitor not in logs:
-        raise KeyError(f"{who}: '{monitor}' is not in the logs; available: {', '.join(sorted(logs))} "
+        raise UnknownKeyError(f"{who}: '{monitor}' is not in the logs; available: {', '.join(sorted(logs))} "
                        f"(val_* keys need validation_data or validation_split)")
     return float(logs[monitor])
 
@@ -110,7 +111,7 @@ class ModelCheckpoint(Callback):
         t.save_checkpoint(path)
         if name is None:
             for old in sorted(self.dirpath.glob("checkpoint-e*-s*.safetensors"))[:-self.keep]:
-                old.unlink()
+                old.unlink(missing_ok=True)     # (another process may have pruned it)
         return path
 
     def on_batch_end(self, batch, logs):
@@ -154,7 +155,7 @@ class LearningRateScheduler(Callback):
     """
     def __init__(self, schedule, interval="epoch", monitor="val_loss"):
         if interval not in ("epoch", "batch"):
-            raise ValueError(f"LearningRateScheduler: interval must be 'epoch' or 'batch'; got {interval!r}")
+            raise ArgumentError(f"LearningRateScheduler: interval must be 'epoch' or 'batch'; got {interval!r}")
         self.schedule, self.interval, self.monitor = schedule, interval, monitor
 
     def _set_from_function(self, epoch):
@@ -218,11 +219,26 @@ class TensorBoard(Callback):
     """Write TensorBoard event files: loss per step, every log per epoch, and per-layer weight and
     gradient histograms every ``histogram_every_n_steps`` steps (needs ``pip install tensorboardX``).
 
+    With ``graph=True`` the first training batch's graph goes to the Graphs tab.
     View with ``tensorboard --logdir <log_dir>``.
     """
-    def __init__(self, log_dir, histogram_every_n_steps=100, log_every_n_steps=1):
+    def __init__(self, log_dir, histogram_every_n_steps=100, log_every_n_steps=1, graph=True):
         self.log_dir, self.hist_every, self.log_every = str(log_dir), histogram_every_n_steps, log_every_n_steps
         self.writer = None
+        self.graph, self._capture = graph, None
+
+    def on_batch_begin(self, batch, logs):
+        if self.graph and self._capture is None:
+            from .tensorboard_graph import GraphCapture
+            self._capture = GraphCapture(self.trainer.model)
+            handle = self.trainer.model.register_forward_hook(lambda m, args, out: self._write_graph(handle, out))
+
+    def _write_graph(self, handle, out):
+        handle.remove()
+        self._capture.stop()
+        self.graph = False
+        if getattr(out, "_node", None) is not None:
+            self.writer._get_file_writer().add_onnx_graph(self._capture.finish(out))
 
     def on_train_begin(self, logs):
         try:
@@ -251,6 +267,8 @@ class TensorBoard(Callback):
         self.writer.flush()
 
     def on_train_end(self, logs):
+        if self._capture is not None:
+            self._capture.stop()
         if self.writer is not None:
             self.writer.close()
 

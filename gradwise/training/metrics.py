@@ -7,6 +7,7 @@ precision, recall, f1, mae, mse.
 import re
 
 import numpy as np
+from ..errors import ArgumentError
 
 
 class Metric:
@@ -38,6 +39,15 @@ def _classes(output, from_logits):
     return (out > (0.0 if from_logits else 0.5)).astype(np.int64)
 
 
+def target_classes(output, target):
+    """Class-index targets; one-hot (or probability) targets with the output's (N, C, ...) shape,
+    Keras's habit with categorical_crossentropy, become the index of their largest entry."""
+    target = np.asarray(target)
+    if target.shape == output.shape and output.ndim >= 2 and output.shape[1] > 1 and target.dtype.kind == "f":
+        return np.argmax(target, axis=1)
+    return target
+
+
 class Accuracy(Metric):
     """Fraction of samples whose predicted class is the target: argmax over classes for (N, C)
     outputs, or a 0.5 threshold (0 for logits) for one binary output.
@@ -55,10 +65,10 @@ class Accuracy(Metric):
         self.correct, self.count = 0, 0
 
     def update(self, output, target):
-        target = np.asarray(target)
+        target = target_classes(output, target)
         if self.top_k > 1:
             if output.ndim != 2 or output.shape[1] < self.top_k:
-                raise ValueError(f"{self.name} needs (N, C) outputs with C >= {self.top_k}; got {output.shape}")
+                raise ArgumentError(f"{self.name} needs (N, C) outputs with C >= {self.top_k}; got {output.shape}")
             top = np.argpartition(-output, self.top_k - 1, axis=1)[:, :self.top_k]
             hits = (top == target.reshape(-1, 1)).any(axis=1)
         else:
@@ -84,7 +94,7 @@ class _Confusion(Metric):
 
     def update(self, output, target):
         pred = _classes(output, self.from_logits).reshape(-1)
-        target = np.asarray(target).reshape(-1).astype(np.int64)
+        target = target_classes(output, target).reshape(-1).astype(np.int64)
         k = max(int(pred.max(initial=0)), int(target.max(initial=0)), output.shape[1] - 1 if output.ndim >= 2 else 1,
                 len(self.tp) - 1) + 1
         if self.binary is None:
@@ -180,4 +190,4 @@ def get(metric, from_logits=False):
         return _NAMES[name](from_logits=from_logits)
     if name in _NAMES:
         return _NAMES[name]()
-    raise ValueError(f"unknown metric {metric!r}; known: {', '.join(sorted(_NAMES))}, top_<k>_accuracy")
+    raise ArgumentError(f"unknown metric {metric!r}; known: {', '.join(sorted(_NAMES))}, top_<k>_accuracy")

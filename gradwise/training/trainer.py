@@ -1,4 +1,5 @@
 """Trainer: fit, evaluate and predict, Keras-style, on any gradwise model."""
+import contextlib
 import copy
 import time
 
@@ -6,14 +7,18 @@ import numpy as np
 
 from .. import nn, optim
 from ..autograd import no_grad
+from ..arguments import non_negative_int, real
 from ..backend import to_device
 from ..data import ArrayDataset, DataLoader, Subset
+from ..data.checks import check_first_batch
 from ..data.dataset import fetch
+from ..errors import ArgumentError, ArgumentTypeError, DataError, FileFormatError, GradwiseError, ShapeError
 from ..tensor import Tensor
 from . import data_parallel, metrics as M
 from .callbacks import ProgressBar
-from .checkpoint import (load_checkpoint, optimizer_arrays, restore_optimizer, rng_states, save_checkpoint,
-                         set_rng_states)
+from .checkpoint import (check_config, load_checkpoint, optimizer_arrays, restore_optimizer, rng_states,
+                         save_checkpoint, set_rng_states, write_config)
+from .lock import run_lock
 
 LOSSES = {"cross_entropy": nn.CrossEntropyLoss, "categorical_crossentropy": nn.CrossEntropyLoss,
           "nll": nn.NLLLoss, "mse": nn.MSELoss, "mean_squared_error": nn.MSELoss, "mae": nn.L1Loss,
@@ -47,13 +52,13 @@ def _as_dataset(data, who):
     if isinstance(data, (tuple, list)) and len(data) == 2:
         return ArrayDataset(*data)
     if isinstance(data, (np.ndarray, Tensor)):
-        raise TypeError(f"{who}: expected a Dataset or an (x, y) pair of arrays; got a single "
+        raise ArgumentTypeError(f"{who}: expected a Dataset or an (x, y) pair of arrays; got a single "
                         f"{type(data).__name__} of shape {tuple(data.shape)}. Pass (inputs, targets).")
     if hasattr(data, "__len__") and hasattr(data, "__getitem__"):
         if len(data) == 0:
-            raise ValueError(f"{who}: the dataset is empty")
+            raise DataError(f"{who}: the dataset is empty")
         return data
-    raise TypeError(f"{who}: expected a Dataset or an (x, y) pair of arrays; got {type(data).__name__}")
+    raise ArgumentTypeError(f"{who}: expected a Dataset or an (x, y) pair of arrays; got {type(data).__name__}")
 
 
 class Trainer:
@@ -77,11 +82,11 @@ class Trainer:
     def __init__(self, model, loss, optimizer="adam", metrics=None, callbacks=None, lr=None, seed=0,
                  clip_grad_norm=None, run_dir=None):
         if not isinstance(model, nn.Module):
-            raise TypeError(f"Trainer: model must be an nn.Module; got {type(model).__name__}")
+            raise ArgumentTypeError(f"Trainer: model must be an nn.Module; got {type(model).__name__}")
         self.model = model
         if isinstance(loss, str):
             if loss.lower() not in LOSSES:
-                raise ValueError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
+                raise ArgumentError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
             loss = LOSSES[loss.lower()]()
         self.loss_fn = loss
         if isinstance(optimizer, str):
@@ -90,9 +95,12 @@ class Trainer:
         logits = isinstance(loss, nn.BCEWithLogitsLoss)
         self.metrics = [M.get(m, from_logits=logits) for m in (metrics or [])]
         self.callbacks = list(callbacks or [])
-        self.seed, self.clip_grad_norm, self.run_dir = seed, clip_grad_norm, run_dir
+        if clip_grad_norm is not None:
+            clip_grad_norm = real("Trainer", "clip_grad_norm", clip_grad_norm, low=0, low_open=True)
+        self.seed = non_negative_int("Trainer", "seed", seed)
+        self.clip_grad_norm, self.run_dir = clip_grad_norm, run_dir
         self.train_data = self.last_batch = None
-        self.batch_size = None
+        self.batch_size, self.shuffle = None, True
         self._active = []
         self.stop_training = False
         self.global_step = self.epoch = self.batch_in_epoch = 0
@@ -114,24 +122,42 @@ class Trainer:
             validation_split: instead, hold out this fraction of ``data`` (its last samples).
             resume_from: a checkpoint file or folder; training continues exactly where it stopped.
             diagnostics: run the training doctor (see ``gradwise.diagnostics.Diagnostics``).
+
+        While it trains, ``run_dir`` and every ModelCheckpoint folder are locked: a second run into
+        the same folder gets a RunLockedError instead of overwriting this one's files.
         """
+        with contextlib.ExitStack() as stack:
+            for folder in self._folders():
+                stack.enter_context(run_lock(folder))
+            return self._fit(data, epochs, batch_size, validation_data, validation_split, shuffle, resume_from,
+                             verbose, diagnostics)
+
+    def _folders(self):
+        from .callbacks import ModelCheckpoint
+        folders = [self.run_dir] + [cb.dirpath for cb in self.callbacks if isinstance(cb, ModelCheckpoint)]
+        return list(dict.fromkeys(str(f) for f in folders if f is not None))
+
+    def _fit(self, data, epochs, batch_size, validation_data, validation_split, shuffle, resume_from, verbose,
+             diagnostics):
+        epochs = non_negative_int("fit", "epochs", epochs)
         train = _as_dataset(data, "fit")
         if validation_split is not None:
             if validation_data is not None:
-                raise ValueError("fit: give validation_data or validation_split, not both")
+                raise ArgumentError("fit: give validation_data or validation_split, not both")
             if not 0 < validation_split < 1:
-                raise ValueError(f"fit: validation_split must be in (0, 1); got {validation_split}")
+                raise ArgumentError(f"fit: validation_split must be in (0, 1); got {validation_split}")
             n_val = int(round(len(train) * validation_split))
             validation_data = Subset(train, np.arange(len(train) - n_val, len(train)))
             train = Subset(train, np.arange(len(train) - n_val))
         val = _as_dataset(validation_data, "fit(validation_data)") if validation_data is not None else None
         loader = DataLoader(train, batch_size, shuffle=shuffle, seed=self.seed)
+        check_first_batch("fit", train, batch_size)
         self._parallel = data_parallel.setup(self)      # None in a single process
         if self._parallel is not None:
             loader, verbose = self._parallel.loader(train, batch_size, shuffle, self.seed), verbose and \
                 self._parallel.rank == 0
         self.epochs, self.steps_per_epoch = epochs, len(loader)
-        self.train_data, self.batch_size = train, batch_size
+        self.train_data, self.batch_size, self.shuffle = train, batch_size, shuffle
         from ..diagnostics.callback import Diagnostics
         if diagnostics and not any(isinstance(cb, Diagnostics) for cb in self.callbacks):
             self.callbacks.append(Diagnostics(log_dir=self.run_dir, verbose=verbose))
@@ -146,6 +172,9 @@ class Trainer:
         start_epoch, start_batch = 0, 0
         if resume_from is not None:
             start_epoch, start_batch = self.load_checkpoint(resume_from)
+            loader.seed = self.seed                 # the checkpoint's seed decides the data order
+        elif self.run_dir is not None:
+            write_config(self.run_dir, self.config())
         if verbose:
             kind = ("stochastic" if batch_size == 1 else "batch" if batch_size >= len(train) else "mini-batch")
             print(f"Training on {len(train):,} samples, batch {batch_size}: {len(loader)} iterations per epoch "
@@ -190,11 +219,12 @@ class Trainer:
         return self.history
 
     def _train_step(self, batch):
-        if not isinstance(batch, tuple) or len(batch) < 2:
-            raise ValueError("fit: each sample must be (input, target); this dataset gives one field")
+        if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+            raise DataError("fit: each sample must be (input, target); this dataset gives one field")
         x, y = _to_model(self.model, batch[0]), _to_model(self.model, batch[1])
         self.last_batch = (x, y)
         out = (self._parallel.net if self._parallel is not None else self.model)(x)
+        _check_targets(self.loss_fn, out, y)
         loss = self.loss_fn(out, y)
         self.optimizer.zero_grad()
         loss.backward()
@@ -273,6 +303,15 @@ class Trainer:
         return np.concatenate(outs)
 
     # ----- checkpoints -------------------------------------------------------------------
+    def config(self):
+        """What a resumed run must share with the original to continue it exactly (checked on
+        resume, and written to run_dir/trainer.json)."""
+        group = {k: v for k, v in self.optimizer.param_groups[0].items() if k != "params"}
+        return {"loss": type(self.loss_fn).__name__, "optimizer": type(self.optimizer).__name__,
+                "optimizer_hyperparameters": group, "batch_size": self.batch_size, "shuffle": self.shuffle,
+                "dataset_size": None if self.train_data is None else len(self.train_data),
+                "metrics": [m.name for m in self.metrics], "clip_grad_norm": self.clip_grad_norm, "seed": self.seed}
+
     def save_checkpoint(self, path):
         """Save everything needed to continue this run exactly (see ``fit(resume_from=...)``)."""
         arrays = {f"model.{k}": v for k, v in self.model.state_dict().items()}
@@ -284,17 +323,25 @@ class Trainer:
             "running": self._running, "metrics": [m.state_dict() for m in self.metrics],
             "callbacks": [{"type": type(cb).__name__, "state": cb.state_dict()} for cb in self.callbacks
                           if cb.state_dict()],
-            "history": self.history.epochs,
+            "history": self.history.epochs, "config": self.config(),
         }
         save_checkpoint(path, arrays, _json_safe(info))
 
     def load_checkpoint(self, path):
         """Restore a checkpoint into this trainer; returns (epoch, batch) to continue from."""
         arrays, info = load_checkpoint(path)
+        check_config(path, info.get("config"), self.config())
         self.model.load_state_dict({k[6:]: v for k, v in arrays.items() if k.startswith("model.")})
-        restore_optimizer(self.optimizer, {k: v for k, v in arrays.items() if k.startswith("optimizer.")},
-                          info["optimizer"])
-        set_rng_states(self.model, info["rng"])
+        try:
+            restore_optimizer(self.optimizer, {k: v for k, v in arrays.items() if k.startswith("optimizer.")},
+                              info["optimizer"])
+            set_rng_states(self.model, info["rng"])
+        except GradwiseError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+            raise FileFormatError(path, f"the optimizer or generator state in this checkpoint does not fit this "
+                                        f"trainer ({type(e).__name__}: {e}); the file was edited or damaged, or "
+                                        f"belongs to another model") from None
         saved = list(info["callbacks"])         # matched by type, in order; others start fresh
         for cb in self.callbacks:
             match = next((s for s in saved if s["type"] == type(cb).__name__), None)
@@ -311,6 +358,19 @@ class Trainer:
         if len(self.history.epochs) > epoch:        # that epoch was finished (logs and all) before the save
             epoch, batch = epoch + 1, 0
         return epoch, batch                         # else continue it (possibly with no batch left)
+
+
+_ELEMENTWISE = (nn.MSELoss, nn.L1Loss, nn.HuberLoss, nn.BCELoss, nn.BCEWithLogitsLoss)
+
+
+def _check_targets(loss_fn, out, y):
+    """An elementwise loss in fit compares each output with its own target: any other shape is an
+    error here (even one that broadcasts, which F.mse_loss only warns about, as PyTorch does)."""
+    if isinstance(loss_fn, _ELEMENTWISE) and tuple(out.shape) != tuple(y.shape):
+        hint = (" Give the targets the output's shape, e.g. y.reshape(-1, 1) for a model with one output."
+                if tuple(out.shape) == tuple(y.shape) + (1,) else "")
+        raise ShapeError(f"fit: {type(loss_fn).__name__} needs targets of the model output's shape "
+                         f"{tuple(out.shape)}; got targets of shape {tuple(y.shape)}.{hint}")
 
 
 def _to_model(model, t):

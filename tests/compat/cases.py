@@ -334,3 +334,46 @@ def view_as_size_and_to_device(torch):
     return [x.view_as(y), x.view_as(y).size(0), x.view(-1, 2).size(), x.to(device).device.type,
             y.new_empty(4).shape, x.view_as(y).t().contiguous().is_contiguous()]
 
+
+
+@case
+def data_loader_with_workers(torch):
+    DataLoader, TensorDataset = torch.utils.data.DataLoader, torch.utils.data.TensorDataset
+    x = torch.arange(10.0).view(5, 2)
+    y = torch.tensor([0, 1, 0, 1, 1])
+    loader = DataLoader(TensorDataset(x, y), batch_size=2, shuffle=False, num_workers=2)
+    batches = [[bx, by] for bx, by in loader]
+    return [len(loader), len(loader.dataset), batches]
+
+
+@case
+def categorical_policy_gradient(torch):
+    logits = torch.tensor([[0.5, -1.0, 2.0], [0.0, 0.3, -0.3]], requires_grad=True)
+    dist = torch.distributions.Categorical(logits=logits)
+    actions = torch.tensor([2, 0])
+    returns = torch.tensor([1.5, -0.5])
+    log_prob = dist.log_prob(actions)
+    loss = -(log_prob * returns).sum() - 0.01 * dist.entropy().sum()
+    loss.backward()
+    return [log_prob, dist.entropy(), dist.probs, logits.grad]
+
+
+@case
+def save_a_checkpoint_dict(torch):
+    import io
+    lin = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[0.5, -0.25]]))
+        lin.bias.zero_()
+    opt = torch.optim.Adam(lin.parameters(), lr=0.01)
+    lin(torch.ones(3, 2)).sum().backward()
+    opt.step()
+    buffer = io.BytesIO()
+    torch.save({"epoch": 3, "model": lin.state_dict(), "optimizer": opt.state_dict(), "note": "best"}, buffer)
+    buffer.seek(0)
+    back = torch.load(buffer)
+    fresh = torch.optim.Adam(torch.nn.Linear(2, 1).parameters(), lr=0.5)
+    fresh.load_state_dict(back["optimizer"])
+    return [back["epoch"], back["note"], sorted(back), back["model"]["weight"], back["model"]["bias"],
+            back["optimizer"]["param_groups"][0]["lr"], fresh.param_groups[0]["lr"],
+            back["optimizer"]["state"][0]["exp_avg"]]

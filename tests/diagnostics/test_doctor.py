@@ -63,14 +63,18 @@ def test_2_zero_initialisation_is_reported_before_training():
     assert "identical forever" in sym[0].explanation or "stay identical forever" in sym[0].explanation
 
 
-def test_3_learning_rate_of_10_diverges_and_names_the_first_non_finite_layer():
+def test_3_learning_rate_of_10_diverges_and_names_the_first_non_finite_op():
     model = nn.Sequential(nn.Linear(64, 32, generator=0), nn.LeakyReLU(), nn.Linear(32, 10, generator=2))
     h = fit(model, optim.SGD(model.parameters(), lr=10), y=np.eye(10, dtype=np.float32)[Y], loss="mse")
     found = {f.code: f for f in h.findings}
     assert found["diverging_loss"].severity == "critical"
     assert found["learning_rate_too_high"].severity == "critical"
-    assert found["diverging_loss"].layer == "0 (Linear)"                     # the first layer that went non-finite
-    assert "'weight' parameter is already non-finite" in found["diverging_loss"].explanation
+    # found at the step the loss overflowed, before the update wrote inf into the weights: the MSE of outputs
+    # that grew without bound (not a later layer whose weights were already NaN)
+    assert found["diverging_loss"].layer == "loss (MSE)" and found["diverging_loss"].step == 20
+    assert "overflowed" in found["diverging_loss"].explanation
+    assert found["learning_rate_too_high"].step == found["diverging_loss"].step
+    assert "nonfinite_op" not in found                      # an lr problem, not an op fed bad values
 
 
 class RNNClassifier(nn.Module):
@@ -295,15 +299,21 @@ def test_finding_validates_severity():
 
 
 def test_oscillating_loss_is_a_too_high_learning_rate_but_noise_near_convergence_is_not():
-    from gradwise.diagnostics import rules
+    from gradwise.diagnostics.rules import OscillatingLoss
+    from gradwise.diagnostics.signals import Record
     rng = np.random.default_rng(0)
+
+    def check(losses):
+        return OscillatingLoss().check(Record(step=30, losses=losses, first_loss=2.3))
     bouncing = list(2.0 + 1.5 * np.sin(np.arange(30) * 2.5) + rng.normal(0, 0.1, 30))
-    found = rules.oscillation(30, bouncing, first_loss=2.3)
-    assert found is not None and found.code == "learning_rate_too_high" and "swings" in found.explanation
+    found = check(bouncing)
+    assert found and found[0].code == "oscillating_loss" and "swings" in found[0].explanation
     converged = list(np.abs(rng.normal(0.05, 0.04, 30)))          # small and noisy: trained, not oscillating
-    assert rules.oscillation(30, converged, first_loss=2.3) is None
+    assert check(converged) == []
     descending = list(np.linspace(2.3, 1.0, 30) + rng.normal(0, 0.5, 30))
-    assert rules.oscillation(30, descending, first_loss=2.3) is None
+    assert check(descending) == []
+    halved = list(0.9 + 0.6 * np.sin(np.arange(30) * 2.5))      # the mean halved, the swings did not
+    assert check(halved) and check(halved)[0].code == "oscillating_loss"
 
 
 def test_underfitting_after_three_epochs_at_chance():

@@ -9,7 +9,7 @@ from gradwise import nn, optim
 from gradwise.serialization import metadata
 
 FIXTURES = Path(__file__).parent / "fixtures"
-DATA = gw.load(FIXTURES / "optimizers.safetensors")
+DATA = gw.serialization.load_arrays(FIXTURES / "optimizers.safetensors")     # fixture arrays as ndarrays
 CASES = json.loads(metadata(FIXTURES / "optimizers.safetensors")["cases"])
 
 
@@ -62,9 +62,9 @@ def test_state_dict_resumes_exactly(name):
 
 def test_hyperparameters_are_validated():
     p = [nn.Parameter(gw.zeros(2))]
-    with pytest.raises(ValueError, match="SGD: lr must be >= 0.0, got -1"):
+    with pytest.raises(ValueError, match="SGD: lr must be a finite number >= 0; got -1"):
         optim.SGD(p, lr=-1)
-    with pytest.raises(ValueError, match=r"Adam: betas\[0\] must be >= 0.0 and < 1.0, got 1.5"):
+    with pytest.raises(ValueError, match=r"Adam: betas\[0\] must be a finite number >= 0 and < 1; got 1.5"):
         optim.Adam(p, betas=(1.5, 0.9))
     with pytest.raises(ValueError, match="nesterov momentum needs momentum > 0"):
         optim.SGD(p, lr=0.1, nesterov=True)

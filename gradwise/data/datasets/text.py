@@ -3,6 +3,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ...arguments import positive_int, real
+from ...errors import ArgumentError, FileFormatError
 from ..dataset import Dataset
 
 
@@ -21,20 +23,24 @@ class CharText(Dataset):
         >>> x, y = train[0]; train.decode(x)[:20]
     """
     def __init__(self, path, seq_len, split=None, val_fraction=0.1):
-        text = Path(path).read_text(encoding="utf-8")
-        if seq_len < 1:
-            raise ValueError(f"CharText: seq_len must be >= 1; got {seq_len}")
+        seq_len = positive_int("CharText", "seq_len", seq_len)
+        val_fraction = real("CharText", "val_fraction", val_fraction, low=0, high=1, high_open=True)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise FileFormatError(path, f"not UTF-8 text: byte {e.object[e.start]:#04x} at offset {e.start} "
+                                        f"cannot be decoded ({e.reason}); convert the file to UTF-8") from None
         self.vocab = sorted(set(text))
         self._index = {c: i for i, c in enumerate(self.vocab)}
         codes = np.array([self._index[c] for c in text], dtype=np.int64)
         cut = int(len(codes) * (1 - val_fraction))
         parts = {None: codes, "train": codes[:cut], "val": codes[cut:]}
         if split not in parts:
-            raise ValueError(f"CharText: split must be 'train', 'val' or None; got {split!r}")
+            raise ArgumentError(f"CharText: split must be 'train', 'val' or None; got {split!r}")
         self.codes, self.seq_len = parts[split], seq_len
         if len(self.codes) <= seq_len:
-            raise ValueError(f"CharText: {len(self.codes)} characters in this split, fewer than seq_len+1 "
-                             f"({seq_len + 1})")
+            raise FileFormatError(path, f"CharText: {len(self.codes)} characters in the {split or 'whole'} "
+                                        f"split, fewer than seq_len + 1 ({seq_len + 1})")
 
     @property
     def vocab_size(self):

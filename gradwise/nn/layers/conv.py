@@ -3,8 +3,9 @@ import math
 
 import numpy as np
 
+from ...arguments import non_negative_int, positive_int
 from ...creation import _rng
-from ...errors import ShapeError
+from ...errors import ArgumentError, ShapeError
 from ...ops.conv import conv1d, conv2d, conv_transpose2d, pair
 from .. import init
 from ..module import Module, Parameter
@@ -14,8 +15,16 @@ class _ConvNd(Module):
     def __init__(self, in_channels, out_channels, kernel_size, weight_shape, fan_in, bias, generator,
                  stride, padding, dilation, groups):
         super().__init__()
+        who = type(self).__name__
+        in_channels, out_channels = (non_negative_int(who, n, v) for n, v in
+                                     (("in_channels", in_channels), ("out_channels", out_channels)))
+        groups = positive_int(who, "groups", groups)
+        pair(stride, "stride", 1, who)
+        pair(dilation, "dilation", 1, who)
+        if not isinstance(padding, str):
+            pair(padding, "padding", 0, who)
         if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{type(self).__name__}: in_channels ({in_channels}) and out_channels ({out_channels}) "
+            raise ArgumentError(f"{type(self).__name__}: in_channels ({in_channels}) and out_channels ({out_channels}) "
                              f"must both be divisible by groups ({groups})")
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
@@ -48,7 +57,7 @@ class Conv2d(_ConvNd):
     """
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, generator=None):
-        k = pair(kernel_size, "kernel_size")
+        k = pair(kernel_size, "kernel_size", 1, "Conv2d")
         super().__init__(in_channels, out_channels, k, (out_channels, in_channels // max(groups, 1)) + k,
                          in_channels // max(groups, 1) * math.prod(k), bias, generator, stride, padding, dilation,
                          groups)
@@ -66,6 +75,7 @@ class Conv1d(_ConvNd):
     """1-D convolution over (N, C_in, L); weight (C_out, C_in / groups, k)."""
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, generator=None):
+        kernel_size = positive_int("Conv1d", "kernel_size", kernel_size)
         super().__init__(in_channels, out_channels, kernel_size,
                          (out_channels, in_channels // max(groups, 1), kernel_size),
                          in_channels // max(groups, 1) * kernel_size, bias, generator, stride, padding, dilation,
@@ -87,7 +97,7 @@ class ConvTranspose2d(_ConvNd):
     """
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, generator=None):
-        k = pair(kernel_size, "kernel_size")
+        k = pair(kernel_size, "kernel_size", 1, "ConvTranspose2d")
         # PyTorch computes fan_in from weight.shape[1] * receptive field for transposed convs too
         super().__init__(in_channels, out_channels, k, (in_channels, out_channels // max(groups, 1)) + k,
                          out_channels // max(groups, 1) * math.prod(k), bias, generator, stride, padding, dilation,

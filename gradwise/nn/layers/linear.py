@@ -4,9 +4,9 @@ import math
 import numpy as np
 
 from ... import functional as F
+from ...arguments import non_negative_int, positive_int
 from ...creation import _rng
 from ...errors import ShapeError
-from ...ops.embedding import embedding
 from .. import init
 from ..module import Module, Parameter
 
@@ -26,6 +26,8 @@ class Linear(Module):
     """
     def __init__(self, in_features, out_features, bias=True, generator=None):
         super().__init__()
+        in_features = non_negative_int("Linear", "in_features", in_features)
+        out_features = non_negative_int("Linear", "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         rng = _rng(generator)
         self.weight = Parameter(np.empty((out_features, in_features), np.float32))
@@ -105,22 +107,51 @@ class Embedding(Module):
     """A table of ``num_embeddings`` vectors of size ``embedding_dim``, looked up by integer index.
 
     Args:
-        padding_idx: this row starts at zero and receives no gradient.
+        padding_idx: this row starts at zero and receives no gradient (negative counts from the end).
+        max_norm: rows looked up are first rescaled in place to norm at most this (``norm_type``).
+        _weight: an initial table (num_embeddings, embedding_dim); _freeze: no gradient.
     Shapes: indices (*) -> (*, embedding_dim). weight ~ N(0, 1) as in PyTorch.
     """
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, generator=None):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None,
+                 generator=None):
         super().__init__()
+        num_embeddings = non_negative_int("Embedding", "num_embeddings", num_embeddings)
+        embedding_dim = non_negative_int("Embedding", "embedding_dim", embedding_dim)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"Embedding: padding_idx {padding_idx} is outside the table of {num_embeddings} rows")
             padding_idx %= num_embeddings
-        self.padding_idx = padding_idx
-        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), np.float32))
-        init.normal_(self.weight, generator=generator)
-        if padding_idx is not None:
-            self.weight._data[padding_idx] = 0
+        self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), np.float32), requires_grad=not _freeze)
+            init.normal_(self.weight, generator=generator)
+            if padding_idx is not None:
+                self.weight._data[padding_idx] = 0
+        else:
+            w = np.array(getattr(_weight, "_data", _weight), copy=True)
+            if w.shape != (num_embeddings, embedding_dim):
+                raise ShapeError(f"Embedding: _weight must have shape ({num_embeddings}, {embedding_dim}); "
+                                 f"got {w.shape}")
+            self.weight = Parameter(w, requires_grad=not _freeze)
+        if dtype is not None:
+            self.to(dtype=dtype)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
+                        scale_grad_by_freq=False, sparse=False):
+        """An Embedding holding ``embeddings`` (num_embeddings, dim); ``freeze`` keeps it fixed."""
+        if embeddings.ndim != 2:
+            raise ShapeError(f"Embedding.from_pretrained: embeddings must be 2-D; got shape {tuple(embeddings.shape)}")
+        n, d = embeddings.shape
+        return cls(n, d, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse, _weight=embeddings,
+                   _freeze=freeze)
 
     def forward(self, indices):
-        return embedding(indices, self.weight, self.padding_idx)
+        return F.embedding(indices, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self):
         pad = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""

@@ -5,14 +5,17 @@ moves between the two frameworks. Each (layer, direction) runs the whole sequenc
 """
 import numpy as np
 
+from ...arguments import non_negative_int, positive_int, real
 from ...creation import _rng
-from ...errors import ShapeError
+from ...errors import ArgumentError, ShapeError
 from ...ops.recurrent import gru_sequence, lstm_sequence, rnn_sequence
 from ...ops.shape import concatenate, stack
 from ...tensor import Tensor
 from .. import init
 from ..module import Module, Parameter
+from ..utils.rnn import PackedSequence
 from .dropout import Dropout
+from .packed_rnn import forward_packed
 
 _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
@@ -32,10 +35,12 @@ class _RNNBase(Module):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, nonlinearity="tanh", generator=None):
         super().__init__()
-        if not 0 <= dropout <= 1:
-            raise ValueError(f"{self.mode}: dropout must be in [0, 1]; got {dropout}")
+        input_size = non_negative_int(self.mode, "input_size", input_size)
+        hidden_size = positive_int(self.mode, "hidden_size", hidden_size)
+        num_layers = positive_int(self.mode, "num_layers", num_layers)
+        dropout = real(self.mode, "dropout", dropout, low=0, high=1)
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"{self.mode}: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
+            raise ArgumentError(f"{self.mode}: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
         self.nonlinearity, self.dropout = nonlinearity, dropout
@@ -54,6 +59,10 @@ class _RNNBase(Module):
                     init.default_uniform_(p, hidden_size, rng)    # U(-1/sqrt(H), 1/sqrt(H)) as PyTorch
                     setattr(self, f"{name}_l{layer}{suffix}", p)
 
+    def flatten_parameters(self):
+        """Does nothing: PyTorch packs its cuDNN weights into one buffer here; gradwise keeps each
+        weight as its own array. Present so that PyTorch programs that call it run."""
+
     def _weights(self, layer, suffix):
         names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
         ws = [getattr(self, f"{n}_l{layer}{suffix}") for n in names]
@@ -61,12 +70,15 @@ class _RNNBase(Module):
 
     def forward(self, input, hx=None):
         """Args:
-            input: (T, B, input_size), (B, T, input_size) with batch_first, or unbatched (T, input_size).
+            input: (T, B, input_size), (B, T, input_size) with batch_first, unbatched (T, input_size),
+                or a PackedSequence (nn.utils.rnn.pack_padded_sequence); the output is then packed too.
             hx: initial state(s) (num_layers * num_directions, B, hidden_size), zeros when None;
                 for LSTM a tuple (h_0, c_0).
         Returns:
             output (T, B, D * hidden_size) (batch-first if so built), and h_n, or (h_n, c_n) for LSTM.
         """
+        if isinstance(input, PackedSequence):
+            return forward_packed(self, input, hx, _run)
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ShapeError(f"{self.mode}(input_size={self.input_size}) got input of shape {tuple(input.shape)}; "
                              f"expected {'(B, T, ' if self.batch_first else '(T, B, '}{self.input_size})")
@@ -104,7 +116,7 @@ class _RNNBase(Module):
             return [zero] * n_states
         hx = list(hx) if self.mode == "LSTM" else [hx]
         if len(hx) != n_states:
-            raise ValueError(f"{self.mode}: hx must be {'a tuple (h_0, c_0)' if n_states == 2 else 'one tensor'}")
+            raise ArgumentError(f"{self.mode}: hx must be {'a tuple (h_0, c_0)' if n_states == 2 else 'one tensor'}")
         out = []
         for s in hx:
             s = s if isinstance(s, Tensor) else Tensor(s)
@@ -135,7 +147,7 @@ class LSTM(_RNNBase):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, generator=None):
         if proj_size:
-            raise ValueError("LSTM: proj_size is not supported")
+            raise ArgumentError("LSTM: proj_size is not supported")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          generator=generator)
 
@@ -155,6 +167,8 @@ class _CellBase(Module):
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", generator=None):
         super().__init__()
+        input_size = non_negative_int(type(self).__name__, "input_size", input_size)
+        hidden_size = positive_int(type(self).__name__, "hidden_size", hidden_size)
         self.input_size, self.hidden_size, self.bias, self.nonlinearity = input_size, hidden_size, bias, nonlinearity
         rng = _rng(generator)
         gates = _GATES[self.mode] * hidden_size

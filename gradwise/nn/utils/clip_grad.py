@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from ...tensor import Tensor
+from ...errors import NumericsError
 
 
 def _grads(parameters):
@@ -25,7 +26,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     else:
         total = float(sum(float(np.sum(np.abs(g, dtype=np.float64) ** norm_type)) for g in grads) ** (1 / norm_type))
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the total gradient norm is {total}; a gradient is not finite")
+        raise NumericsError(f"clip_grad_norm_: the total gradient norm is {total}; a gradient is not finite")
     scale = max_norm / (total + 1e-6)
     if scale < 1:
         for g in grads:

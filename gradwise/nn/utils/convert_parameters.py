@@ -1,5 +1,6 @@
 """Parameters as one flat vector and back (``torch.nn.utils.parameters_to_vector``)."""
 from ...tensor import Tensor
+from ...errors import ArgumentError, ArgumentTypeError
 
 
 def parameters_to_vector(parameters):
@@ -12,12 +13,12 @@ def parameters_to_vector(parameters):
 def vector_to_parameters(vec, parameters):
     """Copy consecutive slices of the 1-D ``vec`` into the parameters, in order (no graph)."""
     if not isinstance(vec, Tensor) or vec.dim() != 1:
-        raise TypeError(f"vector_to_parameters: expected a 1-D Tensor; got "
+        raise ArgumentTypeError(f"vector_to_parameters: expected a 1-D Tensor; got "
                         f"{type(vec).__name__}{'' if not isinstance(vec, Tensor) else ' of shape ' + str(tuple(vec.shape))}")
     params = _as_list(parameters, "vector_to_parameters")
     total = sum(p.numel() for p in params)
     if vec.numel() != total:
-        raise ValueError(f"vector_to_parameters: the parameters hold {total} numbers; the vector has {vec.numel()}")
+        raise ArgumentError(f"vector_to_parameters: the parameters hold {total} numbers; the vector has {vec.numel()}")
     from ...autograd import no_grad
     start = 0
     with no_grad():
@@ -31,5 +32,5 @@ def _as_list(parameters, who):
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     for p in params:
         if not isinstance(p, Tensor):
-            raise TypeError(f"{who}: expected Tensors; got {type(p).__name__}")
+            raise ArgumentTypeError(f"{who}: expected Tensors; got {type(p).__name__}")
     return params

@@ -1,0 +1,24 @@
+from .base import Rule
+from .through_time import _span
+
+
+class VanishingGradientsThroughTime(Rule):
+    """The hidden-state gradient of a recurrent layer shrinking from the last time step to the first."""
+    code, scope = "vanishing_gradients_through_time", "layer"
+    thresholds = {"ratio": (1e-6, "Bengio, Simard & Frasconi (1994): the gradient reaching the first step "
+                                  "one millionth of the last: the early inputs cannot be learnt from"),
+                  "steps": (10, "sequences of at least 10 steps")}
+
+    def check(self, rec):
+        if not rec.time_grads:
+            return None
+        found = []
+        for name, norms in rec.time_grads.items():
+            if len(norms) >= self.limit("steps") and _span(norms) < self.limit("ratio"):
+                found.append(self.finding(
+                    "warning", name, rec.step, {"first_over_last": _span(norms), "steps": len(norms)},
+                    f"In {name} the gradient of the hidden state shrinks by a factor {1 / _span(norms):.2g} from the "
+                    f"last of {len(norms)} time steps to the first: what happened early in a sequence cannot "
+                    f"influence learning.", "Use nn.LSTM or nn.GRU instead of nn.RNN, initialise the recurrent "
+                    "weights orthogonally (nn.init.orthogonal_), or shorten the sequences."))
+        return found
