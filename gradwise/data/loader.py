@@ -5,6 +5,7 @@ import numbers
 
 import numpy as np
 
+from ..arguments import positive_int
 from ..errors import ArgumentError, ArgumentTypeError, DataError
 from ..tensor import Tensor
 from .checks import check_fields
@@ -67,8 +68,8 @@ class DataLoader:
             if drop_last:
                 raise ArgumentError("DataLoader: batch_size=None option disables auto-batching and is mutually "
                                  "exclusive with drop_last")
-        elif isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ArgumentError(f"DataLoader: batch_size must be a positive int (or None); got {batch_size!r}")
+        else:
+            batch_size = positive_int("DataLoader", "batch_size", batch_size)
         if not self.iterable and sampler is None:
             sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
         if not self.iterable and batch_size is not None and batch_sampler is None:
@@ -104,6 +105,14 @@ class DataLoader:
         if self.seed is None:
             return fresh_rng(self.generator)
         return np.random.default_rng([self.seed, epoch])
+
+    def order(self, epoch):
+        """The sample indices of ``epoch``, in order (map-style datasets)."""
+        if self.iterable:
+            raise ArgumentTypeError("DataLoader.order: an IterableDataset has no index order")
+        sampler = self.batch_sampler.sampler if isinstance(self.batch_sampler, BatchSampler) else self.sampler
+        rng = self.order_rng(epoch)
+        return sampler.order(rng) if uses_order(sampler) else np.fromiter(iter(sampler), dtype=np.int64)
 
     def batches(self, epoch, start=0):
         """Batches of ``epoch`` from batch number ``start`` on (for resuming mid-epoch)."""

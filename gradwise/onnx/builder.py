@@ -9,6 +9,16 @@ import numpy as np
 INT64_MAX, INT64_MIN = 2 ** 63 - 1, -2 ** 63
 
 
+def require_onnx():
+    """The ``onnx`` package, or an ImportError that says how to install it."""
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError("gradwise.onnx needs the onnx package: pip install 'gradwise[onnx]' "
+                          "(or pip install onnx onnxruntime)") from None
+    return onnx
+
+
 class Builder:
     def __init__(self, opset, batch=None):
         from onnx import helper, numpy_helper

@@ -4,7 +4,7 @@ import numpy as np
 from ..errors import GradwiseError, UnsupportedError
 from ..tensor import Tensor
 from . import export_rnn, export_shape  # noqa: F401  (they register their converters)
-from .builder import Builder
+from .builder import Builder, require_onnx
 from .export_ops import CONVERTERS
 from .trace import flat_tensors, trace
 
@@ -38,8 +38,7 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
         >>> gw.onnx.export(model, gw.randn(1, 1, 28, 28), "lenet.onnx", input_names=["image"],
         ...                dynamic_axes={"image": {0: "batch"}})
     """
-    import onnx
-
+    onnx = require_onnx()
     unknown = set(kwargs) - _PYTORCH_ONLY
     if unknown or not export_params:
         raise TypeError(f"onnx.export: unsupported arguments {sorted(unknown) or ['export_params=False']}")

@@ -5,6 +5,7 @@ from ..errors import GradwiseError, UnsupportedError
 from ..nn.module import Module, Parameter
 from ..tensor import Tensor
 from . import load_rnn  # noqa: F401  (registers the recurrent ops)
+from .builder import require_onnx
 from .load_ops import OPS, _t, attributes
 
 
@@ -21,7 +22,7 @@ def load(f):
         >>> model = gw.onnx.load("lenet.onnx")
         >>> logits = model(gw.randn(4, 1, 28, 28))
     """
-    import onnx
+    onnx = require_onnx()
     proto = f if isinstance(f, onnx.ModelProto) else onnx.load(f)
     return OnnxModule(proto)
 

@@ -133,6 +133,7 @@ class Optimizer:
                     p._grad._data.fill(0)
                     p._grad._vbox[0] += 1
 
+    @_hooked
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns the closure's loss (else None).
 

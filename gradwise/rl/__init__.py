@@ -17,6 +17,7 @@ from .cartpole import CartPole
 from .planning import policy_evaluation, value_iteration
 from .returns import discounted_returns, gae, td_target
 from .logger import RunLogger
+from .gym_compat import to_gymnasium
 from .agents import A2C, DQN, QLearning, Reinforce, ReplayBuffer, evaluate
 
 ENVS = {"maze": Maze, "slippery-maze": lambda **kw: Maze(**{"slip": 0.2, **kw}), "cartpole": CartPole}

@@ -237,8 +237,10 @@ class TensorBoard(Callback):
         handle.remove()
         self._capture.stop()
         self.graph = False
-        if getattr(out, "_node", None) is not None:
-            self.writer._get_file_writer().add_onnx_graph(self._capture.finish(out))
+        from ..onnx.trace import flat_tensors
+        outs = [t for t in flat_tensors(out) if t._node is not None]      # (logits, state) ... all recorded
+        if outs:
+            self.writer._get_file_writer().add_onnx_graph(self._capture.finish(outs))
 
     def on_train_begin(self, logs):
         try:

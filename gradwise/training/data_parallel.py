@@ -50,6 +50,11 @@ class _ShardLoader:
         self.sampler.set_epoch(epoch)
         return self.loader.batches(epoch, start)
 
+    def batches(self, epoch, start=0):
+        """This rank's share of each global batch of ``epoch``, from batch ``start`` on."""
+        order = np.asarray(self.order(epoch), dtype=np.int64)
+        return (self._fetch(order[b * self.batch_size:(b + 1) * self.batch_size]) for b in range(start, len(self)))
+
 
 class DataParallel:
     """The Trainer's handle on the process group (None in a single process: see ``setup``)."""

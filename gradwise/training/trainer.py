@@ -133,7 +133,10 @@ class Trainer:
                              verbose, diagnostics)
 
     def _folders(self):
+        from ..distributed.group import get_rank
         from .callbacks import ModelCheckpoint
+        if get_rank() != 0:         # under mpiexec only rank 0 writes, so only it holds the locks
+            return []
         folders = [self.run_dir] + [cb.dirpath for cb in self.callbacks if isinstance(cb, ModelCheckpoint)]
         return list(dict.fromkeys(str(f) for f in folders if f is not None))
 

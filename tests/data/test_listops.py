@@ -83,3 +83,15 @@ def test_batches_for_trees_and_sequences():
     for row, n, i in zip(seqs, lengths, [4, 7, 9]):
         assert not row[:len(row) - n].any()      # PAD (0) on the left
         assert [VOCAB[t] for t in row[len(row) - n:]] == tokens(ds.expressions[i])
+
+
+def test_binary_parse_is_left_branching_over_the_tokens():
+    from gradwise.data.datasets.listops import PAD, binary_parse
+    expr = ("[MAX", 2, ("[MIN", 4, 7), 0)
+    assert binary_parse(expr) == (PAD, (PAD, (PAD, (PAD, "[MAX", 2), (PAD, (PAD, (PAD, "[MIN", 4), 7), "]")), 0), "]")
+    ds = ListOps(20, seed=0, parse="binary")
+    for tree, e in zip(ds.trees, ds.expressions):
+        leaves = [v for i, v in enumerate(tree.values) if not tree.children(i).size]
+        assert [str(v) for v in leaves] == tokens(e)         # the leaves, left to right, are the sequence
+    with pytest.raises(ValueError, match="parse must be 'nary' or 'binary'"):
+        ListOps(2, parse="ternary")

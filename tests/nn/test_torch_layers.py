@@ -48,7 +48,7 @@ def test_dropout_layers():
     assert nn.Dropout(0.2, True).inplace                # PyTorch's (p, inplace) order
     h = gw.ones(4, 5) * 1.0
     assert nn.Dropout(0.5, inplace=True, generator=0)(h) is h
-    with pytest.raises(ValueError, match="Dropout2d: p is the fraction"):
+    with pytest.raises(ValueError, match=r"Dropout2d: p \(the fraction dropped\)"):
         nn.Dropout2d(2.0)
 
 

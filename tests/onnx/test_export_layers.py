@@ -13,6 +13,7 @@ LAYERS = {
     "linear_3d": (lambda: nn.Linear(6, 4, generator=0), float_input(3, 6)),
     "conv": (lambda: nn.Conv2d(3, 4, 3, stride=2, padding=1, generator=0), float_input(3, 9, 9)),
     "conv_same_dilated": (lambda: nn.Conv2d(2, 4, 4, padding="same", dilation=2, generator=0), float_input(2, 8, 8)),
+    "conv_same_even_kernel": (lambda: nn.Conv2d(2, 3, (4, 3), padding="same", generator=0), float_input(2, 7, 7)),
     "conv_groups_nobias": (lambda: nn.Conv2d(4, 6, (3, 2), groups=2, bias=False, generator=0), float_input(4, 7, 6)),
     "conv1d": (lambda: nn.Conv1d(3, 5, 3, padding=1, generator=0), float_input(3, 10)),
     "conv_transpose": (lambda: nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1, generator=0),
@@ -24,6 +25,8 @@ LAYERS = {
     "batchnorm2d": (lambda: _trained_bn(nn.BatchNorm2d(3), (3, 4, 4)), float_input(3, 4, 4)),
     "batchnorm1d": (lambda: _trained_bn(nn.BatchNorm1d(5), (5,)), float_input(5)),
     "layernorm": (lambda: nn.LayerNorm((4, 5)), float_input(3, 4, 5)),
+    "layernorm_plain": (lambda: nn.LayerNorm(5, elementwise_affine=False), float_input(5)),
+    "batchnorm_batch_statistics": (lambda: nn.BatchNorm2d(3, track_running_stats=False), float_input(3, 4, 4)),
     "dropout": (lambda: nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 3, generator=0)), float_input(4)),
     "flatten_unflatten": (lambda: nn.Sequential(nn.Flatten(), nn.Unflatten(1, (6, 4))), float_input(2, 3, 4)),
     "embedding": (lambda: nn.Embedding(10, 4, generator=0), int_input(10, 6)),
@@ -95,3 +98,33 @@ def test_unsupported_op_names_the_op_and_layer(tmp_path):
 
     with pytest.raises(gw.UnsupportedError, match=r"Cumprod.*lin \(Linear\)|Cumprod.*the model"):
         gw.onnx.export(Sorting(), gw.randn(2, 3), str(tmp_path / "m.onnx"))
+
+
+def test_plain_function_and_several_inputs(tmp_path):
+    import onnxruntime as ort
+    w = gw.randn(4, 3, generator=0)
+
+    def f(a, b):
+        return F.softmax(a @ w + b, dim=-1), gw.stack([a, a * 2], dim=1)
+
+    a, b = gw.randn(2, 4, generator=1), gw.randn(3, generator=2)
+    gw.onnx.export(f, (a, b), str(tmp_path / "f.onnx"), input_names=["a", "b"], output_names=["p", "s"])
+    got = ort.InferenceSession(str(tmp_path / "f.onnx")).run(None, {"a": a.numpy(), "b": b.numpy()})
+    for g, e in zip(got, f(a, b)):
+        np.testing.assert_allclose(g, e.numpy(), atol=1e-6)
+
+
+def test_trace_hooks_are_removed_even_when_forward_fails(tmp_path):
+    from gradwise.autograd import _Hooks
+    model = nn.Linear(3, 2, generator=0)
+    with pytest.raises(gw.ShapeError):
+        gw.onnx.export(model, gw.randn(2, 5), str(tmp_path / "m.onnx"))
+    assert _Hooks.trace is None and nn.Module._call_hook is None
+    assert model.training                       # the mode it had before the export
+
+
+def test_bad_arguments_are_clear(tmp_path):
+    with pytest.raises(ValueError, match="opset_version"):
+        gw.onnx.export(nn.ReLU(), gw.randn(2), str(tmp_path / "m.onnx"), opset_version=9)
+    with pytest.raises(TypeError, match="bogus"):
+        gw.onnx.export(nn.ReLU(), gw.randn(2), str(tmp_path / "m.onnx"), bogus=1)

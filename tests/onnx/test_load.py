@@ -74,3 +74,12 @@ def test_unsupported_onnx_op_is_named(tmp_path):
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
     with pytest.raises(gw.UnsupportedError, match="Hardmax"):
         gw.onnx.load(helper.make_model(graph))
+
+
+def test_missing_onnx_package_is_a_clear_error(monkeypatch, tmp_path):
+    import sys
+    monkeypatch.setitem(sys.modules, "onnx", None)          # as if it were not installed
+    with pytest.raises(ImportError, match=r"pip install 'gradwise\[onnx\]'"):
+        gw.onnx.export(nn.ReLU(), gw.randn(2), str(tmp_path / "m.onnx"))
+    with pytest.raises(ImportError, match=r"gradwise\[onnx\]"):
+        gw.onnx.load(str(tmp_path / "m.onnx"))

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 import gradwise as gw
+from gradwise.serialization import load_arrays
 from gradwise import nn, optim
 from gradwise.serialization import metadata
 
 PATH = Path(__file__).parent / "fixtures" / "lbfgs.safetensors"
-DATA = gw.load(PATH)
+DATA = load_arrays(PATH)
 CASES = json.loads(metadata(PATH)["cases"])
 
 

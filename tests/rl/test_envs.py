@@ -99,3 +99,14 @@ def test_cartpole_matches_gymnasium_step_for_step():
             np.testing.assert_array_equal(t[0], g[0])
             assert t[1:4] == g[1:4]
             o1, done = t[0], t[2] or t[3]
+
+
+def test_gradwise_envs_pass_gymnasiums_checker():
+    gym = pytest.importorskip("gymnasium", reason="needs gymnasium (pip install gymnasium)")
+    from gymnasium.utils.env_checker import check_env
+    for env in (rl.CartPole(), rl.Maze(slip=0.2)):
+        wrapped = rl.to_gymnasium(env)
+        check_env(wrapped, skip_render_check=True)
+        assert isinstance(wrapped, gym.Env)
+        obs, _ = wrapped.reset(seed=0)
+        assert wrapped.observation_space.contains(obs)
