@@ -37,18 +37,19 @@ def join_launcher():
     return group.get_rank()
 
 
-class _ShardLoader:
+class _ShardLoader(DataLoader):
     """One rank's part of every batch: the DataLoader's epoch order, dealt out by a DistributedSampler."""
     def __init__(self, dataset, batch_size, shuffle, seed):
+        world = group.get_world_size()
+        super().__init__(dataset, batch_size // world, shuffle=shuffle, seed=seed)
+        self.global_batch = batch_size
         self.sampler = DistributedSampler(dataset, shuffle=shuffle, seed=seed)
-        self.loader = DataLoader(dataset, batch_size // group.get_world_size(), sampler=self.sampler)
 
     def __len__(self):
-        return len(self.loader)
+        return -(-self.sampler.num_samples // self.batch_size)
 
-    def batches(self, epoch, start=0):
-        self.sampler.set_epoch(epoch)
-        return self.loader.batches(epoch, start)
+    def order(self, epoch):
+        return self.sampler.indices(epoch)
 
     def batches(self, epoch, start=0):
         """This rank's share of each global batch of ``epoch``, from batch ``start`` on."""

@@ -127,7 +127,7 @@ class Trainer:
         the same folder gets a RunLockedError instead of overwriting this one's files.
         """
         with contextlib.ExitStack() as stack:
-            for folder in self._folders() if data_parallel.group.get_rank() == 0 else ():    # rank 0 writes
+            for folder in self._folders():
                 stack.enter_context(run_lock(folder))
             return self._fit(data, epochs, batch_size, validation_data, validation_split, shuffle, resume_from,
                              verbose, diagnostics)

@@ -29,8 +29,7 @@ def test_order_changes_with_the_epoch_and_is_a_pure_function_of_seed_and_epoch()
 
 def test_ranks_batch_b_together_are_the_single_process_batch_b():
     n, big, world = 48, 12, 3
-    loader = DataLoader(range(n), big, shuffle=True, seed=7)
-    order = loader.sampler.order(loader.order_rng(2))                 # the single-process order of epoch 2
+    order = DataLoader(range(n), big, shuffle=True, seed=7).order(2)
     shards = [DistributedSampler(range(n), world, r, seed=7).indices(2) for r in range(world)]
     for b in range(n // big):
         together = np.concatenate([sh[b * big // world:(b + 1) * big // world] for sh in shards])
