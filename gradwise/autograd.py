@@ -131,7 +131,7 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
-                foreign = foreign or type(a._data) is not xp.ndarray
+                foreign = foreign or (type(a._data) is not xp.ndarray and backend.device_type(a._data) != "cpu")
                 node = a._node
                 nexts.append(node)
                 if node is not None:

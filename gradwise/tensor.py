@@ -345,7 +345,8 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
         if self._data.ndim == 0:
             raise ArgumentTypeError("iteration over a 0-d tensor")
         if self._node is None:
-            return (Tensor._make(row, None) for row in self._data)
+            data = self._data       # a[i, ...] is a 0-d array view where a[i] of a 1-d array is a NumPy scalar
+            return (Tensor._make(data[i, ...], None) for i in range(len(data)))
         return (self[i] for i in range(len(self)))
 
     def __contains__(self, value):

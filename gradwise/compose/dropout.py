@@ -1,5 +1,6 @@
 """Dropout of elements and of whole channels, with PyTorch's signatures."""
 from ..backend import xp
+from ..errors import ShapeError
 from ..ops import elementwise as E
 from ..random import rng
 from .activation import apply_inplace
@@ -35,7 +36,7 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
 def _channel_dropout(op, spatial, input, p, training, inplace, generator):
     _check_p(op, p)
     if input.ndim not in (spatial + 1, spatial + 2):
-        raise ValueError(f"{op}: expected input of {spatial + 1} or {spatial + 2} dimensions ((N,) C, ...); "
+        raise ShapeError(f"{op}: expected input of {spatial + 1} or {spatial + 2} dimensions ((N,) C, ...); "
                          f"got shape {tuple(input.shape)}")
     if not training or p == 0.0:
         return input
@@ -49,7 +50,20 @@ def dropout1d(input, p=0.5, training=True, inplace=False, generator=None):
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
-    """Zero whole channels (feature maps) of (N, C, H, W) or (C, H, W) input with probability ``p``."""
+    """Zero whole channels (feature maps) of (N, C, H, W) or (C, H, W) input with probability ``p``.
+
+    Other ranks are deprecated in PyTorch but still run there, with a warning, as an unbatched
+    input whose first axis is the channel axis; gradwise does the same (pytorch/examples'
+    mnist_rnn applies Dropout2d to (N, features))."""
+    if input.ndim in (2, 5):
+        import warnings
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated in PyTorch; "
+                      "it is treated as unbatched, dropping whole slices along the first axis. Use dropout for "
+                      "element-wise dropout.", UserWarning, stacklevel=2)
+        _check_p("dropout2d", p)
+        if not training or p == 0.0:
+            return input
+        return _masked(input, (input.shape[0],) + (1,) * (input.ndim - 1), p, inplace, generator)
     return _channel_dropout("dropout2d", 2, input, p, training, inplace, generator)
 
 

@@ -44,6 +44,11 @@ class Diagnostics:
         self._reported_upto = self._scalars_upto = 0
 
     @property
+    def monitor(self):
+        """The doctor's LayerMonitor (None before fit starts)."""
+        return self.doctor.monitor if self.doctor else None
+
+    @property
     def series(self):
         return self.doctor.series if self.doctor else {}
 

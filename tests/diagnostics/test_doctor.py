@@ -203,6 +203,9 @@ def test_findings_reach_history_console_json_and_tensorboard(tmp_path, capsys):
     acc = EventAccumulator(str(tmp_path / "tb"))
     acc.Reload()
     assert "findings/learning_rate_too_low/text_summary" in acc.Tags()["tensors"]
+    scalars = acc.Tags()["scalars"]                      # per-layer signals of the sampled steps
+    assert {"doctor/grad_rms/0", "doctor/update_ratio/2", "doctor/units_off/1"} <= set(scalars)
+    assert [e.step for e in acc.Scalars("doctor/grad_rms/0")][:3] == [1, 2, 3]
 
 
 def test_saturated_sigmoid_units():

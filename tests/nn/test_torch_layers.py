@@ -123,3 +123,14 @@ def test_module_traversal_and_state():
     assert all(m.training for m in net.modules())
     net.requires_grad_(False)
     assert not any(p.requires_grad for p in net.parameters())
+
+
+def test_dropout2d_on_2d_input_warns_and_drops_rows_like_pytorch():
+    import warnings
+    x = gw.ones(6, 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        y = gw.nn.functional.dropout2d(x, 0.5, training=True, generator=0).numpy()
+    assert any("dropout2d" in str(w.message) for w in caught)
+    assert all(len(set(row)) == 1 for row in y.tolist())         # whole rows kept (2.0) or dropped (0.0)
+    assert set(y.ravel()) <= {0.0, 2.0}
