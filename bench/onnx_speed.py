@@ -13,7 +13,6 @@ Needs onnx and onnxruntime (``pip install onnx onnxruntime``).
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import tempfile
 import time
 
 import numpy as np
+from gradwise.bench import cpu_name  # noqa: E402
 
 
 def _input(batch):
@@ -76,17 +76,6 @@ def _measure(framework, path, batch, threads):
     if out.returncode != 0:
         raise RuntimeError(f"{framework} worker failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])["ms"]
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main(argv=None):

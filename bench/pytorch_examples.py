@@ -15,12 +15,12 @@ initial weights differ: each framework draws its own) and their speed.
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from gradwise.bench import cpu_name  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SHIM = HERE / "examples_shim.py"
@@ -101,17 +101,6 @@ def run_program(name, examples, framework, python, steps, data, threads=2):
 def _failed(framework, stderr):
     last = (stderr.strip().splitlines() or ["(no output)"])[-1]
     return {"framework": framework, "status": f"fails: {last[:160]}", "ms_per_step": None, "loss": None, "steps": 0}
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def fmt(v, spec):

@@ -11,7 +11,6 @@ rounds alternate and the median per step is reported, with the ratio per-node / 
 """
 import argparse
 import os
-import platform
 import statistics
 import time
 
@@ -21,17 +20,7 @@ import gradwise as gw
 from gradwise import nn
 from gradwise.data.datasets.listops import ListOps
 from gradwise.nn.layers.tree import run_per_node
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+from gradwise.bench import cpu_name  # noqa: E402
 
 
 def step(run, cell, x, batch):

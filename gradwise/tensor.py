@@ -256,6 +256,10 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
         return device(backend.device_type(self._data))
 
     is_cuda = property(lambda self: backend.device_type(self._data) == "cuda")
+    is_cpu = property(lambda self: backend.device_type(self._data) == "cpu")
+    is_mps = property(lambda self: False)      # gradwise has no Apple-GPU or Intel-GPU backend
+    is_xpu = property(lambda self: False)
+    is_meta = property(lambda self: False)
     layout = "strided"
 
     def dim(self) -> int:

@@ -64,6 +64,18 @@ def run_worker(python, framework, name, seconds=1.0, threads=2):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def cpu_name():
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine(threads=2):
     """The CPU, its vector extensions, the cores, NumPy's BLAS and the float32 GEMM rate."""
     model, flags = platform.processor() or platform.machine(), set()

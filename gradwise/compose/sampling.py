@@ -88,7 +88,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     """
     spatial = input.ndim - 2
     if spatial < 1:
-        raise ShapeError(f"interpolate: expected input of shape (N, C, ...) with spatial axes; got {tuple(input.shape)}")
+        raise ShapeError(f"interpolate: expected input of shape (N, C, ...) with spatial axes; "
+                         f"got {tuple(input.shape)}")
     if mode not in _MODES:
         raise ValueError(f"interpolate: unknown mode {mode!r}; expected one of {', '.join(_MODES)}")
     if mode in _LINEAR and _LINEAR[mode] != spatial:

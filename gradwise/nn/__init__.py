@@ -16,7 +16,8 @@ from .layers.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .layers.linear import Embedding, Flatten, Identity, Linear, Residual, Unflatten
 from .layers.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .layers.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
-from .layers.transformer import TransformerEncoder, TransformerEncoderLayer
+from .layers.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                                 TransformerEncoderLayer)
 from .layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, detach_state
 from .layers.sampling import (CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d,
                               ReplicationPad1d, ReplicationPad2d, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
@@ -43,7 +44,8 @@ __all__ = [
     "Hardsigmoid", "Hardswish", "Hardtanh", "KLDivLoss", "LogSigmoid", "Mish", "ReLU6", "ReflectionPad1d",
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "SELU", "SiLU", "SmoothL1Loss", "Softsign",
     "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad2d",
-    "MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer",
+    "MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+    "TransformerEncoderLayer",
     "RecursiveCell", "TreeLSTM",
 ]
 __all__ += ["SyncBatchNorm", "parallel"]

@@ -28,6 +28,6 @@ def get(name, params, **kwargs):
     return cls(params, **kwargs)
 
 
-__all__ = ["Adadelta", "Adagrad", "Adam", "LBFGS", "AdamW", "CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LinearLR",
-           "LinearWarmup", "OPTIMIZERS", "OneCycleLR", "Optimizer", "RMSprop", "ReduceLROnPlateau", "SGD", "StepLR",
+__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "CosineAnnealingLR", "ExponentialLR", "LBFGS", "LRScheduler",
+           "LinearLR", "LinearWarmup", "OPTIMIZERS", "OneCycleLR", "Optimizer", "RMSprop", "ReduceLROnPlateau", "SGD", "StepLR",
            "clip_grad_norm_", "clip_grad_value_", "get", "l1_penalty", "l2_penalty"]

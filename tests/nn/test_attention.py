@@ -106,3 +106,17 @@ def test_clear_errors():
         mha(gw.ones(2, 3, 8), gw.ones(2, 3, 8), gw.ones(2, 3, 8), key_padding_mask=np.zeros((3, 2), bool))
     with pytest.raises(ValueError, match="activation"):
         nn.TransformerEncoderLayer(8, 2, activation="swish")
+
+
+def test_transformer_keys_init_and_causal_mask():
+    model = nn.Transformer(8, 2, 1, 1, 16, generator=0)
+    keys = list(model.state_dict())
+    assert keys[:2] == ["encoder.layers.0.self_attn.in_proj_weight", "encoder.layers.0.self_attn.in_proj_bias"]
+    assert "decoder.layers.0.multihead_attn.out_proj.weight" in keys and keys[-2:] == ["decoder.norm.weight",
+                                                                                        "decoder.norm.bias"]
+    w = model.decoder.layers[0].linear1.weight.numpy()                # Xavier-uniform: |w| <= sqrt(6 / (8 + 16))
+    assert np.abs(w).max() <= np.sqrt(6 / 24) and np.abs(w).max() > 0.4
+    mask = nn.Transformer.generate_square_subsequent_mask(3)
+    np.testing.assert_array_equal(mask.numpy(), [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]])
+    with pytest.raises(ValueError, match="same batch size"):
+        model(gw.ones(4, 2, 8), gw.ones(3, 3, 8))

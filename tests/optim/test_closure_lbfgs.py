@@ -22,7 +22,7 @@ def rosenbrock(a, b):
 @pytest.mark.parametrize("name", CASES)
 def test_lbfgs_matches_pytorch(name):
     # 1e-6: the line search's cubic fits amplify last-bit differences of the dot products a little
-    params = [nn.Parameter(DATA[f"{name}.init.{i}"].copy()) for i in range(2)]
+    params = [nn.Parameter(np.array(DATA[f"{name}.init.{i}"])) for i in range(2)]
     opt = optim.LBFGS(params, **CASES[name])
 
     def closure():

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from ... import functional as F
 from ...arguments import non_negative_int, positive_int
 from ...creation import _rng
 from ...errors import ArgumentError, ShapeError
@@ -35,6 +36,23 @@ class _ConvNd(Module):
         if bias:
             init.default_uniform_(self.bias, fan_in, rng)
 
+    def _set_padding_mode(self, padding_mode, dtype):
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(f"{type(self).__name__}: padding_mode must be 'zeros', 'reflect', 'replicate' or "
+                             f"'circular'; got {padding_mode!r}")
+        if padding_mode != "zeros" and isinstance(self.padding, str):
+            raise ValueError(f"{type(self).__name__}: padding_mode={padding_mode!r} needs numeric padding; "
+                             f"got padding={self.padding!r}")
+        self.padding_mode = padding_mode
+        if dtype is not None:
+            self.to(dtype=dtype)
+
+    def _padded(self, x, spatial):
+        """The input padded by ``padding_mode`` (then the convolution itself pads nothing)."""
+        p = (self.padding,) * spatial if isinstance(self.padding, int) else tuple(self.padding)
+        widths = [w for q in reversed(p) for w in (q, q)]
+        return F.pad(x, widths, mode=self.padding_mode), 0
+
     def _check(self, x, ndim, layout):
         if x.ndim != ndim or x.shape[1] != self.in_channels:
             raise ShapeError(f"{type(self).__name__}(in_channels={self.in_channels}) got input of shape "
@@ -56,34 +74,39 @@ class Conv2d(_ConvNd):
         (8, 6, 28, 28)
     """
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, generator=None):
+                 bias=True, padding_mode="zeros", device=None, dtype=None, generator=None):
         k = pair(kernel_size, "kernel_size", 1, "Conv2d")
         super().__init__(in_channels, out_channels, k, (out_channels, in_channels // max(groups, 1)) + k,
                          in_channels // max(groups, 1) * math.prod(k), bias, generator, stride, padding, dilation,
                          groups)
+        self._set_padding_mode(padding_mode, dtype)
 
     def forward(self, x):
         self._check(x, 4, "(N, {}, H, W)")
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        x, padding = (x, self.padding) if self.padding_mode == "zeros" else self._padded(x, 2)
+        return conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"padding={self.padding}, dilation={self.dilation}, groups={self.groups}")
+                f"padding={self.padding}, dilation={self.dilation}, groups={self.groups}"
+                + (f", padding_mode={self.padding_mode!r}" if self.padding_mode != "zeros" else ""))
 
 
 class Conv1d(_ConvNd):
     """1-D convolution over (N, C_in, L); weight (C_out, C_in / groups, k)."""
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, generator=None):
+                 bias=True, padding_mode="zeros", device=None, dtype=None, generator=None):
         kernel_size = positive_int("Conv1d", "kernel_size", kernel_size)
         super().__init__(in_channels, out_channels, kernel_size,
                          (out_channels, in_channels // max(groups, 1), kernel_size),
                          in_channels // max(groups, 1) * kernel_size, bias, generator, stride, padding, dilation,
                          groups)
+        self._set_padding_mode(padding_mode, dtype)
 
     def forward(self, x):
         self._check(x, 3, "(N, {}, L)")
-        return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        x, padding = (x, self.padding) if self.padding_mode == "zeros" else self._padded(x, 1)
+        return conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
