@@ -113,16 +113,17 @@ def main(argv=None):
         return worker(args.worker, args.steps)
     configs = [("1x1", 1, 1), ("1x2", 1, 2), ("2x1", 2, 1)]      # processes x threads
     runs = {(w, c[0]): [] for w in WORKLOADS for c in configs}
-    comms = []
+    comms, loads = [], [os.getloadavg()[0]]
     for r in range(args.rounds):
         for w in WORKLOADS:
             for label, ranks, threads in (configs if r % 2 == 0 else configs[::-1]):
                 res = _run(["--worker", w, "--steps", str(args.steps)], ranks, threads)
                 runs[(w, label)].append(res)
+                loads.append(os.getloadavg()[0])
                 print(f"round {r + 1}: {w} {label}: {res['step_s'] * 1e3:.1f} ms/step", flush=True)
         comms.append(_run(["--worker", "comm"], 2, 1)["allreduce_s"])
     result = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-              "cpu": _cpu(), "workloads": {}, "allreduce_s": {
+              "cpu": _cpu(), "load_average_1min": [min(loads), max(loads)], "workloads": {}, "allreduce_s": {
                   k: statistics.median(c[k] for c in comms) for k in comms[0]}}
     for w in WORKLOADS:
         entry = {"params": runs[(w, "1x1")][0]["params"]}
@@ -137,7 +138,9 @@ def main(argv=None):
 
 def report(result):
     from gradwise.bench.workloads import BATCH, WORKLOADS as NAMES
-    lines = [f"Measured {result['date']} on {result['cpu']} ({result['machine']}), median of the rounds.", "",
+    lo, hi = result.get("load_average_1min", ["?", "?"])
+    lines = [f"Measured {result['date']} on {result['cpu']} ({result['machine']}), median of the rounds; "
+             f"1-minute load average during the runs {lo:.1f} to {hi:.1f} (other jobs shared the cores).", "",
              "| workload | 1 process x 1 thread, ms | 1 process x 2 threads, ms | 2 ranks x 1 thread, ms "
              "(of which gradient all-reduce) | 2 ranks vs 2 threads | 2 ranks vs 1 thread |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]

@@ -1,6 +1,11 @@
 """Predicted data-parallel efficiency on many machines, from what bench/scaling.py measured here.
 
-    python bench/scaling_model.py [--results bench/results/scaling.json]
+    python bench/scaling_model.py [--results bench/results/scaling.json] [--compute W4=0.102,W6=0.060]
+        [--latency-us 5] [--node-gbytes 10]
+
+(--compute: seconds per step of a node instead of the measured ones, e.g. from a quieter run of
+``gradwise bench``; --latency-us, --node-gbytes: a node's MPI latency and all-reduce bandwidth, GB/s, instead of
+the ones measured here.)
 
 Model (weak scaling: every node keeps the workload's batch, the global batch grows with N):
 - compute per step = the measured step of 1 process x 2 threads on this 2-core machine (a node);
@@ -40,15 +45,19 @@ def local_figures(allreduce_s):
     return latency, big / max(times[big] - 2 * latency, 1e-12)
 
 
-def table(result):
+def table(result, compute_override=None, latency_us=None, node_gbytes=None):
     latency_here, bw_here = local_figures(result["allreduce_s"])
-    lines = [f"MPI here (2 ranks, shared memory): latency {latency_here * 1e6:.1f} us, all-reduce bandwidth "
+    if node_gbytes is not None:
+        bw_here = node_gbytes * 1e9
+    if latency_us is not None:
+        latency_here = latency_us * 1e-6
+    lines = [f"MPI of a node (2 ranks, shared memory{'' if latency_us is None else ', given'}): latency {latency_here * 1e6:.1f} us, all-reduce bandwidth "
              f"{bw_here / 1e9:.2f} GB/s", "",
              "| workload | gradient MiB | compute ms (1 node) | link | nodes | all-reduce ms | step ms | "
              "efficiency | speed-up |", "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for name, w in result["workloads"].items():
         nbytes = 4 * w["params"]
-        compute = w["1x2"]["step_s"]
+        compute = (compute_override or {}).get(name, w["1x2"]["step_s"])
         variants = [(name, 0)]
         if name in SYNC_BN_LAYERS:
             variants.append((f"{name} with SyncBatchNorm", SYNC_BN_LAYERS[name]))
@@ -69,13 +78,17 @@ def table(result):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--results", default=str(RESULTS))
+    p.add_argument("--compute", default=None, help="NAME=seconds,... per-node step times to use instead")
+    p.add_argument("--latency-us", type=float, default=None, help="node MPI latency to use instead, in us")
+    p.add_argument("--node-gbytes", type=float, default=None, help="node all-reduce bandwidth to use instead, GB/s")
     args = p.parse_args(argv)
+    override = {k: float(v) for k, v in (kv.split("=") for kv in args.compute.split(","))} if args.compute else None
     path = Path(args.results)
     if not path.exists():
         raise SystemExit(f"{path} is missing: run python bench/scaling.py first (it measures the inputs)")
     result = json.loads(path.read_text())
     print(f"Inputs measured {result['date']} on {result['cpu']} ({result['machine']}).")
-    print(table(result))
+    print(table(result, override, args.latency_us, args.node_gbytes))
 
 
 if __name__ == "__main__":

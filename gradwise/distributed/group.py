@@ -107,12 +107,15 @@ def _seconds(timeout):
 
 def _abort_on_exception(kind, value, tb):
     """Print the failing rank's error, then abort every rank (no rank is left waiting)."""
-    (_Group.previous_hook or sys.__excepthook__)(kind, value, tb)
     comm = _Group.comm
-    if comm is not None and _Group.size > 1:
-        print(f"gradwise.distributed: rank {_Group.rank} of {_Group.size} failed with {kind.__name__}; "
-              f"aborting all ranks", file=sys.stderr, flush=True)
-        comm.Abort(1)
+    if comm is None or _Group.size < 2:
+        return (_Group.previous_hook or sys.__excepthook__)(kind, value, tb)
+    print(f"gradwise.distributed: rank {_Group.rank} of {_Group.size} failed with {kind.__name__}: {value}\n"
+          f"gradwise.distributed: aborting all ranks", file=sys.stderr, flush=True)
+    (_Group.previous_hook or sys.__excepthook__)(kind, value, tb)
+    sys.stderr.flush()
+    time.sleep(1.0)         # let mpiexec forward this output before the abort tears the job down
+    comm.Abort(1)
 
 
 def destroy_process_group(group=None):

@@ -128,12 +128,13 @@ class Module:
         if _GLOBAL_PRE or self.__dict__.get("_forward_pre_hooks"):
             for hook in list(_GLOBAL_PRE.values()) + list(self.__dict__.get("_forward_pre_hooks", {}).values()):
                 hook(self, args)
-        if Module._call_hook is not None:
-            Module._call_hook(self, True)
+        call_hook = Module._call_hook       # the hook told of the entry hears of the exit, even if removed meanwhile
+        if call_hook is not None:
+            call_hook(self, True)
             try:
                 out = self.forward(*args, **kwargs)
             finally:
-                Module._call_hook(self, False)
+                call_hook(self, False)
         else:
             out = self.forward(*args, **kwargs)
         if self._forward_hooks or _GLOBAL_POST:

@@ -6,7 +6,7 @@ from .mpi import HERE, run
 
 
 @pytest.mark.parametrize("mode,message", [
-    ("raise", "rank 1 of 2 failed with ValueError; aborting all ranks"),
+    ("raise", "rank 1 of 2 failed with ValueError: rank 1 ran into bad data at step 3"),
     ("hang", "on rank 0 waited 3 s for the other 1 rank(s), which never joined it"),
 ])
 def test_a_failing_rank_stops_the_others_with_a_clear_error(mode, message):

@@ -30,3 +30,15 @@ def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_end(tmp_path):
     assert (tmp_path / "cut" / "checkpoints" / "checkpoint-e0001-s00000008.safetensors").exists()
     run([SCRIPT, tmp_path / "cut.npz", tmp_path / "cut", "--resume"])
     _same(np.load(tmp_path / "full.npz"), np.load(tmp_path / "cut.npz"), atol=0)
+
+
+def test_gradwise_train_under_mpiexec_writes_one_run_folder(tmp_path):
+    proc = run(["-m", "gradwise.cli", "train", "--epochs", "1", "--out", tmp_path, "--name", "two"])
+    assert proc.stdout.count("test accuracy") == 1 and proc.stdout.count("epoch 1/1") == 1
+    assert (tmp_path / "two" / "model.safetensors").exists() and (tmp_path / "two" / "metrics.csv").exists()
+
+
+def test_pytorch_path_of_the_sampler():
+    from gradwise.distributed import DistributedSampler
+    from gradwise.utils.data.distributed import DistributedSampler as alias
+    assert alias is DistributedSampler
