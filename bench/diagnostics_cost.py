@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-MNIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data", "mnist")
+MNIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "mnist")  # ../shared/data
 WORKLOADS = ("lenet5", "lstm", "mlp")
 
 
