@@ -377,3 +377,11 @@ def save_a_checkpoint_dict(torch):
     return [back["epoch"], back["note"], sorted(back), back["model"]["weight"], back["model"]["bias"],
             back["optimizer"]["param_groups"][0]["lr"], fresh.param_groups[0]["lr"],
             back["optimizer"]["state"][0]["exp_avg"]]
+
+
+@case
+def load_state_dict_result(torch):
+    lin = torch.nn.Linear(2, 3)
+    all_matched = lin.load_state_dict(lin.state_dict())
+    partial = lin.load_state_dict({"weight": lin.weight.detach().clone()}, strict=False)
+    return [repr(all_matched), list(partial.missing_keys), list(partial.unexpected_keys)]
