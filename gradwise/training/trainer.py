@@ -322,6 +322,8 @@ class Trainer:
         arrays.update(opt_arrays)
         info = {
             "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch, "global_step": self.global_step,
+            # an epoch's end reached early (stop_training mid-epoch) is not the end of the epoch
+            "epoch_finished": self.batch_in_epoch >= getattr(self, "steps_per_epoch", 0),
             "seed": self.seed, "optimizer": opt_info, "rng": rng_states(self.model),
             "running": self._running, "metrics": [m.state_dict() for m in self.metrics],
             "callbacks": [{"type": type(cb).__name__, "state": cb.state_dict()} for cb in self.callbacks
@@ -358,8 +360,11 @@ class Trainer:
         self.history = History(info["history"])
         self.resumed = True
         epoch, batch = info["epoch"], info["batch_in_epoch"]
-        if len(self.history.epochs) > epoch:        # that epoch was finished (logs and all) before the save
-            epoch, batch = epoch + 1, 0
+        if len(self.history.epochs) > epoch:        # that epoch's end was reached (logs and all) before the save
+            if info.get("epoch_finished", True):
+                epoch, batch = epoch + 1, 0
+            else:                                   # stopped early: continue it; its logs are made again at its end
+                self.history = History(info["history"][:epoch])
         return epoch, batch                         # else continue it (possibly with no batch left)
 
 

@@ -116,3 +116,21 @@ def test_a_killed_run_leaves_no_stale_lock(tmp_path):
             pass
     assert (tmp_path / ".gradwise.lock").exists()
     time.sleep(0)
+
+
+def test_a_run_stopped_mid_epoch_resumes_the_rest_of_that_epoch(tmp_path):
+    """stop_training at step 5 of a 10-step epoch: the epoch-end checkpoint must not count the
+    epoch as done, so a resume trains its last 5 batches and ends where an unstopped run ends."""
+    full = gw.Trainer(nn.Linear(4, 2, generator=0), loss="cross_entropy", optimizer="sgd", lr=0.1, seed=0)
+    full.fit((X, Y), epochs=2, batch_size=4, verbose=False, diagnostics=False)
+    folder = tmp_path / "ckpt"
+    stopped = gw.Trainer(nn.Linear(4, 2, generator=0), loss="cross_entropy", optimizer="sgd", lr=0.1, seed=0,
+                         callbacks=[ModelCheckpoint(folder), StopAt(5)])
+    stopped.fit((X, Y), epochs=2, batch_size=4, verbose=False, diagnostics=False)
+    assert stopped.global_step == 5
+    resumed = gw.Trainer(nn.Linear(4, 2, generator=1), loss="cross_entropy", optimizer="sgd", lr=0.1, seed=0,
+                         callbacks=[ModelCheckpoint(folder)])
+    history = resumed.fit((X, Y), epochs=2, batch_size=4, verbose=False, diagnostics=False, resume_from=folder)
+    assert resumed.global_step == full.global_step == 20 and len(history.epochs) == 2
+    for k, v in _weights(full).items():
+        np.testing.assert_array_equal(_weights(resumed)[k], v)
