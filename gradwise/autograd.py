@@ -1,4 +1,5 @@
-"""Reverse-mode automatic differentiation: graph nodes, grad mode and the backward engine.
+"""Reverse-mode automatic differentiation: graph nodes and the backward engine
+(grad mode: ``grad_mode.py``, re-exported here).
 
 The graph is made of nodes, not tensors (as in PyTorch): every tensor that requires grad
 points at a node (``Tensor._node``). A non-leaf tensor's node is the ``Function`` that made it;
@@ -6,82 +7,13 @@ a leaf's node is its ``AccumulateGrad``. Each Function keeps ``next``, one entry
 input: that input's node, or None when the input needs no gradient. Intermediate tensors are
 therefore not kept alive by the graph; only the arrays that a backward needs are.
 """
-import functools
 import weakref
 
 from . import backend
 from .backend import xp
 from .errors import GradwiseError, GraphError, ShapeError
-
-
-class _GradMode:
-    enabled = True
-
-
-def is_grad_enabled() -> bool:
-    """True when operations are being recorded for backward."""
-    return _GradMode.enabled
-
-
-class _SetGradMode:
-    mode = True
-
-    def __enter__(self):
-        self._prev = _GradMode.enabled
-        _GradMode.enabled = self.mode
-        return self
-
-    def __exit__(self, *exc):
-        _GradMode.enabled = self._prev
-        return False
-
-    def __call__(self, func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return func(*args, **kwargs)
-        return wrapper
-
-
-class no_grad(_SetGradMode):
-    """Context manager and decorator that stops graph recording (evaluation, weight updates).
-
-    Example:
-        >>> with gw.no_grad():
-        ...     w -= 0.1 * w.grad
-    """
-    mode = False
-
-
-class enable_grad(_SetGradMode):
-    """Turns graph recording back on inside a ``no_grad`` block."""
-    mode = True
-
-
-class set_grad_enabled(_SetGradMode):
-    """``set_grad_enabled(False)`` turns recording off now (as a call) or for a ``with`` block."""
-    def __init__(self, mode):
-        self.mode = bool(mode)
-        self._prev = _GradMode.enabled
-        _GradMode.enabled = self.mode
-
-    def __enter__(self):
-        return self
-
-    def __call__(self, func):
-        _GradMode.enabled = self._prev
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(self.mode):
-                return func(*args, **kwargs)
-        return wrapper
-
-
-class inference_mode(_SetGradMode):
-    """PyTorch's ``inference_mode``: here the same as ``no_grad`` (``inference_mode(False)`` records)."""
-    def __init__(self, mode=True):
-        self.mode = not mode
+from .grad_mode import (_GradMode, _SetGradMode, enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
+                        no_grad, set_grad_enabled)
 
 
 class _Hooks:

@@ -1,13 +1,12 @@
 """Tensor: an ndarray plus its place in the autograd graph, with PyTorch's Tensor API.
 
-The core is here (storage, ``data`` and ``grad``, the graph, array facts, operators, in-place
-machinery); the named methods come from four mixins, one concept each:
+The core is here (storage, ``data`` and ``grad``, the graph, array facts, NumPy interop); the
+rest comes from five mixins, one concept each: ``tensor_operators`` (``+``, ``@``, ``<`` ...),
 ``tensor_math`` (elementwise math, reductions, activations), ``tensor_shape`` (views,
-indexing, joining), ``tensor_inplace`` (``add_``, ``zero_``, ``normal_`` ...) and
-``tensor_convert`` (dtypes, devices, new tensors).
+indexing, joining), ``tensor_inplace`` (the in-place machinery and ``add_``, ``zero_``,
+``normal_`` ...) and ``tensor_convert`` (dtypes, devices, new tensors).
 """
 import copy
-import numbers
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from .errors import ArgumentError, ArgumentTypeError, GraphError, IndexOutOfRang
 from .tensor_convert import ConvertMethods
 from .tensor_inplace import InPlaceMethods
 from .tensor_math import MathMethods
+from .tensor_operators import OperatorMethods
 from .tensor_shape import ShapeMethods
 
 
@@ -53,7 +53,7 @@ def _to_array(data, dtype=None):
     return arr
 
 
-class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
+class Tensor(OperatorMethods, MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
     """An n-dimensional array that can record the operations applied to it.
 
     As in PyTorch, ``data`` is the same values detached from the graph and ``grad`` is a Tensor
@@ -394,106 +394,6 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods, ConvertMethods):
 
     __str__ = __repr__
 
-    # ----- arithmetic --------------------------------------------------------------------
-    def __add__(self, other): return E.add(self, other)
-    def __radd__(self, other): return E.add(other, self)
-    def __sub__(self, other): return E.sub(self, other)
-    def __rsub__(self, other): return E.sub(other, self)
-    def __mul__(self, other): return E.mul(self, other)
-    def __rmul__(self, other): return E.mul(other, self)
-    def __truediv__(self, other): return E.div(self, other)
-    def __rtruediv__(self, other): return E.div(other, self)
-    def __floordiv__(self, other): return E.floor_divide(self, other)
-    def __rfloordiv__(self, other): return E.floor_divide(other, self)
-    def __mod__(self, other): return E.remainder(self, other)
-    def __rmod__(self, other): return E.remainder(other, self)
-    def __pow__(self, other): return E.pow(self, other)
-    def __rpow__(self, other): return E.pow(other, self)
-    def __matmul__(self, other): return L.matmul(self, other)
-    def __rmatmul__(self, other): return L.matmul(other, self)
-    def __neg__(self): return E.neg(self)
-    def __pos__(self): return self
-    def __abs__(self): return E.abs(self)
-    def __invert__(self): return E.logical_not(self) if self._data.dtype == bool else E.bitwise_not(self)
-    def __and__(self, other): return E.logical_and(self, other) if self._data.dtype == bool else E.bitwise_and(self, other)
-    def __or__(self, other): return E.logical_or(self, other) if self._data.dtype == bool else E.bitwise_or(self, other)
-    def __xor__(self, other): return E.logical_xor(self, other)
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
-
-    # comparisons give boolean tensors and no gradient
-    def __lt__(self, other): return E.lt(self, other) if _comparable(other) else NotImplemented
-    def __le__(self, other): return E.le(self, other) if _comparable(other) else NotImplemented
-    def __gt__(self, other): return E.gt(self, other) if _comparable(other) else NotImplemented
-    def __ge__(self, other): return E.ge(self, other) if _comparable(other) else NotImplemented
-    def __eq__(self, other): return E.eq(self, other) if _comparable(other) else NotImplemented
-    def __ne__(self, other): return E.ne(self, other) if _comparable(other) else NotImplemented
-
-    # ----- in-place ----------------------------------------------------------------------
-    def _inplace(self, op, ufunc, other, *extra):
-        """Change this tensor's values. Recorded in the graph when it is a non-leaf that needs grad,
-        or when ``other`` needs grad (then this tensor joins the graph, as in PyTorch)."""
-        if _GradMode.enabled and (self._node is not None or (isinstance(other, Tensor) and other._node is not None)):
-            if self._node is not None and self.is_leaf:
-                raise GraphError(
-                    "a leaf tensor that requires grad cannot be changed in place while gradients are "
-                    "recorded; wrap the update in `with gw.no_grad():` (or change p.data).")
-            # the old array stays untouched for the nodes that saved it; this tensor moves on
-            result = op(self, other, *extra)
-            self._set_result(result)
-            return self
-        other = other._data if isinstance(other, Tensor) else other
-        if ufunc is None:
-            result = op(self.detach(), other, *extra)._data
-            _assign(self._data, result)
-        else:
-            try:
-                ufunc(self._data, other, *extra, out=self._data, casting="same_kind")
-            except TypeError:
-                raise ArgumentTypeError(f"in-place {ufunc.__name__}: result of dtype "
-                                f"{np.result_type(self._data, other)} cannot be stored in a tensor of dtype "
-                                f"{self._data.dtype}") from None
-            except ValueError as e:
-                raise ShapeError(f"in-place {ufunc.__name__}: a value of shape {np.shape(other)} cannot "
-                                 f"be applied to a tensor of shape {tuple(self._data.shape)}: {e}") from None
-        self._vbox[0] += 1
-        return self
-
-    def _set_result(self, result):
-        """Make this tensor the (recorded) result of an in-place op."""
-        if result._data.shape != self._data.shape:
-            raise ShapeError(f"in-place op: the result has shape {tuple(result._data.shape)}, but the "
-                             f"tensor has shape {tuple(self._data.shape)}")
-        self._data, self._node, self._vbox = result._data.astype(self._data.dtype, copy=False), \
-            result._node, result._vbox
-
-    def __iadd__(self, other): return self._inplace(E.add, xp.add, other)
-    def __isub__(self, other): return self._inplace(E.sub, xp.subtract, other)
-    def __imul__(self, other): return self._inplace(E.mul, xp.multiply, other)
-    def __itruediv__(self, other): return self._inplace(E.div, xp.divide, other)
-
-    def _overwrite(self, what):
-        if self._node is not None and _GradMode.enabled and self.is_leaf:
-            raise GraphError(f"{what} on a leaf tensor that requires grad replaces its values and is only "
-                               f"allowed inside `with gw.no_grad():` (or on p.data).")
-        self._vbox[0] += 1
-
-    def __setitem__(self, index, value):
-        if _GradMode.enabled and (self._node is not None or (isinstance(value, Tensor) and value._node is not None)):
-            if self.is_leaf and self._node is not None:
-                raise GraphError("a leaf tensor that requires grad cannot be changed in place while gradients "
-                                   "are recorded; wrap the update in `with gw.no_grad():`.")
-            self._set_result(S.setitem(self, index, value))
-            return
-        try:
-            self._data[S.index_arrays(index)] = value._data if isinstance(value, Tensor) else value
-        except (IndexError, ValueError) as e:
-            raise ShapeError(f"tensor[{index!r}] = value: cannot assign a value of shape {np.shape(value)} to "
-                             f"a tensor of shape {tuple(self._data.shape)}: {e}") from None
-        self._vbox[0] += 1
-
-
-def _comparable(v):
-    return isinstance(v, (Tensor, xp.ndarray, numbers.Number, list, tuple, np.generic))
 
 
 def _ufunc_ops():
@@ -507,13 +407,6 @@ def _ufunc_ops():
             "floor_divide": E.floor_divide, "remainder": E.remainder, "logical_not": E.logical_not,
             "logical_and": E.logical_and, "logical_or": E.logical_or}
 
-
-def _assign(dst, src):
-    try:
-        np.copyto(dst, src, casting="same_kind")
-    except (TypeError, ValueError) as e:
-        raise ShapeError(f"in-place op: a result of shape {np.shape(src)} and dtype {np.asarray(src).dtype} "
-                         f"cannot be stored in a tensor of shape {dst.shape} and dtype {dst.dtype}: {e}") from None
 
 
 def _initial_grad(t, gradient):

@@ -10,12 +10,78 @@ import numpy as np
 
 from .backend import xp
 from .random import rng
-from .errors import GraphError
+from .autograd import _GradMode
+from .errors import ArgumentTypeError, GraphError, ShapeError
 
 
 class InPlaceMethods:
     """Mixed into ``Tensor``."""
     __slots__ = ()
+
+    # ----- the machinery every in-place change goes through ----------------------------
+    def _inplace(self, op, ufunc, other, *extra):
+        """Change this tensor's values. Recorded in the graph when it is a non-leaf that needs grad,
+        or when ``other`` needs grad (then this tensor joins the graph, as in PyTorch)."""
+        if _GradMode.enabled and (self._node is not None or (isinstance(other, InPlaceMethods) and other._node is not None)):
+            if self._node is not None and self.is_leaf:
+                raise GraphError(
+                    "a leaf tensor that requires grad cannot be changed in place while gradients are "
+                    "recorded; wrap the update in `with gw.no_grad():` (or change p.data).")
+            # the old array stays untouched for the nodes that saved it; this tensor moves on
+            result = op(self, other, *extra)
+            self._set_result(result)
+            return self
+        other = other._data if isinstance(other, InPlaceMethods) else other
+        if ufunc is None:
+            result = op(self.detach(), other, *extra)._data
+            _assign(self._data, result)
+        else:
+            try:
+                ufunc(self._data, other, *extra, out=self._data, casting="same_kind")
+            except TypeError:
+                raise ArgumentTypeError(f"in-place {ufunc.__name__}: result of dtype "
+                                f"{np.result_type(self._data, other)} cannot be stored in a tensor of dtype "
+                                f"{self._data.dtype}") from None
+            except ValueError as e:
+                raise ShapeError(f"in-place {ufunc.__name__}: a value of shape {np.shape(other)} cannot "
+                                 f"be applied to a tensor of shape {tuple(self._data.shape)}: {e}") from None
+        self._vbox[0] += 1
+        return self
+
+    def _set_result(self, result):
+        """Make this tensor the (recorded) result of an in-place op."""
+        if result._data.shape != self._data.shape:
+            raise ShapeError(f"in-place op: the result has shape {tuple(result._data.shape)}, but the "
+                             f"tensor has shape {tuple(self._data.shape)}")
+        self._data, self._node, self._vbox = result._data.astype(self._data.dtype, copy=False), \
+            result._node, result._vbox
+
+    def __iadd__(self, other): return self._inplace(E.add, xp.add, other)
+    def __isub__(self, other): return self._inplace(E.sub, xp.subtract, other)
+    def __imul__(self, other): return self._inplace(E.mul, xp.multiply, other)
+    def __itruediv__(self, other): return self._inplace(E.div, xp.divide, other)
+
+    def _overwrite(self, what):
+        if self._node is not None and _GradMode.enabled and self.is_leaf:
+            raise GraphError(f"{what} on a leaf tensor that requires grad replaces its values and is only "
+                               f"allowed inside `with gw.no_grad():` (or on p.data).")
+        self._vbox[0] += 1
+
+    def __setitem__(self, index, value):
+        if _GradMode.enabled and (self._node is not None or (isinstance(value, InPlaceMethods) and value._node is not None)):
+            if self.is_leaf and self._node is not None:
+                raise GraphError("a leaf tensor that requires grad cannot be changed in place while gradients "
+                                   "are recorded; wrap the update in `with gw.no_grad():`.")
+            self._set_result(S.setitem(self, index, value))
+            return
+        try:
+            self._data[S.index_arrays(index)] = value._data if isinstance(value, InPlaceMethods) else value
+        except (IndexError, ValueError) as e:
+            raise ShapeError(f"tensor[{index!r}] = value: cannot assign a value of shape {np.shape(value)} to "
+                             f"a tensor of shape {tuple(self._data.shape)}: {e}") from None
+        self._vbox[0] += 1
+
+    # ----- PyTorch's in-place methods ---------------------------------------------------
 
     def add_(self, other, alpha=1):
         return self._inplace(E.add, xp.add, other if alpha == 1 else _times(other, alpha))
@@ -168,4 +234,12 @@ def _times(other, alpha):
     return other * alpha
 
 
-from .ops import activation as A, elementwise as E, math as M  # noqa: E402
+def _assign(dst, src):
+    try:
+        np.copyto(dst, src, casting="same_kind")
+    except (TypeError, ValueError) as e:
+        raise ShapeError(f"in-place op: a result of shape {np.shape(src)} and dtype {np.asarray(src).dtype} "
+                         f"cannot be stored in a tensor of shape {dst.shape} and dtype {dst.dtype}: {e}") from None
+
+
+from .ops import activation as A, elementwise as E, math as M, shape as S  # noqa: E402
