@@ -15,17 +15,10 @@ class Normalize(Function):
         mean = x.mean(axis=axes, keepdims=True)
         centred = x - mean
         var = xp.mean(centred * centred, axis=axes, keepdims=True)
-        inv_std = 1.0 / xp.sqrt(var + eps)
-        xhat = centred
-        xhat *= inv_std
         if running is not None:
             _update_running(running, mean, var, x.size // mean.size)
         self.axes, self.pshape = axes, pshape
-        self.save_for_backward(xhat, inv_std, weight)
-        out = xhat * weight.reshape(pshape) if weight is not None else xhat.copy()
-        if bias is not None:
-            out += bias.reshape(pshape)
-        return out
+        return scale_shift(self, centred, var, eps, weight, bias, pshape)
 
     def backward(self, g):
         xhat, inv_std, weight = self.saved
@@ -51,11 +44,31 @@ class Normalize(Function):
                 scale = inv_std
             else:
                 scale = inv_std if weight is None else inv_std * weight.reshape(self.pshape)
-            gx = xhat * (sum_gx / -count)
-            gx += g
-            gx -= sum_g / count
-            gx *= scale
+            gx = input_grad(g, xhat, sum_g, sum_gx, count, scale)
         return gx, gw, gb, None, None, None, None
+
+
+def scale_shift(fn, centred, var, eps, weight, bias, pshape):
+    """xhat = centred / sqrt(var + eps) (in place), saved on ``fn`` with 1/std and the weight for
+    backward; returns xhat * weight + bias."""
+    inv_std = 1.0 / xp.sqrt(var + eps)
+    xhat = centred
+    xhat *= inv_std
+    fn.save_for_backward(xhat, inv_std, weight)
+    out = xhat * weight.reshape(pshape) if weight is not None else xhat.copy()
+    if bias is not None:
+        out += bias.reshape(pshape)
+    return out
+
+
+def input_grad(g, xhat, sum_g, sum_gx, count, scale):
+    """The input gradient of normalisation from the two sums over the normalised axes (of g and of
+    g * xhat, ``count`` elements each): (g - sum_g / count - xhat * sum_gx / count) * scale."""
+    gx = xhat * (sum_gx / -count)
+    gx += g
+    gx -= sum_g / count
+    gx *= scale
+    return gx
 
 
 def _update_running(running, mean, var, count):

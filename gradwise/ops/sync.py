@@ -6,7 +6,7 @@ place), so this file knows nothing about MPI.
 """
 from ..autograd import Function, queue_callback
 from ..backend import xp
-from .norm import _update_running
+from .norm import _update_running, input_grad, scale_shift
 
 
 class AfterBackward(Function):
@@ -42,17 +42,10 @@ class SyncNormalize(Function):
         sq = xp.sum(centred * centred, axis=axes)
         reduce(sq)
         var = (sq / count).reshape(pshape)
-        inv_std = 1.0 / xp.sqrt(var + eps)
-        xhat = centred
-        xhat *= inv_std
         if running is not None:
             _update_running(running, mean, var, int(count))
         self.axes, self.pshape, self.reduce, self.count = axes, pshape, reduce, count
-        self.save_for_backward(xhat, inv_std, weight)
-        out = xhat * weight.reshape(pshape) if weight is not None else xhat.copy()
-        if bias is not None:
-            out += bias.reshape(pshape)
-        return out
+        return scale_shift(self, centred, var, eps, weight, bias, pshape)
 
     def backward(self, g):
         xhat, inv_std, weight = self.saved
@@ -71,8 +64,5 @@ class SyncNormalize(Function):
             self.reduce(local)
             sum_g, sum_gx = local[:c].reshape(self.pshape), local[c:].reshape(self.pshape)
             scale = inv_std if weight is None else inv_std * weight.reshape(self.pshape)
-            gx = xhat * (sum_gx / -self.count)
-            gx += g
-            gx -= sum_g / self.count
-            gx *= scale
+            gx = input_grad(g, xhat, sum_g, sum_gx, self.count, scale)
         return gx, gw, gb, None, None, None, None, None

@@ -1,5 +1,5 @@
 from .base import Rule
-from .through_time import _span
+from .through_time import long_spans
 
 
 class ExplodingGradientsThroughTime(Rule):
@@ -10,15 +10,13 @@ class ExplodingGradientsThroughTime(Rule):
                   "steps": (10, "sequences of at least 10 steps")}
 
     def check(self, rec):
-        if not rec.time_grads:
+        spans = long_spans(self, rec)
+        if spans is None:
             return None
-        found = []
-        for name, norms in rec.time_grads.items():
-            if len(norms) >= self.limit("steps") and _span(norms) > self.limit("ratio"):
-                found.append(self.finding(
-                    "warning", name, rec.step, {"first_over_last": _span(norms), "steps": len(norms)},
-                    f"In {name} the gradient of the hidden state grows by a factor {_span(norms):.3g} from the last "
-                    f"of {len(norms)} time steps to the first: back-propagation through time multiplies by the "
-                    f"recurrent weights again and again.", "Clip the gradient norm (nn.utils.clip_grad_norm_(params, "
-                    "1.0)), make the recurrent weights smaller (orthogonal, gain 1), or use LSTM/GRU."))
-        return found
+        return [self.finding(
+            "warning", name, rec.step, {"first_over_last": span, "steps": steps},
+            f"In {name} the gradient of the hidden state grows by a factor {span:.3g} from the last "
+            f"of {steps} time steps to the first: back-propagation through time multiplies by the "
+            f"recurrent weights again and again.", "Clip the gradient norm (nn.utils.clip_grad_norm_(params, "
+            "1.0)), make the recurrent weights smaller (orthogonal, gain 1), or use LSTM/GRU.")
+                for name, span, steps in spans if span > self.limit("ratio")]

@@ -1,7 +1,5 @@
 import math
 
-import numpy as np
-
 from .base import Rule
 
 KARPATHY = "Karpathy, CS231n Neural Networks Part 3 (babysitting the learning): update/weight ratio about 1e-3"

@@ -1,5 +1,5 @@
 from .base import Rule
-from .through_time import _span
+from .through_time import long_spans
 
 
 class VanishingGradientsThroughTime(Rule):
@@ -10,15 +10,13 @@ class VanishingGradientsThroughTime(Rule):
                   "steps": (10, "sequences of at least 10 steps")}
 
     def check(self, rec):
-        if not rec.time_grads:
+        spans = long_spans(self, rec)
+        if spans is None:
             return None
-        found = []
-        for name, norms in rec.time_grads.items():
-            if len(norms) >= self.limit("steps") and _span(norms) < self.limit("ratio"):
-                found.append(self.finding(
-                    "warning", name, rec.step, {"first_over_last": _span(norms), "steps": len(norms)},
-                    f"In {name} the gradient of the hidden state shrinks by a factor {1 / _span(norms):.2g} from the "
-                    f"last of {len(norms)} time steps to the first: what happened early in a sequence cannot "
-                    f"influence learning.", "Use nn.LSTM or nn.GRU instead of nn.RNN, initialise the recurrent "
-                    "weights orthogonally (nn.init.orthogonal_), or shorten the sequences."))
-        return found
+        return [self.finding(
+            "warning", name, rec.step, {"first_over_last": span, "steps": steps},
+            f"In {name} the gradient of the hidden state shrinks by a factor {1 / span:.2g} from the "
+            f"last of {steps} time steps to the first: what happened early in a sequence cannot "
+            f"influence learning.", "Use nn.LSTM or nn.GRU instead of nn.RNN, initialise the recurrent "
+            "weights orthogonally (nn.init.orthogonal_), or shorten the sequences.")
+                for name, span, steps in spans if span < self.limit("ratio")]
