@@ -20,7 +20,7 @@ import tempfile
 import time
 
 import numpy as np
-from gradwise.bench import cpu_name  # noqa: E402
+from gradwise.bench import cpu_name, worker_env  # noqa: E402
 
 
 def _input(batch):
@@ -69,8 +69,7 @@ def export(path):
 
 
 def _measure(framework, path, batch, threads):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads))
+    env = worker_env(threads)
     out = subprocess.run([sys.executable, __file__, "--worker", framework, path, str(batch), str(threads)],
                          capture_output=True, text=True, env=env)
     if out.returncode != 0:

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from gradwise.bench import cpu_name  # noqa: E402
+from gradwise.bench import cpu_name, worker_env  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SHIM = HERE / "examples_shim.py"
@@ -42,14 +42,6 @@ PROGRAMS = {
     "time_sequence_prediction": ("time_sequence_prediction", "train.py", ["--steps", "2"],
                                  ["generate_sine_wave.py"], False),
 }
-
-
-def thread_env(threads=2):
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(threads)
-    env["MPLBACKEND"] = "Agg"
-    return env
 
 
 def place_mnist(data, scratch):
@@ -84,7 +76,7 @@ def run_program(name, examples, framework, python, steps, data, threads=2):
             place_mnist(data, scratch / "work")
         if folder == "word_language_model":
             complete_wikitext(work / "data" / "wikitext-2")
-        env = thread_env(threads)
+        env = dict(worker_env(threads), MPLBACKEND="Agg")     # the same threads for both frameworks
         for pre in setup:                       # e.g. generate the data file, on the same framework
             done = subprocess.run([python, str(SHIM), framework, "1000000", pre], cwd=work, env=env,
                                   capture_output=True, text=True, timeout=600)
