@@ -1,4 +1,5 @@
 """Stochastic gradient descent with momentum (PyTorch's rule)."""
+from ..blas import axpy, scal
 from .optimizer import Optimizer, check
 from ..errors import ArgumentError
 
@@ -28,6 +29,7 @@ class SGD(Optimizer):
             raise ArgumentError("SGD: nesterov momentum needs momentum > 0 and dampening = 0")
 
     def _update(self):
+        # NOTE: axpy/scal are BLAS's one-pass, multi-threaded updates (gradwise.blas), NumPy otherwise
         for group in self.param_groups:
             lr, mom, damp = group["lr"], group["momentum"], group["dampening"]
             for p, g, state in self._params_with_grad(group):
@@ -36,7 +38,9 @@ class SGD(Optimizer):
                     if buf is None:
                         buf = state["momentum_buffer"] = g.copy()
                     else:
-                        buf *= mom
-                        buf += (1 - damp) * g
-                    g = g + mom * buf if group["nesterov"] else buf
-                p -= lr * g
+                        axpy(1 - damp, g, scal(mom, buf))
+                    if group["nesterov"]:
+                        axpy(-lr * mom, buf, p)
+                    else:
+                        g = buf
+                axpy(-lr, g, p)

@@ -1,0 +1,55 @@
+"""BLAS level-1 updates (gradwise.blas): the same numbers as NumPy's arithmetic, either path."""
+import numpy as np
+import pytest
+
+import gradwise as gw
+from gradwise import blas
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_axpy_and_scal_match_numpy(dtype):
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal(blas.MIN_SIZE + 7).astype(dtype), rng.standard_normal(blas.MIN_SIZE + 7).astype(dtype)
+    want = y + (-0.3) * x
+    got = blas.axpy(-0.3, x, y.copy())
+    np.testing.assert_allclose(got, want, rtol=4 * np.finfo(dtype).eps, atol=4 * np.finfo(dtype).eps)
+    np.testing.assert_allclose(blas.scal(0.9, y.copy()), y * 0.9, rtol=2 * np.finfo(dtype).eps)
+
+
+def test_blas_found_in_numpys_own_library():
+    # numpy's PyPI wheels bundle scipy-openblas; other builds (MKL, Accelerate) take the NumPy path
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    if config.get("name") != "scipy-openblas":
+        pytest.skip(f"numpy is built with {config.get('name')}, not scipy-openblas")
+    assert blas.available()
+
+
+def test_fallbacks_strided_small_and_int_arrays():
+    y = np.arange(2.0 * blas.MIN_SIZE, dtype=np.float32)
+    view = y[::2]                                   # not contiguous: NumPy's arithmetic, in place
+    blas.axpy(2.0, np.ones_like(view), view)
+    assert y[0] == 2.0 and y[1] == 1.0 and y[2] == 4.0
+    small = np.ones(3, np.float32)
+    assert blas.axpy(1.0, small, small.copy()).tolist() == [2.0, 2.0, 2.0]
+    ints = np.ones(blas.MIN_SIZE, np.int64)
+    assert blas.scal(3, ints)[0] == 3
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(momentum=0.9), dict(momentum=0.9, nesterov=True),
+                                    dict(momentum=0.5, dampening=0.2, weight_decay=1e-2)])
+def test_sgd_same_steps_with_and_without_blas(kwargs):
+    def run(use_blas):
+        blas.enable(use_blas)
+        try:
+            gw.manual_seed(0)
+            layer = gw.nn.Linear(256, 200)          # 51,200 weights: above MIN_SIZE
+            opt = gw.optim.SGD(layer.parameters(), lr=0.1, **kwargs)
+            x = gw.tensor(np.random.default_rng(1).standard_normal((8, 256), dtype=np.float32))
+            for _ in range(3):
+                opt.zero_grad()
+                layer(x).square().mean().backward()
+                opt.step()
+            return layer.weight.detach().numpy().copy()
+        finally:
+            blas.enable(True)
+    np.testing.assert_allclose(run(True), run(False), rtol=1e-5, atol=1e-6)
