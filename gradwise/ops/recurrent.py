@@ -27,6 +27,26 @@ def _norm(a):
     v = a.ravel()
     return float(xp.sqrt(xp.dot(v, v)))
 
+VANISHED = 1e-30        # a gradient through time this small is flushed to exactly 0
+FLUSH_EVERY = 8         # steps between the checks (a vanishing gradient shrinks by far less than 2^26 in 8)
+
+
+def _flush_vanished(t, *states):
+    """Set the gradient states (dh, dc) to exactly 0 once all of them are below VANISHED.
+
+    NOTE: a gradient through time that vanishes goes on shrinking into float32's subnormal range,
+    where the CPU's arithmetic is ~100x slower: the LSTM backward of 200 steps (W3@200) took 536
+    ms against 29 ms for 100 steps, and PyTorch (which keeps subnormals unless
+    ``torch.set_flush_denormal(True)``) shows the same 10x jump. What is flushed is below 1e-30,
+    23 orders under any gradient float32 can still add to: the results are the same to float32
+    precision, and the loop over zeros runs at full speed.
+    """
+    if t % FLUSH_EVERY or not all(s.size and float(xp.abs(s).max()) < VANISHED for s in states):
+        return
+    for s in states:
+        s.fill(0)
+
+
 class _Recurrence(Function):
     def _project(self, x, w_ih, *biases):
         t, b, i = x.shape
@@ -146,6 +166,7 @@ class LSTMSequence(_Recurrence):
             xp.multiply(dh, k_o[t], out=d[:, 3 * hid:])
             dc *= f[t]
             dh = d @ w_hh
+            _flush_vanished(t, dh, dc)
         if norms is not None:
             _Hooks.time_steps(self, norms[::-1])
         needs = _needs(self.needs_grad, ["x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"])
@@ -203,6 +224,7 @@ class GRUSequence(_Recurrence):
             dxw[t, :, :hid], dxw[t, :, hid:2 * hid], dxw[t, :, 2 * hid:] = dr, dz, dn
             dhw[t, :, :hid], dhw[t, :, hid:2 * hid], dhw[t, :, 2 * hid:] = dr, dz, dn * r
             dh = dh * z + dhw[t] @ w_hh
+            _flush_vanished(t, dh)
         if norms is not None:
             _Hooks.time_steps(self, norms[::-1])
         needs = _needs(self.needs_grad, ["x", "h0", "w_ih", "w_hh", "b_ih", "b_hh"])
@@ -246,6 +268,7 @@ class RNNSequence(_Recurrence):
             else:
                 xp.multiply(dh, h > 0, out=d)
             dh = d @ w_hh
+            _flush_vanished(t, dh)
         if norms is not None:
             _Hooks.time_steps(self, norms[::-1])
         needs = _needs(self.needs_grad, ["x", "h0", "w_ih", "w_hh", "b_ih", "b_hh"])
