@@ -7,7 +7,9 @@ PyTorch's Python API is the contract, so ``import gradwise as torch`` runs PyTor
     >>> (x * x).sum().backward(); x.grad
     tensor([[2., 4.]])
 """
-from . import autograd
+from . import allocator
+allocator.tune()        # keep freed array memory for the next step (see gradwise/allocator.py)
+from . import autograd  # noqa: E402
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Size, Tensor, is_tensor, tensor
 from .dtypes import (bool, cdouble, cfloat, complex64, complex128, double, finfo, float, float16, float32,  # noqa: A004

@@ -5,7 +5,7 @@ one pass, and OpenBLAS runs it on its own threads, the ones that multiply matric
 second core any other way does not pay: OpenBLAS's threads spin for a while after every matrix
 product and hold that core (a thread pool of our own for copies gained 1.6x alone and nothing
 inside a training step: README, Speed). Measured on 2 cores (Intel Xeon, AVX-512, numpy 2.4.6
-with scipy-openblas 0.3.31), median step in fresh processes, `python bench/axpy_ab.py`: W1 MLP
+with scipy-openblas 0.3.31), median step in fresh processes, `python bench/tuning_ab.py blas`: W1 MLP
 2.03 -> 1.81 ms, W4 big MLP 68.0 -> 57.5 ms, LeNet-5 unchanged (few parameters).
 
 The routines are the ones of the BLAS NumPy itself loaded (the same library file, so the same

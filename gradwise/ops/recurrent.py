@@ -3,23 +3,15 @@
 NOTE: primitives for speed: the input projection of every time step is one GEMM, the forward
 loop does one small GEMM per step, and backpropagation through time is one loop inside
 backward, followed by one GEMM each for the input, W_ih and W_hh gradients. Gate order and
-weight layout are PyTorch's: LSTM (i, f, g, o), GRU (r, z, n).
+weight layout are PyTorch's: LSTM (i, f, g, o), GRU (r, z, n). The LSTM and GRU work
+feature-major inside ((T, features, batch): each gate one contiguous block per step), the Elman
+RNN batch-major; the returned output is a (T, B, H) view either way.
 
 Inputs are time-major: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H), biases (G*H,).
 """
 from ..autograd import Function, _Hooks
 from ..backend import xp
 from ..errors import ArgumentError
-
-
-def _sigmoid_(a):
-    """In-place logistic function via tanh: finite for any input, no temporary arrays."""
-    a *= 0.5
-    xp.tanh(a, out=a)
-    a += 1
-    a *= 0.5
-    return a
-
 
 
 def _norm(a):
@@ -79,12 +71,52 @@ def _needs(flags, names):
     return dict(zip(names, flags))
 
 
+def _gate_major(a):
+    """(T, G, B) -> (G, T*B): one copy, so that a sum over time and batch is one GEMM."""
+    return a.transpose(1, 0, 2).reshape(a.shape[1], -1)
+
+
+def _fm_input_grads(d_x, d_h, x, h0, hs, w_ih, needs):
+    """Gradients of x, w_ih, w_hh and the biases of a feature-major recurrence, one GEMM each.
+
+    ``d_h`` (G, T*B) is the gradient of the recurrent pre-activations W_hh h + b_hh, ``d_x`` the
+    row blocks of the input pre-activations' gradient (the LSTM: [d_h]; the GRU: its r and z
+    rows, then its own n row), ``hs`` (H, T*B) the hidden states, all with columns (t, b)."""
+    t, b, i = x.shape
+    x2 = x.reshape(t * b, i)
+    rows = xp.cumsum([0] + [blk.shape[0] for blk in d_x]).tolist()
+    dx = dw_ih = db_ih = dw_hh = db_hh = None
+    if needs["x"]:
+        dx = d_x[0].T @ w_ih[:rows[1]]
+        for blk, lo, hi in zip(d_x[1:], rows[1:-1], rows[2:]):
+            dx += blk.T @ w_ih[lo:hi]
+        dx = dx.reshape(t, b, i)
+    if needs["w_ih"]:
+        dw_ih = d_x[0] @ x2 if len(d_x) == 1 else xp.concatenate([blk @ x2 for blk in d_x])
+    ones = xp.ones_like(d_h, shape=(t * b,)) if needs["b_ih"] or needs["b_hh"] else None
+    if needs["b_ih"]:       # row sums as matrix-vector products: BLAS, 3x faster than .sum(axis=1) here
+        db_ih = xp.concatenate([blk @ ones for blk in d_x])
+    if needs["w_hh"]:       # sum_t d_h[t] h[t-1]^T: the columns of hs shifted by one step, no copy
+        dw_hh = d_h[:, :b] @ h0
+        if t > 1:
+            dw_hh += d_h[:, b:] @ hs[:, :-b].T
+    if needs["b_hh"]:
+        db_hh = db_ih.copy() if db_ih is not None and d_x[0] is d_h else d_h @ ones
+    return dx, dw_ih, dw_hh, db_ih, db_hh
+
+
+def _live_steps(g_out):
+    """Which time steps have a non-zero output gradient (None: none given)."""
+    return None if g_out is None else g_out.reshape(g_out.shape[0], -1).any(axis=1).tolist()
+
+
 class LSTMSequence(_Recurrence):
-    """NOTE: internally the gates are reordered to (i, f, o, g) and the sigmoid gates' weights are
-    negated, so three in-place calls give all three sigmoids (1 / (1 + exp(-z)); exp is cheaper
-    than tanh here, and exp overflowing to inf gives exactly 0): fewer and cheaper NumPy calls per
-    time step, where the loop's cost lies. Parameters and gradients keep PyTorch's (i, f, g, o)
-    layout."""
+    """NOTE: feature-major inside: every per-step array is (features, batch), so each gate is one
+    contiguous block and the recurrent product is W @ h, 1.5x faster here than h @ W.T on the
+    (batch, features) layout (small GEMMs, Intel Xeon, OpenBLAS). The gates are reordered to
+    (i, f, o, g) and the sigmoid gates' weights negated, so three in-place calls give all three
+    sigmoids (1 / (1 + exp(-z)); exp overflowing to inf gives exactly 0). Parameters and
+    gradients keep PyTorch's (i, f, g, o) layout."""
     @staticmethod
     def _internal(hid, like):
         order = xp.r_[0:2 * hid, 3 * hid:4 * hid, 2 * hid:3 * hid]
@@ -93,143 +125,187 @@ class LSTMSequence(_Recurrence):
         return order, scale
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
-        steps, hid = x.shape[0], w_hh.shape[1]
+        steps, batch, hid = x.shape[0], x.shape[1], w_hh.shape[1]
         order, scale = self._internal(hid, w_ih)
-        bias = None if b_ih is None and b_hh is None else (
-            (0 if b_ih is None else b_ih) + (0 if b_hh is None else b_hh))[order] * scale
-        acts = self._project(x, w_ih[order] * scale[:, None], bias)      # (T, B, 4H), becomes activations
-        w_hh_t = (w_hh[order] * scale[:, None]).T
-        out = xp.empty_like(acts, shape=x.shape[:2] + (hid,), order="C")
-        cs, tcs, tmp = xp.empty_like(out), xp.empty_like(out), xp.empty_like(h0)
-        h, c_prev = h0, c0
+        acts = xp.matmul(w_ih[order] * scale[:, None], x.transpose(0, 2, 1))     # (T, 4H, B), becomes activations
+        if b_ih is not None or b_hh is not None:
+            acts += (((0 if b_ih is None else b_ih) + (0 if b_hh is None else b_hh))[order] * scale)[:, None]
+        w_h = w_hh[order] * scale[:, None]
+        hs = xp.empty_like(acts, shape=(steps, hid, batch), order="C")
+        cs, tcs = xp.empty_like(hs), xp.empty_like(hs)
+        rec, tmp = xp.empty_like(acts[0]), xp.empty_like(hs[0])
+        h, c_prev = h0.T, c0.T
         errstate = xp.errstate(over="ignore")
         errstate.__enter__()
         for t in range(steps):
             a = acts[t]
-            a += h @ w_hh_t
-            sig = a[:, :3 * hid]                # holds -z
+            xp.matmul(w_h, h, out=rec)
+            a += rec
+            sig = a[:3 * hid]                   # holds -z
             xp.exp(sig, out=sig)
             sig += 1.0
             xp.reciprocal(sig, out=sig)
-            g = a[:, 3 * hid:]
+            g = a[3 * hid:]
             xp.tanh(g, out=g)
             c = cs[t]
-            xp.multiply(a[:, hid:2 * hid], c_prev, out=c)
-            xp.multiply(a[:, :hid], g, out=tmp)
+            xp.multiply(a[hid:2 * hid], c_prev, out=c)
+            xp.multiply(a[:hid], g, out=tmp)
             c += tmp
             xp.tanh(c, out=tcs[t])
-            h = out[t]
-            xp.multiply(a[:, 2 * hid:3 * hid], tcs[t], out=h)
+            h = hs[t]
+            xp.multiply(a[2 * hid:3 * hid], tcs[t], out=h)
             c_prev = c
         errstate.__exit__(None, None, None)
+        out = hs.transpose(0, 2, 1)             # (T, B, H), a view
         self.save_for_backward(x, h0, c0, w_ih, w_hh, acts, cs, tcs, out)
-        return out, out[-1].copy(), cs[-1].copy()
+        return out, h.T.copy(), cs[-1].T.copy()
 
     def backward(self, grads):
         g_out, g_h, g_c = grads
         x, h0, c0, w_ih, w_hh, acts, cs, tcs, out = self.saved
-        steps, hid = x.shape[0], w_hh.shape[1]
-        sig, g = acts[..., :3 * hid], acts[..., 3 * hid:]
-        f = sig[..., hid:2 * hid]
+        hid = w_hh.shape[1]
+        sig, g = acts[:, :3 * hid], acts[:, 3 * hid:]
+        f = sig[:, hid:2 * hid]
         # every per-gate factor for all steps at once, in place where possible; the loop keeps
-        # only the recurrence. k[..., :H] * dc = d pre_i, k[..., H:2H] * dc = d pre_f,
-        # k[..., 2H:] * dh = d pre_o, k_g * dc = d pre_g, dc += dh * k_c
+        # only the recurrence. k[:, :H] * dc = d pre_i, k[:, H:2H] * dc = d pre_f,
+        # k[:, 2H:] * dh = d pre_o, k_g * dc = d pre_g, dc += dh * k_c
         k = 1.0 - sig
         k *= sig
-        k[..., :hid] *= g
-        k[1:, :, hid:2 * hid] *= cs[:-1]
-        k[0, :, hid:2 * hid] *= c0
-        k[..., 2 * hid:] *= tcs
+        k[:, :hid] *= g
+        k[1:, hid:2 * hid] *= cs[:-1]
+        k[0, hid:2 * hid] *= c0.T
+        k[:, 2 * hid:] *= tcs
         k_g = g * g
         xp.subtract(1.0, k_g, out=k_g)
-        k_g *= sig[..., :hid]
+        k_g *= sig[:, :hid]
         k_c = tcs * tcs
         xp.subtract(1.0, k_c, out=k_c)
-        k_c *= sig[..., 2 * hid:]
-        k_i, k_f, k_o = k[..., :hid], k[..., hid:2 * hid], k[..., 2 * hid:]
-        dh = xp.zeros_like(h0) if g_h is None else g_h.copy()
-        dc = xp.zeros_like(c0) if g_c is None else g_c.copy()
+        k_c *= sig[:, 2 * hid:]
+        k_i, k_f, k_o = k[:, :hid], k[:, hid:2 * hid], k[:, 2 * hid:]
+        dh = xp.zeros_like(cs[0]) if g_h is None else g_h.T.copy()
+        dc = xp.zeros_like(cs[0]) if g_c is None else g_c.T.copy()
         tmp = xp.empty_like(dc)
+        w_t = w_hh.T.copy()
+        steps, batch = acts.shape[0], acts.shape[2]
         dgates = xp.empty_like(acts)            # PyTorch's order: i, f, g, o
+        live = _live_steps(g_out)
         norms = [] if _Hooks.time_steps is not None else None
-        for t in range(steps - 1, -1, -1):
-            if g_out is not None:
-                dh += g_out[t]
+        for t in range(acts.shape[0] - 1, -1, -1):
+            if live is not None and live[t]:
+                dh += g_out[t].T
             if norms is not None:
                 norms.append(_norm(dh))
             xp.multiply(dh, k_c[t], out=tmp)
             dc += tmp
             d = dgates[t]
-            xp.multiply(dc, k_i[t], out=d[:, :hid])
-            xp.multiply(dc, k_f[t], out=d[:, hid:2 * hid])
-            xp.multiply(dc, k_g[t], out=d[:, 2 * hid:3 * hid])
-            xp.multiply(dh, k_o[t], out=d[:, 3 * hid:])
+            xp.multiply(dc, k_i[t], out=d[:hid])
+            xp.multiply(dc, k_f[t], out=d[hid:2 * hid])
+            xp.multiply(dc, k_g[t], out=d[2 * hid:3 * hid])
+            xp.multiply(dh, k_o[t], out=d[3 * hid:])
             dc *= f[t]
-            dh = d @ w_hh
+            dh = w_t @ d
             _flush_vanished(t, dh, dc)
         if norms is not None:
             _Hooks.time_steps(self, norms[::-1])
         needs = _needs(self.needs_grad, ["x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"])
-        dx, dw_ih, dw_hh, db_ih, db_hh = self._input_grads(dgates, dgates, x, h0, out, w_ih, w_hh, needs)
-        return dx, dh, dc, dw_ih, dw_hh, db_ih, db_hh
+        d2 = _gate_major(dgates)
+        dx, dw_ih, dw_hh, db_ih, db_hh = _fm_input_grads([d2], d2, x, h0, _gate_major(out.transpose(0, 2, 1)),
+                                                         w_ih, needs)
+        return dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh, db_ih, db_hh
 
 
 class GRUSequence(_Recurrence):
+    """NOTE: feature-major inside, like the LSTM; the r and z rows of the weights are negated so
+    that exp, +1 and reciprocal give both sigmoids. The backward computes every per-gate factor
+    for all steps at once, so its loop is eight NumPy calls a step."""
     def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh):
-        steps, hid = x.shape[0], w_hh.shape[1]
-        xw = self._project(x, w_ih, b_ih)
+        steps, batch, hid = x.shape[0], x.shape[1], w_hh.shape[1]
+        scale = xp.ones_like(w_ih, shape=(3 * hid,), order="C")
+        scale[:2 * hid] = -1.0
+        xw = xp.matmul(w_ih * scale[:, None], x.transpose(0, 2, 1))      # (T, 3H, B)
+        if b_ih is not None:
+            xw += (b_ih * scale)[:, None]
+        if b_hh is not None:
+            xw[:, :2 * hid] -= b_hh[:2 * hid, None]      # the r and z parts of b_hh add to the input's
+        b_hn = None if b_hh is None else b_hh[2 * hid:, None]
+        w_h = w_hh * scale[:, None]
         acts = xp.empty_like(xw)                          # r, z, n per step
-        hn = xp.empty_like(xw, shape=x.shape[:2] + (hid,), order="C")    # W_hn h + b_hn, needed by backward
-        out = xp.empty_like(hn)
-        h = h0
-        w_hh_t = w_hh.T
+        hn = xp.empty_like(xw, shape=(steps, hid, batch), order="C")    # W_hn h + b_hn, needed by backward
+        hs, hw = xp.empty_like(hn), xp.empty_like(xw[0])
+        h = h0.T
+        errstate = xp.errstate(over="ignore")
+        errstate.__enter__()
         for t in range(steps):
-            hw = h @ w_hh_t
-            if b_hh is not None:
-                hw += b_hh
+            xp.matmul(w_h, h, out=hw)
             a = acts[t]
-            xp.add(xw[t, :, :2 * hid], hw[:, :2 * hid], out=a[:, :2 * hid])
-            _sigmoid_(a[:, :2 * hid])
-            r, z, n = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
-            hn[t] = hw[:, 2 * hid:]
+            rz = a[:2 * hid]
+            xp.add(xw[t, :2 * hid], hw[:2 * hid], out=rz)          # -pre-activation
+            xp.exp(rz, out=rz)
+            rz += 1.0
+            xp.reciprocal(rz, out=rz)
+            r, z, n = a[:hid], a[hid:2 * hid], a[2 * hid:]
+            if b_hn is None:
+                hn[t] = hw[2 * hid:]
+            else:
+                xp.add(hw[2 * hid:], b_hn, out=hn[t])
             xp.multiply(r, hn[t], out=n)
-            n += xw[t, :, 2 * hid:]
+            n += xw[t, 2 * hid:]
             xp.tanh(n, out=n)
-            new = out[t]
+            new = hs[t]
             xp.subtract(h, n, out=new)                     # h' = n + z * (h - n)
             new *= z
             new += n
             h = new
+        errstate.__exit__(None, None, None)
+        out = hs.transpose(0, 2, 1)             # (T, B, H), a view
         self.save_for_backward(x, h0, w_ih, w_hh, acts, hn, out)
-        return out, out[-1].copy()
+        return out, h.T.copy()
 
     def backward(self, grads):
         g_out, g_h = grads
         x, h0, w_ih, w_hh, acts, hn, out = self.saved
-        steps, hid = x.shape[0], w_hh.shape[1]
-        dh = xp.zeros_like(h0) if g_h is None else g_h.copy()
-        dxw, dhw = xp.empty_like(acts), xp.empty_like(acts)
+        steps, batch, hid = acts.shape[0], acts.shape[2], w_hh.shape[1]
+        hs = out.transpose(0, 2, 1)             # (T, H, B), contiguous
+        r, z, n = acts[:, :hid], acts[:, hid:2 * hid], acts[:, 2 * hid:]
+        # per-step factors, all steps at once: dn = dh * k_n, dr = dn * k_r, dz = dh * k_z
+        k_n = n * n
+        xp.subtract(1.0, k_n, out=k_n)
+        k_n *= 1.0 - z
+        k_r = 1.0 - r
+        k_r *= r
+        k_r *= hn
+        k_z = xp.empty_like(n)
+        xp.subtract(h0.T, n[0], out=k_z[0])
+        xp.subtract(hs[:-1], n[1:], out=k_z[1:])
+        k_z *= z
+        k_z *= 1.0 - z
+        dh = xp.zeros_like(hn[0]) if g_h is None else g_h.T.copy()
+        d_h = xp.empty_like(acts)               # gradient of W_hh h + b_hh: dr, dz, dn * r
+        dn = xp.empty_like(hn)                  # the n row of the input's gradient
+        tmp, w_t = xp.empty_like(dh), w_hh.T.copy()
+        live = _live_steps(g_out)
         norms = [] if _Hooks.time_steps is not None else None
         for t in range(steps - 1, -1, -1):
-            if g_out is not None:
-                dh += g_out[t]
+            if live is not None and live[t]:
+                dh += g_out[t].T
             if norms is not None:
                 norms.append(_norm(dh))
-            a = acts[t]
-            r, z, n = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
-            h_prev = out[t - 1] if t else h0
-            dn = dh * (1 - z) * (1 - n * n)
-            dr = dn * hn[t] * r * (1 - r)
-            dz = dh * (h_prev - n) * z * (1 - z)
-            dxw[t, :, :hid], dxw[t, :, hid:2 * hid], dxw[t, :, 2 * hid:] = dr, dz, dn
-            dhw[t, :, :hid], dhw[t, :, hid:2 * hid], dhw[t, :, 2 * hid:] = dr, dz, dn * r
-            dh = dh * z + dhw[t] @ w_hh
+            d, dn_t = d_h[t], dn[t]
+            xp.multiply(dh, k_n[t], out=dn_t)
+            xp.multiply(dn_t, k_r[t], out=d[:hid])
+            xp.multiply(dh, k_z[t], out=d[hid:2 * hid])
+            xp.multiply(dn_t, r[t], out=d[2 * hid:])
+            xp.multiply(dh, z[t], out=tmp)
+            dh = w_t @ d
+            dh += tmp
             _flush_vanished(t, dh)
         if norms is not None:
             _Hooks.time_steps(self, norms[::-1])
         needs = _needs(self.needs_grad, ["x", "h0", "w_ih", "w_hh", "b_ih", "b_hh"])
-        dx, dw_ih, dw_hh, db_ih, db_hh = self._input_grads(dxw, dhw, x, h0, out, w_ih, w_hh, needs)
-        return dx, dh, dw_ih, dw_hh, db_ih, db_hh
+        d2 = _gate_major(d_h)
+        dx, dw_ih, dw_hh, db_ih, db_hh = _fm_input_grads([d2[:2 * hid], _gate_major(dn)], d2, x, h0,
+                                                         _gate_major(hs), w_ih, needs)
+        return dx, dh.T.copy(), dw_ih, dw_hh, db_ih, db_hh
 
 
 class RNNSequence(_Recurrence):
