@@ -80,6 +80,17 @@ def _bmm(a, b):
     return (a[0] @ b[0])[None] if a.shape[0] == 1 else a @ b
 
 
+def _weight_grad(g, cols):
+    """Per group g (G, O, M) @ cols(G, K, M).T, the weight gradient.
+
+    NOTE: computed as (cols @ g.T).T: the same product, but OpenBLAS runs this orientation of
+    the long, thin operands 1.3-1.9x faster (Intel Xeon, 2 threads: O=16, K=144, M=32768
+    2.34 -> 1.23 ms; O=64, K=576, M=2048 0.83 -> 0.64 ms)."""
+    if g.shape[0] == 1:
+        return (cols[0] @ g[0].T).T[None]
+    return (cols @ g.transpose(0, 2, 1)).transpose(0, 2, 1)
+
+
 def _channels_first(x):
     """(N, C, H, W) -> (C, N*H*W)."""
     return _contiguous(x.transpose(1, 0, 2, 3)).reshape(x.shape[1], -1)
@@ -114,7 +125,7 @@ class Conv2d(Function):
         gt = _channels_first(g).reshape(groups, weight.shape[0] // groups, -1)      # (G, O/G, M)
         gx = gw = gb = None
         if nw:
-            gw = _bmm(gt, cols.transpose(0, 2, 1)).reshape(weight.shape)
+            gw = _weight_grad(gt, cols).reshape(weight.shape)
         if nb:
             gb = gt.sum(axis=2).reshape(-1)
         if nx:
