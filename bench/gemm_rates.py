@@ -12,8 +12,9 @@ import sys
 import time
 
 # (what it is, m, k, n): an (m, k) @ (k, n) product
-SHAPES = [("W1 layer 1 forward", 128, 784, 512), ("W3 recurrent step", 64, 128, 512),
-          ("W3 step backward", 64, 512, 128), ("W6 first conv (im2col)", 16, 144, 32768),
+SHAPES = [("W1 layer 1 forward", 128, 784, 512), ("W3 recurrent step, h @ W.T", 64, 128, 512),
+          ("W3 recurrent step, W @ h", 512, 128, 64), ("W3 step backward, W.T @ d", 128, 512, 64),
+          ("W6 first conv (im2col)", 16, 144, 32768),
           ("W4 layer 2 forward", 512, 2048, 2048), ("square 2048", 2048, 2048, 2048)]
 
 
@@ -57,12 +58,12 @@ def main(torch_python, rounds):
                                  env=worker_env(2))
             times[fw].append(json.loads(res.stdout.strip().splitlines()[-1]))
     print(f"{cpu_name()}, 2 threads, median of {rounds} rounds of fresh processes")
-    print(f"{'product':26} {'m x k x n':>18} {'NumPy us':>10} {'GFLOP/s':>8} {'PyTorch us':>11} {'GFLOP/s':>8} "
+    print(f"{'product':28} {'m x k x n':>18} {'NumPy us':>10} {'GFLOP/s':>8} {'PyTorch us':>11} {'GFLOP/s':>8} "
           f"{'PyTorch/NumPy time':>19}")
     for name, m, k, n in SHAPES:
         t = {fw: statistics.median(r[name] for r in times[fw]) for fw in times}
         flops = 2 * m * k * n
-        print(f"{name:26} {f'{m}x{k}x{n}':>18} {t['numpy'] * 1e6:10.1f} {flops / t['numpy'] / 1e9:8.0f} "
+        print(f"{name:28} {f'{m}x{k}x{n}':>18} {t['numpy'] * 1e6:10.1f} {flops / t['numpy'] / 1e9:8.0f} "
               f"{t['torch'] * 1e6:11.1f} {flops / t['torch'] / 1e9:8.0f} {t['torch'] / t['numpy']:19.2f}")
 
 
