@@ -206,7 +206,7 @@ class Doctor:
             node.saved[0] if kind == "NLLLoss" else None
         rec.n_classes = node.n_classes if kind == "CrossEntropy" else node.shape[1] if len(node.shape) > 1 else None
         if target is not None and target.size >= 8:
-            labels = np.unique(target)
+            labels = _classes(target)
             rec.batch_classes.append(len(labels))
             rec.labels_seen.update(labels.tolist()[:1000])
         producer = node.next[0]
@@ -278,6 +278,17 @@ class Doctor:
             s["update_ratio"].setdefault(name, []).append(rec.ratios.get(name))
         for name, a in rec.acts.items():
             s["activations"].setdefault(name, []).append(a.get("dead_fraction", a.get("saturated_fraction")))
+
+
+def _classes(target):
+    """The distinct labels of a batch: a bincount for the usual small non-negative integer labels
+    (np.unique cost 30 us a step inside training and imported numpy.ma, 15 ms, on first use)."""
+    t = target.reshape(-1)
+    if t.dtype.kind in "iu" and t.size:
+        lo, hi = int(t.min()), int(t.max())
+        if lo >= 0 and hi < 1 << 16:
+            return np.flatnonzero(np.bincount(t))
+    return np.unique(t)
 
 
 def _probe(optimizer):

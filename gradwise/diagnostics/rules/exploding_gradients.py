@@ -1,4 +1,5 @@
-import numpy as np
+import math
+import statistics
 
 from .base import Rule
 
@@ -25,10 +26,10 @@ class ExplodingGradients(Rule):
                                  "Gradients or weights became NaN or infinite: they exploded.",
                                  "Lower the learning rate, clip gradients (clip_grad_norm_), and check for log(0) or "
                                  "division by zero (run under gw.detect_anomaly()).", immediate=True)]
-        total = float(np.sqrt(sum(s["grad_norm"] ** 2 for s in grads.values())))
-        weight_total = float(np.sqrt(sum(s["weight_norm"] ** 2 for s in grads.values())))
+        total = math.sqrt(sum(s["grad_norm"] ** 2 for s in grads.values()))
+        weight_total = math.sqrt(sum(s["weight_norm"] ** 2 for s in grads.values()))
         recent = history[-10:]
-        median = float(np.median([g for g, _ in recent])) if len(recent) >= 5 else None
+        median = statistics.median([g for g, _ in recent]) if len(recent) >= 5 else None
         ratio = {n: s["grad_norm"] / s["weight_norm"] for n, s in grads.items()
                  if s["weight_rms"] > self.limit("meaningful_weight")}
         over = rec.ordered([n for n, r in ratio.items() if r > self.limit("grad_over_weight")])

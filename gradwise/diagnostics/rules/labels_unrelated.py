@@ -1,6 +1,5 @@
 import math
-
-import numpy as np
+import statistics
 
 from .base import Rule
 
@@ -18,7 +17,7 @@ class LabelsUnrelated(Rule):
         if not k or k < 2 or rec.smooth_loss is None or rec.step < self.limit("steps") or not rec.ratios:
             return None
         ratios = [r for r in rec.ratios.values() if math.isfinite(r)]
-        moving = bool(ratios) and float(np.median(ratios)) > self.limit("moving")
+        moving = bool(ratios) and statistics.median(ratios) > self.limit("moving")
         shrinking = bool(rec.weight_decay) and rec.grad_history and \
             rec.grad_history[-1][1] < 0.5 * rec.grad_history[0][1]
         near = self.limit("ln_k") * math.log(k) <= rec.smooth_loss <= (2 - self.limit("ln_k")) * math.log(k)

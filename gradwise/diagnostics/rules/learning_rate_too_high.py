@@ -1,4 +1,4 @@
-import numpy as np
+import statistics
 
 from .base import Rule
 from .learning_rate_too_low import KARPATHY, usable_ratios
@@ -19,9 +19,9 @@ class LearningRateTooHigh(Rule):
         if not rec.sampled:
             return None
         finite = usable_ratios(rec)
-        if not finite or float(np.median(finite)) <= self.limit("update_ratio"):
+        if not finite or statistics.median(finite) <= self.limit("update_ratio"):
             return []
-        median = float(np.median(finite))
+        median = statistics.median(finite)
         return [self.finding(
             "warning", "", rec.step, {"median_update_ratio": median},
             f"The median update/weight ratio is {median:.2g} (healthy is about 1e-3): each step rewrites a large part "

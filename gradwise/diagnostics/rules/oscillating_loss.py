@@ -29,7 +29,7 @@ class OscillatingLoss(Rule):
         not_improving = recent[half:].mean() >= self.limit("progress") * recent[:half].mean()
         swing = float(recent.std()) / max(mean, 1e-12)
         reach = self.limit("reach") * rec.first_loss
-        high = mean > reach or float(np.percentile(recent, 90)) > reach
+        high = mean > reach or _percentile(recent, 90) > reach
         if not (not_improving and high and swing > self.limit("cv")):
             return []
         lr = f" (lr {rec.lr:.3g})" if rec.lr else ""
@@ -40,3 +40,12 @@ class OscillatingLoss(Rule):
             f"{recent.max():.3g}) without going down: the steps overshoot the minimum back and forth.",
             f"Lower the learning rate{lr} by 3-10x (or lower the momentum, or add a decaying schedule), or use a "
             f"larger batch.")]
+
+
+def _percentile(values, q):
+    """np.percentile's linear interpolation, without its machinery (50 us a call inside training)."""
+    ordered = sorted(values.tolist())
+    pos = (len(ordered) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
