@@ -50,6 +50,7 @@ def _lookup():
                 fn.argtypes, fn.restype = [index, real, ctypes.c_void_p, index, ctypes.c_void_p, index], None
                 fn = found["scal"][numpy.dtype(dtype)]
                 fn.argtypes, fn.restype = [index, real, ctypes.c_void_p, index], None
+            found["max_size"] = 2 ** 63 - 1 if index is ctypes.c_int64 else 2 ** 31 - 1
             return found
     return {}
 
@@ -71,6 +72,7 @@ def enable(on=True):
 def _usable(*arrays):
     first = arrays[0]
     return (first.size >= MIN_SIZE and available() and first.dtype in _ROUTINES["axpy"]
+            and first.size <= _ROUTINES["max_size"]
             and all(type(a) is numpy.ndarray and a.dtype == first.dtype and a.size == first.size
                     and a.flags.c_contiguous for a in arrays) and arrays[-1].flags.writeable)
 
