@@ -105,6 +105,19 @@ def _fm_input_grads(d_x, d_h, x, h0, hs, w_ih, needs):
     return dx, dw_ih, dw_hh, db_ih, db_hh
 
 
+def _project_fm(x, w, bias):
+    """w @ x[t].T + bias for every step: (T, G, B), feature-major, in one batched product. The
+    bias rides in the product as one more column of w against a row of ones (a separate add
+    was one more pass over the whole (T, G, B) array)."""
+    if bias is None:
+        return xp.matmul(w, x.transpose(0, 2, 1))
+    t, b, i = x.shape
+    xa = xp.empty_like(x, shape=(t, i + 1, b), order="C")
+    xa[:, :i] = x.transpose(0, 2, 1)
+    xa[:, i] = 1.0
+    return xp.matmul(xp.concatenate([w, bias[:, None]], axis=1), xa)
+
+
 def _live_steps(g_out):
     """Which time steps have a non-zero output gradient (None: none given)."""
     return None if g_out is None else g_out.reshape(g_out.shape[0], -1).any(axis=1).tolist()
@@ -128,9 +141,9 @@ class LSTMSequence(_Recurrence):
         steps, batch, hid = x.shape[0], x.shape[1], w_hh.shape[1]
         grad = any(self.needs_grad)
         order, scale = self._internal(hid, w_ih)
-        acts = xp.matmul(w_ih[order] * scale[:, None], x.transpose(0, 2, 1))     # (T, 4H, B), becomes activations
-        if b_ih is not None or b_hh is not None:
-            acts += (((0 if b_ih is None else b_ih) + (0 if b_hh is None else b_hh))[order] * scale)[:, None]
+        bias = None if b_ih is None and b_hh is None else \
+            ((0 if b_ih is None else b_ih) + (0 if b_hh is None else b_hh))[order] * scale
+        acts = _project_fm(x, w_ih[order] * scale[:, None], bias)      # (T, 4H, B), becomes activations
         w_h = w_hh[order] * scale[:, None]
         hs = xp.empty_like(acts, shape=(steps, hid, batch), order="C")
         cs = xp.empty_like(hs)
@@ -227,11 +240,12 @@ class GRUSequence(_Recurrence):
         grad = any(self.needs_grad)
         scale = xp.ones_like(w_ih, shape=(3 * hid,), order="C")
         scale[:2 * hid] = -1.0
-        xw = xp.matmul(w_ih * scale[:, None], x.transpose(0, 2, 1))      # (T, 3H, B)
-        if b_ih is not None:
-            xw += (b_ih * scale)[:, None]
-        if b_hh is not None:
-            xw[:, :2 * hid] -= b_hh[:2 * hid, None]      # the r and z parts of b_hh add to the input's
+        bias = None
+        if b_ih is not None or b_hh is not None:        # the r and z parts of b_hh add to the input's
+            bias = (xp.zeros_like(w_ih[:, 0]) if b_ih is None else b_ih) * scale
+            if b_hh is not None:
+                bias[:2 * hid] -= b_hh[:2 * hid]
+        xw = _project_fm(x, w_ih * scale[:, None], bias)               # (T, 3H, B)
         b_hn = None if b_hh is None else b_hh[2 * hid:, None]
         w_h = w_hh * scale[:, None]
         acts = xp.empty_like(xw)                          # r, z, n per step
