@@ -71,11 +71,18 @@ class MaxPool2d(Function):
             g_same[...] = g
             g = g_same
         taken = xp.zeros_like(out, dtype=bool)
+        # windows that do not overlap (span <= stride): every input element is written at most once
+        disjoint = all(dd * (kk - 1) + 1 <= ss for kk, ss, dd in zip(k, s, d))
+        hit, free = xp.empty_like(taken), xp.empty_like(taken)
         for sl in _offsets(k, s, d, *g.shape[2:]):
-            hit = xp_[sl] == out
-            hit &= ~taken
+            xp.equal(xp_[sl], out, out=hit)
+            xp.logical_not(taken, out=free)
+            hit &= free
             taken |= hit
-            gx[sl] += g * hit
+            if disjoint:
+                xp.multiply(g, hit, out=gx[sl])
+            else:
+                gx[sl] += g * hit
         return (_crop(gx, p),) + (None,) * 6
 
 
