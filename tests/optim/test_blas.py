@@ -53,3 +53,24 @@ def test_sgd_same_steps_with_and_without_blas(kwargs):
         finally:
             blas.enable(True)
     np.testing.assert_allclose(run(True), run(False), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda p: gw.optim.Adam(p, lr=1e-2), lambda p: gw.optim.Adam(p, lr=1e-2, amsgrad=True),
+                                  lambda p: gw.optim.AdamW(p, lr=1e-2, weight_decay=0.1),
+                                  lambda p: gw.optim.Adam(p, lr=1e-2, weight_decay=1e-2, maximize=True)])
+def test_adam_same_steps_with_and_without_blas(make):
+    def run(use_blas):
+        blas.enable(use_blas)
+        try:
+            gw.manual_seed(0)
+            layer = gw.nn.Linear(256, 200)
+            opt = make(layer.parameters())
+            x = gw.tensor(np.random.default_rng(1).standard_normal((8, 256), dtype=np.float32))
+            for _ in range(3):
+                opt.zero_grad()
+                layer(x).square().mean().backward()
+                opt.step()
+            return layer.weight.detach().numpy().copy()
+        finally:
+            blas.enable(True)
+    np.testing.assert_allclose(run(True), run(False), rtol=1e-5, atol=1e-6)
