@@ -24,7 +24,7 @@ from .findings import FindingBook
 from .monitor import LayerMonitor
 from .report import text_summary
 from .rules import RULES, by_phase, run
-from .signals import Record
+from .signals import STEP_CHECK_EVERY, Record
 
 _ACTIVE = []            # doctors attached now; the autograd hooks dispatch to them
 
@@ -176,9 +176,10 @@ class Doctor:
         rec.ordered = self.monitor.ordered
         # the step rules judge the loss series and this step's events: every step would cost ~30 us of
         # Python a step inside training (half the doctor's time on the LSTM); on sampled steps, every
-        # 10th step and any step with an event they see all of it
-        if rec.sampled or rec.step % 10 == 0 or rec.nonfinite or rec.grads_not_zeroed or \
-                rec.softmax_into_ce is not None or (self._loss is not None and not math.isfinite(self._loss)):
+        # STEP_CHECK_EVERY-th step and any step with an event they see all of it
+        event = rec.nonfinite or rec.grads_not_zeroed or rec.softmax_into_ce is not None or \
+            (self._loss is not None and not math.isfinite(self._loss))
+        if rec.sampled or event or rec.step % STEP_CHECK_EVERY == 0:
             for f in run(self.rules["step"], rec, self.book):
                 self._where(f)
         if rec.sampled:

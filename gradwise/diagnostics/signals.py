@@ -45,6 +45,7 @@ Epochs (Trainer only)
 from collections import deque
 
 LOSS_WINDOW = 30
+STEP_CHECK_EVERY = 10     # the step rules run at least on these steps (the doctor), some only on them
 
 
 class Record:

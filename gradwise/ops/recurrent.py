@@ -39,32 +39,14 @@ def _flush_vanished(t, *states):
         s.fill(0)
 
 
-class _Recurrence(Function):
-    def _project(self, x, w_ih, *biases):
-        t, b, i = x.shape
-        xw = x.reshape(t * b, i) @ w_ih.T
-        for bias in biases:
-            if bias is not None:
-                xw += bias
-        return xw.reshape(t, b, -1)
-
-    def _input_grads(self, dxw, dhw, x, h0, out, w_ih, w_hh, needs):
-        """Gradients of x, w_ih, w_hh and the biases from the per-step gate gradients (one GEMM each)."""
-        t, b, i = x.shape
-        dxw2, dhw2 = dxw.reshape(t * b, -1), dhw.reshape(t * b, -1)
-        dx = (dxw2 @ w_ih).reshape(t, b, i) if needs["x"] else None
-        dw_ih = dxw2.T @ x.reshape(t * b, i) if needs["w_ih"] else None
-        dw_hh = None
-        if needs["w_hh"]:       # sum_t dhw[t]^T h[t-1], without building the shifted copy of h
-            dw_hh = dhw[0].T @ h0
-            if t > 1:
-                dw_hh += dhw[1:].reshape((t - 1) * b, -1).T @ out[:-1].reshape((t - 1) * b, -1)
-        db_ih = dxw2.sum(axis=0) if needs["b_ih"] else None
-        if needs["b_hh"]:
-            db_hh = db_ih.copy() if db_ih is not None and dhw is dxw else dhw2.sum(axis=0)
-        else:
-            db_hh = None
-        return dx, dw_ih, dw_hh, db_ih, db_hh
+def _project(x, w_ih, *biases):
+    """x @ w_ih.T + biases for every step, batch-major: (T, B, G) (the Elman RNN)."""
+    t, b, i = x.shape
+    xw = x.reshape(t * b, i) @ w_ih.T
+    for bias in biases:
+        if bias is not None:
+            xw += bias
+    return xw.reshape(t, b, -1)
 
 
 def _needs(flags, names):
@@ -76,12 +58,13 @@ def _gate_major(a):
     return a.transpose(1, 0, 2).reshape(a.shape[1], -1)
 
 
-def _fm_input_grads(d_x, d_h, x, h0, hs, w_ih, needs):
-    """Gradients of x, w_ih, w_hh and the biases of a feature-major recurrence, one GEMM each.
+def _input_grads(d_x, d_h, x, h0, hs, w_ih, needs):
+    """Gradients of x, w_ih, w_hh and the biases of a recurrence, one GEMM each.
 
     ``d_h`` (G, T*B) is the gradient of the recurrent pre-activations W_hh h + b_hh, ``d_x`` the
-    row blocks of the input pre-activations' gradient (the LSTM: [d_h]; the GRU: its r and z
-    rows, then its own n row), ``hs`` (H, T*B) the hidden states, all with columns (t, b)."""
+    row blocks of the input pre-activations' gradient (the LSTM and RNN: [d_h]; the GRU: its r
+    and z rows, then its own n row), ``hs`` (H, T*B) the hidden states, all with columns (t, b);
+    transposed views of batch-major arrays serve as well as gate-major copies."""
     t, b, i = x.shape
     x2 = x.reshape(t * b, i)
     rows = xp.cumsum([0] + [blk.shape[0] for blk in d_x]).tolist()
@@ -123,7 +106,7 @@ def _live_steps(g_out):
     return None if g_out is None else g_out.reshape(g_out.shape[0], -1).any(axis=1).tolist()
 
 
-class LSTMSequence(_Recurrence):
+class LSTMSequence(Function):
     """NOTE: feature-major inside: every per-step array is (features, batch), so each gate is one
     contiguous block and the recurrent product is W @ h, 1.5x faster here than h @ W.T on the
     (batch, features) layout (small GEMMs, Intel Xeon, OpenBLAS). The gates are reordered to
@@ -224,12 +207,12 @@ class LSTMSequence(_Recurrence):
             _Hooks.time_steps(self, norms[::-1])
         needs = _needs(self.needs_grad, ["x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"])
         d2 = _gate_major(dgates)
-        dx, dw_ih, dw_hh, db_ih, db_hh = _fm_input_grads([d2], d2, x, h0, _gate_major(out.transpose(0, 2, 1)),
+        dx, dw_ih, dw_hh, db_ih, db_hh = _input_grads([d2], d2, x, h0, _gate_major(out.transpose(0, 2, 1)),
                                                          w_ih, needs)
         return dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh, db_ih, db_hh
 
 
-class GRUSequence(_Recurrence):
+class GRUSequence(Function):
     """NOTE: feature-major inside, like the LSTM; the r and z rows of the weights are negated so
     that exp, +1 and reciprocal give both sigmoids. When a gradient is needed, the forward also
     keeps the per-gate factors of the backward (dn = dh * k_n, dr = dn * k_r, dz = dh * k_z),
@@ -272,14 +255,14 @@ class GRUSequence(_Recurrence):
             n += xw[t, 2 * hid:]
             xp.tanh(n, out=n)
             new = hs[t]
+            diff = k_z[t] if grad else new                  # h - n, kept for k_z when grad
+            xp.subtract(h, n, out=diff)
+            xp.multiply(diff, z, out=new)                   # h' = n + z * (h - n)
+            new += n
             if grad:
-                kz = k_z[t]
-                xp.subtract(h, n, out=kz)                   # h - n
-                xp.multiply(kz, z, out=new)                 # h' = n + z * (h - n)
-                new += n
                 xp.subtract(1.0, z, out=one_z)
-                kz *= z
-                kz *= one_z                                 # (h - n) z (1 - z)
+                diff *= z
+                diff *= one_z                               # k_z = (h - n) z (1 - z)
                 kn = k_n[t]
                 xp.multiply(n, n, out=kn)
                 xp.subtract(1.0, kn, out=kn)
@@ -288,10 +271,6 @@ class GRUSequence(_Recurrence):
                 xp.subtract(1.0, r, out=kr)
                 kr *= r
                 kr *= hn                                    # r (1 - r) (W_hn h + b_hn)
-            else:
-                xp.subtract(h, n, out=new)                  # h' = n + z * (h - n)
-                new *= z
-                new += n
             h = new
         errstate.__exit__(None, None, None)
         out = hs.transpose(0, 2, 1)             # (T, B, H), a view
@@ -328,15 +307,15 @@ class GRUSequence(_Recurrence):
             _Hooks.time_steps(self, norms[::-1])
         needs = _needs(self.needs_grad, ["x", "h0", "w_ih", "w_hh", "b_ih", "b_hh"])
         d2 = _gate_major(d_h)
-        dx, dw_ih, dw_hh, db_ih, db_hh = _fm_input_grads([d2[:2 * hid], _gate_major(dn)], d2, x, h0,
+        dx, dw_ih, dw_hh, db_ih, db_hh = _input_grads([d2[:2 * hid], _gate_major(dn)], d2, x, h0,
                                                          _gate_major(hs), w_ih, needs)
         return dx, dh.T.copy(), dw_ih, dw_hh, db_ih, db_hh
 
 
-class RNNSequence(_Recurrence):
+class RNNSequence(Function):
     def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity):
         steps = x.shape[0]
-        out = self._project(x, w_ih, b_ih, b_hh)        # pre-activations, then hidden states, in place
+        out = _project(x, w_ih, b_ih, b_hh)             # pre-activations, then hidden states, in place
         h = h0
         w_hh_t = w_hh.T
         for t in range(steps):
@@ -373,7 +352,8 @@ class RNNSequence(_Recurrence):
         if norms is not None:
             _Hooks.time_steps(self, norms[::-1])
         needs = _needs(self.needs_grad, ["x", "h0", "w_ih", "w_hh", "b_ih", "b_hh"])
-        dx, dw_ih, dw_hh, db_ih, db_hh = self._input_grads(da, da, x, h0, out, w_ih, w_hh, needs)
+        d2 = da.reshape(-1, da.shape[2]).T                  # (H, T*B) views of the batch-major arrays
+        dx, dw_ih, dw_hh, db_ih, db_hh = _input_grads([d2], d2, x, h0, out.reshape(-1, out.shape[2]).T, w_ih, needs)
         return dx, dh, dw_ih, dw_hh, db_ih, db_hh, None
 
 

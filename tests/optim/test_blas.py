@@ -35,42 +35,28 @@ def test_fallbacks_strided_small_and_int_arrays():
     assert blas.scal(3, ints)[0] == 3
 
 
-@pytest.mark.parametrize("kwargs", [dict(), dict(momentum=0.9), dict(momentum=0.9, nesterov=True),
-                                    dict(momentum=0.5, dampening=0.2, weight_decay=1e-2)])
-def test_sgd_same_steps_with_and_without_blas(kwargs):
-    def run(use_blas):
-        blas.enable(use_blas)
-        try:
-            gw.manual_seed(0)
-            layer = gw.nn.Linear(256, 200)          # 51,200 weights: above MIN_SIZE
-            opt = gw.optim.SGD(layer.parameters(), lr=0.1, **kwargs)
-            x = gw.tensor(np.random.default_rng(1).standard_normal((8, 256), dtype=np.float32))
-            for _ in range(3):
-                opt.zero_grad()
-                layer(x).square().mean().backward()
-                opt.step()
-            return layer.weight.detach().numpy().copy()
-        finally:
-            blas.enable(True)
-    np.testing.assert_allclose(run(True), run(False), rtol=1e-5, atol=1e-6)
+def _three_steps(make, use_blas):
+    """A layer's weights after three steps of the optimizer ``make(params)``, with or without BLAS."""
+    blas.enable(use_blas)
+    try:
+        gw.manual_seed(0)
+        layer = gw.nn.Linear(256, 200)          # 51,200 weights: above MIN_SIZE
+        opt = make(layer.parameters())
+        x = gw.tensor(np.random.default_rng(1).standard_normal((8, 256), dtype=np.float32))
+        for _ in range(3):
+            opt.zero_grad()
+            layer(x).square().mean().backward()
+            opt.step()
+        return layer.weight.detach().numpy().copy()
+    finally:
+        blas.enable(True)
 
 
-@pytest.mark.parametrize("make", [lambda p: gw.optim.Adam(p, lr=1e-2), lambda p: gw.optim.Adam(p, lr=1e-2, amsgrad=True),
+@pytest.mark.parametrize("make", [lambda p: gw.optim.SGD(p, lr=0.1), lambda p: gw.optim.SGD(p, lr=0.1, momentum=0.9),
+                                  lambda p: gw.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+                                  lambda p: gw.optim.SGD(p, lr=0.1, momentum=0.5, dampening=0.2, weight_decay=1e-2),
+                                  lambda p: gw.optim.Adam(p, lr=1e-2), lambda p: gw.optim.Adam(p, lr=1e-2, amsgrad=True),
                                   lambda p: gw.optim.AdamW(p, lr=1e-2, weight_decay=0.1),
                                   lambda p: gw.optim.Adam(p, lr=1e-2, weight_decay=1e-2, maximize=True)])
-def test_adam_same_steps_with_and_without_blas(make):
-    def run(use_blas):
-        blas.enable(use_blas)
-        try:
-            gw.manual_seed(0)
-            layer = gw.nn.Linear(256, 200)
-            opt = make(layer.parameters())
-            x = gw.tensor(np.random.default_rng(1).standard_normal((8, 256), dtype=np.float32))
-            for _ in range(3):
-                opt.zero_grad()
-                layer(x).square().mean().backward()
-                opt.step()
-            return layer.weight.detach().numpy().copy()
-        finally:
-            blas.enable(True)
-    np.testing.assert_allclose(run(True), run(False), rtol=1e-5, atol=1e-6)
+def test_same_steps_with_and_without_blas(make):
+    np.testing.assert_allclose(_three_steps(make, True), _three_steps(make, False), rtol=1e-5, atol=1e-6)

@@ -1,5 +1,6 @@
 import numpy as np
 
+from ..signals import STEP_CHECK_EVERY
 from .base import Rule
 
 
@@ -17,7 +18,7 @@ class OscillatingLoss(Rule):
                   "reach": (0.5, "the swings still reach half the starting loss: not the noise of a trained model")}
 
     def check(self, rec):
-        if rec.step % 10 or rec.first_loss is None:
+        if rec.step % STEP_CHECK_EVERY or rec.first_loss is None:
             return None
         if len(rec.losses) < self.limit("window"):
             return []
