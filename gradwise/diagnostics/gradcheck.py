@@ -77,16 +77,16 @@ def _objective(fn, inputs, weights):
 
 def _numeric_grad(fn, inputs, weights, t, eps):
     grad = np.zeros_like(t._data)
-    flat = t._data.reshape(-1)       # a view: writing into it perturbs t
-    with no_grad():
-        for k in range(flat.size):
-            orig = flat[k]
-            flat[k] = orig + eps
+    data = t._data                   # perturbed in place, by index: any memory layout (a transposed
+    with no_grad():                  # input keeps its layout, so the op sees what it saw in backward)
+        for k in np.ndindex(data.shape):
+            orig = data[k]
+            data[k] = orig + eps
             plus = _objective(fn, inputs, weights).item()
-            flat[k] = orig - eps
+            data[k] = orig - eps
             minus = _objective(fn, inputs, weights).item()
-            flat[k] = orig
-            grad.reshape(-1)[k] = (plus - minus) / (2 * eps)
+            data[k] = orig
+            grad[k] = (plus - minus) / (2 * eps)
     return grad
 
 

