@@ -4,6 +4,7 @@ import math
 from ..autograd import Function
 from ..backend import xp
 from ..errors import ArgumentError
+from .util import zeros_view
 
 
 class Step(Function):
@@ -68,7 +69,8 @@ class ReLU(Function):
     saves_inputs = False
 
     def forward(self, a):
-        out = xp.maximum(a, 0)
+        zeros = zeros_view(a)
+        out = xp.maximum(a, 0 if zeros is None else zeros)
         self.save_for_backward(out)
         return out
 

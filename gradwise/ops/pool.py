@@ -69,23 +69,28 @@ class MaxPool2d(Function):
             g_same = xp.empty_like(out, dtype=g.dtype)
             g_same[...] = g
             g = g_same
-        taken = xp.zeros_like(out, dtype=bool)
         # windows that do not overlap (span <= stride): every input element is written at most once,
         # and where they also tile the input exactly, once each (no zero fill needed)
         disjoint = all(dd * (kk - 1) + 1 <= ss for kk, ss, dd in zip(k, s, d))
         tiled = disjoint and not any(p) and k == s and all(
             o * ss == n for o, ss, n in zip(g.shape[2:], s, xp_.shape[2:]))
         gx = (xp.empty_like if tiled else xp.zeros_like)(xp_, dtype=g.dtype)    # same memory order as the input
-        hit, free = xp.empty_like(taken), xp.empty_like(taken)
-        for sl in _offsets(k, s, d, *g.shape[2:]):
-            xp.equal(xp_[sl], out, out=hit)
-            xp.logical_not(taken, out=free)
-            hit &= free
-            taken |= hit
+        # per kernel position: where it holds the maximum and no earlier position did (hit > taken
+        # is hit & ~taken for booleans, one pass)
+        slices = list(_offsets(k, s, d, *g.shape[2:]))
+        taken = xp.equal(xp_[slices[0]], out)
+        hit = xp.empty_like(taken)
+        for n, sl in enumerate(slices):
+            if n:
+                xp.equal(xp_[sl], out, out=hit)
+                xp.greater(hit, taken, out=hit)
+                if n + 1 < len(slices):
+                    taken |= hit
+            first = hit if n else taken
             if disjoint:
-                xp.multiply(g, hit, out=gx[sl])
+                xp.multiply(g, first, out=gx[sl])
             else:
-                gx[sl] += g * hit
+                gx[sl] += g * first
         return (_crop(gx, p),) + (None,) * 6
 
 

@@ -79,3 +79,18 @@ def test_sigmoid_extremes_exact():
 def test_gelu_rejects_unknown_approximation():
     with pytest.raises(ValueError, match="'none' or 'tanh'"):
         F.gelu(gw.zeros(2), approximate="fast")
+
+
+def test_relu_on_large_strided_inputs_keeps_nan_layout_and_values():
+    """Large inputs take the zeros-array path of ReLU (same values, NaN kept, memory order kept)."""
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((8, 6, 12, 10)).astype(np.float32)
+    data[1, 2, 3, 4] = np.nan
+    x = gw.tensor(data.transpose(1, 0, 2, 3), requires_grad=True)     # channel-major, as a conv gives
+    y = F.relu(x)
+    ref = np.maximum(data.transpose(1, 0, 2, 3), 0)
+    np.testing.assert_array_equal(y.detach().numpy(), ref)
+    assert np.isnan(y.detach().numpy()[2, 1, 3, 4])
+    assert y._data.swapaxes(0, 1).flags.c_contiguous
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), (ref > 0).astype(np.float32))

@@ -47,6 +47,7 @@ CE_CASES = [
     dict(shape=(3, 4, 2, 2)),
     dict(shape=(6, 3), weight=True),
     dict(shape=(6, 3), ignore=True),
+    dict(shape=(6, 3), ignore_index=1),         # an ignored class inside the range of the targets
     dict(shape=(6, 3), weight=True, ignore=True, label_smoothing=0.2),
     dict(shape=(6, 3), label_smoothing=0.1, reduction="none"),
     dict(shape=(3, 4, 2), weight=True, label_smoothing=0.3),
@@ -63,6 +64,7 @@ def test_cross_entropy_class_targets(case):
     if case.get("ignore"):
         t[1] = -100
     kw = dict(reduction=case.get("reduction", "mean"), label_smoothing=case.get("label_smoothing", 0.0),
+              ignore_index=case.get("ignore_index", -100),
               weight=rng.uniform(0.5, 2, size=k) if case.get("weight") else None)
     check_op(lambda x: F.cross_entropy(x, t, **kw), [arr(*shape, seed=4)], lambda x: np_cross_entropy(x, t, **kw))
 
