@@ -105,8 +105,8 @@ class CrossEntropy(Function):
             # (take/put_along_axis and the per-element weights cost ~100 us a step at N=128)
             rows = xp.arange(x.shape[0])
             self.denom = x.shape[0] if reduction == "mean" else 1
-            self.save_for_backward(p, rows, target)
-            self.sparse, self.reduction = "rows", reduction
+            self.save_for_backward(p, target, rows)       # the targets second, as below (the doctor reads them)
+            self.sparse, self.cdim, self.eps, self.n_classes = "rows", 1, eps, n_classes
             return -xp.sum(shifted[rows, target] - log_s[:, 0]) / self.denom
         else:                                   # class indices
             cdim, t, valid, wy = _class_targets("cross_entropy", x, target, weight, ignore_index)
@@ -125,7 +125,7 @@ class CrossEntropy(Function):
     def backward(self, g):
         p = self.saved[0]
         if self.sparse == "rows":
-            _, rows, t = self.saved
+            _, t, rows = self.saved
             scale = g / self.denom
             gx = p * scale
             gx[rows, t] -= scale
