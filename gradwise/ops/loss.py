@@ -262,7 +262,7 @@ class BinaryCrossEntropyWithLogits(Function):
         gx = gt = None
         if self.needs_grad[0]:
             e = xp.exp(-xp.abs(x))
-            sig_neg = xp.where(x >= 0, e, 1) / (1 + e)          # sigmoid(-x), stable
+            sig_neg = xp.maximum(e, x < 0) / (1 + e)            # sigmoid(-x), stable (no np.where: see activation)
             lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
             gx = gl * ((1 - t) - lw * sig_neg)
         if self.needs_grad[1]:

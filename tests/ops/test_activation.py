@@ -94,3 +94,35 @@ def test_relu_on_large_strided_inputs_keeps_nan_layout_and_values():
     assert y._data.swapaxes(0, 1).flags.c_contiguous
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), (ref > 0).astype(np.float32))
+
+
+@pytest.mark.parametrize("slope", [0.2, 0.0, 1.5, -0.5])
+def test_leaky_relu_and_elu_are_exact_blends(slope):
+    """No np.where inside (slow on random signs): the values and gradients are still exactly
+    the two branches, with NaN and infinities where np.where puts them."""
+    rng = np.random.default_rng(1)
+    data = rng.standard_normal(5000).astype(np.float32)
+    data[:4] = [np.nan, np.inf, -np.inf, 0.0]
+    g = rng.standard_normal(5000).astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        for fn, value, slope_of in (
+                (lambda t: F.leaky_relu(t, slope), np.where(data > 0, data, data * np.float32(slope)),
+                 np.where(data > 0, g, g * np.float32(slope))),
+                (lambda t: F.elu(t, 0.7), None, None)):
+            x = gw.tensor(data, requires_grad=True)
+            y = fn(x)
+            y.backward(gw.tensor(g))
+            if value is None:         # ELU against its definition
+                value = np.where(data > 0, data, np.float32(0.7) * np.expm1(np.minimum(data, 0)))
+                slope_of = np.where(data > 0, g, g * (value + np.float32(0.7)))
+            np.testing.assert_array_equal(y.detach().numpy(), value)
+            np.testing.assert_array_equal(x.grad.numpy(), slope_of)
+
+
+def test_sigmoid_is_exact_at_the_extremes():
+    x = gw.tensor(np.array([-100.0, -20.0, 0.0, 20.0, 100.0, np.nan], dtype=np.float32), requires_grad=True)
+    y = F.sigmoid(x).detach().numpy()
+    e = np.exp(-np.abs(x.detach().numpy()))
+    with np.errstate(invalid="ignore"):
+        ref = np.where(x.detach().numpy() >= 0, 1, e) / (1 + e)
+    np.testing.assert_array_equal(y, ref.astype(np.float32))
