@@ -9,6 +9,7 @@ from ..autograd import Function
 from ..backend import get_array_module, xp
 from ..arguments import int_pair
 from ..errors import ArgumentError, ShapeError
+from . import conv_rows
 
 _as_strided = xp.lib.stride_tricks.as_strided
 
@@ -108,6 +109,10 @@ class Conv2d(Function):
         if oh <= 0 or ow <= 0:
             raise ShapeError(f"conv2d: input {h}x{w} (padded to {h + pt + pb}x{w + pl + pr}) is smaller than the "
                              f"kernel {kh}x{kw} with dilation {dilation}")
+        self.rows = None
+        if conv_rows.eligible(x, stride, groups, ow):
+            self.args = (None, stride, padding, dilation)
+            return conv_rows.forward(self, x, weight, bias, padding, dilation)
         xc = _pad_cn(x.transpose(1, 0, 2, 3), padding)
         cols = im2col(xc, kh, kw, stride, dilation, oh, ow).reshape(groups, cg * kh * kw, -1)
         out = _bmm(weight.reshape(groups, o // groups, -1), cols).reshape(o, -1)
@@ -118,6 +123,9 @@ class Conv2d(Function):
         return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
 
     def backward(self, g):
+        if self.rows is not None:
+            _, _, padding, dilation = self.args
+            return conv_rows.backward(self, g, padding, dilation, _stride1_input_grad) + (None,) * 4
         cols, weight = self.saved
         pshape, stride, padding, dilation, oh, ow = self.args
         groups = cols.shape[0]
