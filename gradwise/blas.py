@@ -42,7 +42,7 @@ def _lookup():
             try:
                 found = {kind: {numpy.dtype(numpy.float32): getattr(lib, f"{prefix}s{kind}{suffix}"),
                                 numpy.dtype(numpy.float64): getattr(lib, f"{prefix}d{kind}{suffix}")}
-                         for kind in ("axpy", "scal")}
+                         for kind in ("axpy", "scal", "gemm")}
             except AttributeError:
                 continue
             for dtype, real in ((numpy.float32, ctypes.c_float), (numpy.float64, ctypes.c_double)):
@@ -50,6 +50,10 @@ def _lookup():
                 fn.argtypes, fn.restype = [index, real, ctypes.c_void_p, index, ctypes.c_void_p, index], None
                 fn = found["scal"][numpy.dtype(dtype)]
                 fn.argtypes, fn.restype = [index, real, ctypes.c_void_p, index], None
+                fn = found["gemm"][numpy.dtype(dtype)]
+                fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, index, index, index, real, ctypes.c_void_p,
+                               index, ctypes.c_void_p, index, real, ctypes.c_void_p, index]
+                fn.restype = None
             found["max_size"] = 2 ** 63 - 1 if index is ctypes.c_int64 else 2 ** 31 - 1
             return found
     return {}
@@ -93,3 +97,40 @@ def scal(a, x):
     else:
         x *= a
     return x
+
+
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+
+
+def _operand(a):
+    """(transpose flag, leading dimension) for a 2-D operand whose rows or columns are contiguous."""
+    item = a.itemsize
+    if a.strides[1] == item and a.strides[0] % item == 0 and a.strides[0] >= a.shape[1] * item:
+        return _NO_TRANS, a.strides[0] // item
+    if a.strides[0] == item and a.strides[1] % item == 0 and a.strides[1] >= a.shape[0] * item:
+        return _TRANS, a.strides[1] // item
+    return None
+
+
+def gemm(a, b, c, beta=0.0):
+    """c = a @ b + beta * c, in place, for 2-D float32/float64 arrays whose rows (or, for a and
+    b, columns) are contiguous at any stride: a window of a wider array, or a transpose, goes to
+    BLAS as it is, with no copy. Returns c.
+
+    NOTE: NumPy's matmul has no beta, so a sum of products costs a pass over c per term; this is
+    the one BLAS call that accumulates (used by the convolution's kernel-row products)."""
+    ops = (_operand(a), _operand(b)) if a.ndim == b.ndim == c.ndim == 2 else (None, None)
+    if (available() and None not in ops and c.dtype in _ROUTINES["gemm"] and a.dtype == b.dtype == c.dtype
+            and all(type(t) is numpy.ndarray for t in (a, b, c)) and c.strides[1] == c.itemsize
+            and c.strides[0] >= c.shape[1] * c.itemsize and c.flags.writeable
+            and a.shape[0] == c.shape[0] and b.shape[1] == c.shape[1] and a.shape[1] == b.shape[0]
+            and max(a.size, b.size, c.size) <= _ROUTINES["max_size"] and min(c.shape) > 0 and a.shape[1] > 0):
+        (ta, lda), (tb, ldb) = ops
+        _ROUTINES["gemm"][c.dtype](_ROW_MAJOR, ta, tb, c.shape[0], c.shape[1], a.shape[1], 1.0, a.ctypes.data, lda,
+                                   b.ctypes.data, ldb, beta, c.ctypes.data, c.strides[0] // c.itemsize)
+    elif beta == 0:
+        c[...] = a @ b
+    else:
+        c *= beta
+        c += a @ b
+    return c

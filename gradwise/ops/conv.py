@@ -9,7 +9,7 @@ from ..autograd import Function
 from ..backend import get_array_module, xp
 from ..arguments import int_pair
 from ..errors import ArgumentError, ShapeError
-from . import conv_rows
+from . import conv_rows, conv_split
 
 _as_strided = xp.lib.stride_tricks.as_strided
 
@@ -109,11 +109,15 @@ class Conv2d(Function):
         if oh <= 0 or ow <= 0:
             raise ShapeError(f"conv2d: input {h}x{w} (padded to {h + pt + pb}x{w + pl + pr}) is smaller than the "
                              f"kernel {kh}x{kw} with dilation {dilation}")
-        self.rows = None
+        self.rows = self.split = None
         if conv_rows.eligible(x, stride, groups, ow):
             self.args = (None, stride, padding, dilation)
             return conv_rows.forward(self, x, weight, bias, padding, dilation)
         xc = _pad_cn(x.transpose(1, 0, 2, 3), padding)
+        self.split = None
+        if conv_split.eligible(x, weight, stride, groups, cg * kw):
+            self.args = (xc.shape, stride, padding, dilation, oh, ow)
+            return conv_split.forward(self, xc, weight, bias, dilation)
         cols = im2col(xc, kh, kw, stride, dilation, oh, ow).reshape(groups, cg * kh * kw, -1)
         out = _bmm(weight.reshape(groups, o // groups, -1), cols).reshape(o, -1)
         if bias is not None:
@@ -128,12 +132,14 @@ class Conv2d(Function):
             return conv_rows.backward(self, g, padding, dilation, _stride1_input_grad) + (None,) * 4
         cols, weight = self.saved
         pshape, stride, padding, dilation, oh, ow = self.args
-        groups = cols.shape[0]
+        groups = 1 if self.split is not None else cols.shape[0]
         nx, nw, nb = self.needs_grad[:3]
         gt = _channels_first(g).reshape(groups, weight.shape[0] // groups, -1)      # (G, O/G, M)
         gx = gw = gb = None
         if nw:
-            gw = _weight_grad(gt, cols).reshape(weight.shape)
+            gw = conv_split.weight_grad(cols, gt.reshape(-1, pshape[1], oh, ow), weight, pshape[2], dilation[0],
+                                        self.split[3]) if self.split is not None else \
+                _weight_grad(gt, cols).reshape(weight.shape)
         if nb:
             gb = gt.sum(axis=2).reshape(-1)
         if nx:
@@ -159,6 +165,8 @@ def _stride1_input_grad(gt, weight, pshape, dilation, oh, ow):
     read-modify-write pass per kernel position (add_windows); the FLOPs are the same.
     """
     o, c, kh, kw = weight.shape
+    if conv_split.eligible(gt, weight, (1, 1), 1, o * kw):
+        return conv_split.input_grad(gt.reshape(o, pshape[1], oh, ow), weight, pshape, dilation)
     eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
     gp = _pad_cn(gt.reshape(o, pshape[1], oh, ow), (eh, eh, ew, ew))
     cols = im2col(gp, kh, kw, (1, 1), dilation, pshape[2], pshape[3])             # (O*kh*kw, N*Hp*Wp)
