@@ -64,14 +64,19 @@ def forward(fn, x, weight, bias, padding, dilation):
     n, hp, wp = xpad.shape[1:]
     oh, ow = hp - (kh - 1) * dilation[0], wp - slack
     cols = columns(buf, xpad.shape, kh, kw, dilation, oh)
-    full = (weight.reshape(o, -1) @ cols).reshape(o, n, oh, wp)[..., :ow]
-    out = xp.empty((o, n, oh, ow), dtype=full.dtype)
-    if bias is None:
-        out[...] = full
-    else:
-        xp.add(full, bias[:, None, None, None], out=out)
     fn.save_for_backward(cols, weight)
     fn.rows = (xpad.shape, oh, ow)
+    return compact((weight.reshape(o, -1) @ cols).reshape(o, n, oh, wp)[..., :ow], bias)
+
+
+def compact(valid, bias):
+    """The valid part (O, N, oh, ow) of an output computed on a wider grid, copied into a
+    channel-major array with the bias added on the way; returned as (N, O, oh, ow)."""
+    out = xp.empty(valid.shape, dtype=valid.dtype)
+    if bias is None:
+        out[...] = valid
+    else:
+        xp.add(valid, bias[:, None, None, None], out=out)
     return out.transpose(1, 0, 2, 3)
 
 
