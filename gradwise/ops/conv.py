@@ -3,7 +3,9 @@
 NOTE: primitives for speed: the forward is a strided window view of the padded input, one copy
 into columns, and one GEMM (per group); the backward adds kernel-offset slices back, one per
 kernel position (kh * kw of them), never ``np.add.at``. The transposed convolution is the same
-two steps in the other order.
+two steps in the other order. Two other lowerings take stride-1 convolutions where they are
+faster (measured there): narrow outputs on whole padded rows (``conv_rows``), deep products as one
+accumulating GEMM per kernel row (``conv_split``); ``Conv2d`` picks, in that order.
 """
 from ..autograd import Function
 from ..backend import get_array_module, xp
