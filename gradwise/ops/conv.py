@@ -116,7 +116,6 @@ class Conv2d(Function):
             self.args = (None, stride, padding, dilation)
             return conv_rows.forward(self, x, weight, bias, padding, dilation)
         xc = _pad_cn(x.transpose(1, 0, 2, 3), padding)
-        self.split = None
         if conv_split.eligible(x, weight, stride, groups, cg * kw):
             self.args = (xc.shape, stride, padding, dilation, oh, ow)
             return conv_split.forward(self, xc, weight, bias, dilation)
@@ -138,18 +137,16 @@ class Conv2d(Function):
         nx, nw, nb = self.needs_grad[:3]
         gt = _channels_first(g).reshape(groups, weight.shape[0] // groups, -1)      # (G, O/G, M)
         gx = gw = gb = None
-        if nw:
+        if nw and self.split is not None:
             gw = conv_split.weight_grad(cols, gt.reshape(-1, pshape[1], oh, ow), weight, pshape[2], dilation[0],
-                                        self.split[3]) if self.split is not None else \
-                _weight_grad(gt, cols).reshape(weight.shape)
+                                        self.split[3])
+        elif nw:
+            gw = _weight_grad(gt, cols).reshape(weight.shape)
         if nb:
             gb = gt.sum(axis=2).reshape(-1)
         if nx:
             pt, pb, pl, pr = padding
-            o, c = weight.shape[0], pshape[0]
-            # pick the path that moves less memory: the correlation copies O*Hp*Wp per kernel position
-            # (twice), the scatter C*oh*ow (a write and a read-modify-write)
-            if stride == (1, 1) and groups == 1 and o * pshape[2] * pshape[3] < 2 * c * oh * ow:
+            if stride == (1, 1) and groups == 1 and conv_rows.correlation_moves_less(weight, pshape, oh, ow):
                 gxc = _stride1_input_grad(gt[0], weight, pshape, dilation, oh, ow)
             else:
                 w3 = weight.reshape(groups, weight.shape[0] // groups, -1)

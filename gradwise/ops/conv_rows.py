@@ -96,13 +96,21 @@ def backward(fn, g, padding, dilation, stride1_input_grad):
     gx = None
     if nx:
         pt, pb, pl, pr = padding
-        if o * hp * wp < 2 * c * oh * ow:       # less memory to move by correlation (see Conv2d.backward)
+        if correlation_moves_less(weight, (c, n, hp, wp), oh, ow):
             gxc = stride1_input_grad(xp.ascontiguousarray(gt).reshape(o, -1), weight, (c, n, hp, wp), dilation,
                                      oh, ow)
         else:
             gxc = _scatter(weight.reshape(o, -1).T @ g2, (c, n, hp, wp), kh, kw, dilation, oh)
         gx = gxc[:, :, pt:hp - pb, pl:wp - pr].transpose(1, 0, 2, 3)
     return gx, gw, gb
+
+
+def correlation_moves_less(weight, pshape, oh, ow):
+    """Whether a stride-1 convolution's input gradient moves less memory as a correlation of the
+    padded output gradient (which copies O*Hp*Wp per kernel position, twice) than by scattering
+    columns back (C*oh*ow per kernel position, a write and a read-modify-write)."""
+    o, c = weight.shape[:2]
+    return o * pshape[2] * pshape[3] < 2 * c * oh * ow
 
 
 def _scatter(dcols, shape, kh, kw, dilation, rows):

@@ -19,9 +19,9 @@ class LearningRateTooHigh(Rule):
         if not rec.sampled:
             return None
         finite = usable_ratios(rec)
-        if not finite or statistics.median(finite) <= self.limit("update_ratio"):
+        median = statistics.median(finite) if finite else None
+        if median is None or median <= self.limit("update_ratio"):
             return []
-        median = statistics.median(finite)
         return [self.finding(
             "warning", "", rec.step, {"median_update_ratio": median},
             f"The median update/weight ratio is {median:.2g} (healthy is about 1e-3): each step rewrites a large part "
