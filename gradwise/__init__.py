@@ -23,22 +23,31 @@ from .creation import (arange, bernoulli, empty, empty_like, eye, full, full_lik
 from .functions import *  # noqa: F401,F403  (cat, stack, where, exp, sum ... : PyTorch's top-level functions)
 from .functions import from_numpy, as_tensor
 from . import accelerator, backends, cuda, random
-from . import data, distributions, functional, nn, optim, utils
-from .diagnostics import detect_anomaly
-from .diagnostics.gradcheck import gradcheck
+from . import data, functional, nn, optim, utils
 from .errors import DeviceError, GradcheckError, GradwiseError, ShapeError, UnsupportedError
 from .serialization import load, save
-from . import onnx, training, viz
-from .training import Trainer
 
 __version__ = "0.1.0"
 
 
+# imported on first use, to keep `import gradwise` light (goal: under 0.3 s): name -> (module, attribute)
+_LAZY = {"vision": (".vision", None), "onnx": (".onnx", None), "training": (".training", None),
+         "viz": (".viz", None), "distributions": (".distributions", None), "diagnostics": (".diagnostics", None),
+         "Trainer": (".training", "Trainer"), "detect_anomaly": (".diagnostics", "detect_anomaly"),
+         "gradcheck": (".diagnostics.gradcheck", "gradcheck")}
+
+
 def __getattr__(name):
-    if name == "vision":        # torchvision's role; imported on first use to keep `import gradwise` light
+    if name in _LAZY:
         import importlib
-        return importlib.import_module(".vision", __name__)
+        module, attribute = _LAZY[name]
+        value = importlib.import_module(module, __name__)
+        return value if attribute is None else getattr(value, attribute)
     raise AttributeError(f"module 'gradwise' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def is_floating_point(input):
