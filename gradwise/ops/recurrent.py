@@ -12,6 +12,7 @@ Inputs are time-major: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H),
 from ..autograd import Function, _Hooks
 from ..backend import xp
 from ..errors import ArgumentError
+from . import fused
 
 
 def _norm(a):
@@ -137,6 +138,9 @@ class LSTMSequence(Function):
         k = xp.empty_like(acts[:, :3 * hid]) if grad else None
         k_g, k_c = (xp.empty_like(hs), xp.empty_like(hs)) if grad else (None, None)
         h, c_prev = h0.T, c0.T
+        jit = fused.kernels(acts, hs)
+        if jit is not None:
+            return self._forward_fused(jit, x, h0, c0, w_ih, w_hh, acts, w_h, hs, cs, rec, k, k_g, k_c)
         errstate = xp.errstate(over="ignore")
         errstate.__enter__()
         for t in range(steps):
@@ -175,6 +179,21 @@ class LSTMSequence(Function):
         self.save_for_backward(x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out)
         return out, h.T.copy(), c.T.copy()
 
+    def _forward_fused(self, jit, x, h0, c0, w_ih, w_hh, acts, w_h, hs, cs, rec, k, k_g, k_c):
+        """The same loop with each step's gate arithmetic in one compiled kernel (ops/fused.py)."""
+        grad = k is not None
+        none = xp.empty(0, xp.float32)
+        h, c_prev = h0.T, xp.ascontiguousarray(c0.T).ravel()
+        for t in range(acts.shape[0]):
+            xp.matmul(w_h, h, out=rec)
+            jit.lstm_forward_step(acts[t].ravel(), rec.ravel(), c_prev, cs[t].ravel(), hs[t].ravel(),
+                                  k[t].ravel() if grad else none, k_g[t].ravel() if grad else none,
+                                  k_c[t].ravel() if grad else none, grad)
+            h, c_prev = hs[t], cs[t].ravel()
+        out = hs.transpose(0, 2, 1)
+        self.save_for_backward(x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out)
+        return out, h.T.copy(), cs[-1].T.copy()
+
     def backward(self, grads):
         g_out, g_h, g_c = grads
         x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out = self.saved
@@ -188,11 +207,18 @@ class LSTMSequence(Function):
         dgates = xp.empty_like(acts)            # PyTorch's order: i, f, g, o
         live = _live_steps(g_out)
         norms = [] if _Hooks.time_steps is not None else None
+        jit = fused.kernels(dh, dc, k, dgates)
         for t in range(acts.shape[0] - 1, -1, -1):
             if live is not None and live[t]:
                 dh += g_out[t].T
             if norms is not None:
                 norms.append(_norm(dh))
+            if jit is not None:
+                jit.lstm_backward_step(dh.ravel(), dc.ravel(), k[t].ravel(), k_g[t].ravel(), k_c[t].ravel(),
+                                       f[t].ravel(), dgates[t].ravel())
+                dh = w_t @ dgates[t]
+                _flush_vanished(t, dh, dc)
+                continue
             xp.multiply(dh, k_c[t], out=tmp)
             dc += tmp
             d = dgates[t]

@@ -1,0 +1,95 @@
+"""The compiled, fused kernels (ops/fused.py, numba) against the NumPy code they replace."""
+import numpy as np
+import pytest
+
+import gradwise as gw
+from gradwise.ops import fused
+from gradwise.ops.recurrent import lstm_sequence
+
+numba = pytest.importorskip("numba", reason="the fused kernels need numba (pip install 'gradwise[fast]')")
+from gradwise.ops import _fused_numba as K  # noqa: E402
+
+
+@pytest.fixture
+def numpy_only():
+    previous = fused.set_enabled(False)
+    yield
+    fused.set_enabled(previous)
+
+
+@numba.njit(error_model="numpy")
+def _apply(x, out, which):
+    for e in range(x.size):
+        out[e] = K.exp(x[e]) if which == 0 else K.tanh(x[e])
+
+
+def test_exp_and_tanh_are_accurate_over_float32s_range():
+    x = np.concatenate([np.linspace(-100, 100, 400_001), [-1e30, -88.5, 0.0, 1e-30, 88.5, 1e30]]).astype(np.float32)
+    out = np.empty_like(x)
+    _apply(x, out, 0)
+    inside = (x > -87) & (x < 88)
+    ref = np.exp(x[inside].astype(np.float64))
+    assert np.max(np.abs(out[inside] - ref) / ref) < 2e-7
+    assert np.all(np.isfinite(out)) and out[x <= -87].max() < 2e-38 and out[x >= 88].min() > 1e38
+    _apply(x, out, 1)
+    assert np.max(np.abs(out - np.tanh(x.astype(np.float64)))) < 3e-7
+    assert out[x >= 10].min() == 1.0 and out[x <= -10].max() == -1.0
+
+
+def test_kernels_serve_only_contiguous_float32_numpy_arrays(numpy_only):
+    a = np.zeros((4, 3), np.float32)
+    assert fused.kernels(a) is None                 # turned off
+    fused.set_enabled(True)
+    assert fused.kernels(a) is K
+    assert fused.kernels(a.astype(np.float64)) is None
+    assert fused.kernels(a.T) is None
+    assert fused.kernels(a, [1.0]) is None
+
+
+def _lstm_run(rng, steps, batch, inp, hid, scale, states, bias, live):
+    x = gw.tensor(rng.standard_normal((steps, batch, inp), dtype=np.float32) * scale, requires_grad=True)
+    w_ih = gw.tensor(rng.standard_normal((4 * hid, inp), dtype=np.float32) * 0.3, requires_grad=True)
+    w_hh = gw.tensor(rng.standard_normal((4 * hid, hid), dtype=np.float32) * 0.3, requires_grad=True)
+    b = [gw.tensor(rng.standard_normal(4 * hid, dtype=np.float32), requires_grad=True) for _ in range(2)] \
+        if bias else [None, None]
+    h0, c0 = (gw.tensor(rng.standard_normal((batch, hid), dtype=np.float32), requires_grad=True) if states
+              else gw.zeros(batch, hid) for _ in range(2))
+    out, h, c = lstm_sequence(x, h0, c0, w_ih, w_hh, *b)
+    loss = (out * out).sum() if live == "all" else out[-1].sum() + (h * c).sum()
+    loss.backward()
+    leaves = [x, w_ih, w_hh] + [t for t in b + [h0, c0] if t is not None and t.requires_grad]
+    return [out.numpy(), h.numpy(), c.numpy()] + [t.grad.numpy() for t in leaves]
+
+
+@pytest.mark.parametrize("steps,batch,inp,hid,scale,states,bias,live", [
+    (7, 5, 3, 4, 1.0, True, True, "all"),
+    (12, 16, 8, 32, 2.0, False, True, "last"),
+    (3, 1, 2, 3, 1.0, True, False, "all"),
+    (5, 4, 3, 6, 300.0, True, True, "all"),        # saturated gates: exactly 0 or 1, never nan
+])
+def test_fused_lstm_matches_the_numpy_path(steps, batch, inp, hid, scale, states, bias, live):
+    args = (steps, batch, inp, hid, scale, states, bias, live)
+    fast = _lstm_run(np.random.default_rng(3), *args)
+    previous = fused.set_enabled(False)
+    try:
+        slow = _lstm_run(np.random.default_rng(3), *args)
+    finally:
+        fused.set_enabled(previous)
+    for a, b in zip(fast, slow):
+        assert np.all(np.isfinite(a))
+        np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5 * max(1.0, np.abs(b).max()))
+
+
+def test_fused_lstm_inference_and_layers_match_the_numpy_path():
+    rng = np.random.default_rng(0)
+    gw.manual_seed(0)
+    lstm = gw.nn.LSTM(6, 8, num_layers=2, bidirectional=True, batch_first=True)
+    x = gw.tensor(rng.standard_normal((3, 9, 6), dtype=np.float32))
+    with gw.no_grad():
+        fast = lstm(x)[0].numpy()
+        previous = fused.set_enabled(False)
+        try:
+            slow = lstm(x)[0].numpy()
+        finally:
+            fused.set_enabled(previous)
+    np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-6)
