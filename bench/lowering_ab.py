@@ -1,16 +1,17 @@
-"""What one of gradwise's convolution lowerings gains inside a training step: the workload's step
-with the lowering on and off, alternating in one process (one framework only, so no thread pools
-fight), minimum over rounds.
+"""What one of gradwise's alternative kernels gains inside a training step: the workload's step
+with it on and off, alternating in one process (one framework only, so no thread pools fight),
+minimum over rounds.
 
     python bench/lowering_ab.py split W6 [--rounds 11]     # one GEMM per kernel row (ops/conv_split.py)
     python bench/lowering_ab.py rows W2                    # narrow outputs on whole rows (ops/conv_rows.py)
+    python bench/lowering_ab.py fused W3                   # compiled gate kernels (ops/fused.py, numba)
 """
 import argparse
 import timeit
 
 from gradwise.bench import cpu_name
 from gradwise.bench.workloads import build
-from gradwise.ops import conv_rows, conv_split
+from gradwise.ops import conv_rows, conv_split, fused
 
 
 ORIGINAL = {"split": conv_split.eligible, "rows": conv_rows.MAX_WIDTH}
@@ -18,7 +19,9 @@ ORIGINAL = {"split": conv_split.eligible, "rows": conv_rows.MAX_WIDTH}
 
 def switch(lowering, on):
     """Turn a lowering on or off (its eligibility test, or the width limit of the row lowering)."""
-    if lowering == "split":
+    if lowering == "fused":
+        fused.set_enabled(on)
+    elif lowering == "split":
         conv_split.eligible = ORIGINAL["split"] if on else (lambda *args: False)
     else:
         conv_rows.MAX_WIDTH = ORIGINAL["rows"] if on else 0
@@ -41,7 +44,7 @@ def main(lowering, name, rounds):
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("lowering", choices=["split", "rows"])
+    p.add_argument("lowering", choices=["split", "rows", "fused"])
     p.add_argument("name")
     p.add_argument("--rounds", type=int, default=11)
     a = p.parse_args()

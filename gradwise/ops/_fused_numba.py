@@ -51,43 +51,62 @@ def tanh(x):
 
 
 @njit(**_OPTIONS)
-def lstm_forward_step(a, rec, c_prev, c, h, k, k_g, k_c, grad):
-    """One LSTM step on flat feature-major blocks of n = H*B floats.
+def lstm_forward_step(a, sa, rec, c_prev, c, h, sh, k, k_g, k_c, grad):
+    """One LSTM step over (H, B) blocks.
 
-    ``a`` (4n): the gates' input pre-activations in the order (i, f, o, g), the sigmoid gates'
-    negated (the NumPy path's layout); ``rec`` (4n): the recurrent product, in the same form. Writes
-    c, h (n each) and the forget gate into ``a[n:2n]``; with ``grad``, the backward's factors:
-    k (3n) = i(1-i)g, f(1-f)c_prev, o(1-o)tanh(c); k_g = (1-g^2) i; k_c = (1-tanh(c)^2) o."""
-    n = c.size
-    for e in range(n):
-        i = _ONE / (_ONE + exp(a[e] + rec[e]))
-        f = _ONE / (_ONE + exp(a[n + e] + rec[n + e]))
-        o = _ONE / (_ONE + exp(a[2 * n + e] + rec[2 * n + e]))
-        g = tanh(a[3 * n + e] + rec[3 * n + e])
-        cp = c_prev[e]
-        ce = f * cp + i * g
-        tc = tanh(ce)
-        c[e] = ce
-        h[e] = o * tc
-        a[n + e] = f
-        if grad:
-            k[e] = i * (_ONE - i) * g
-            k[n + e] = f * (_ONE - f) * cp
-            k[2 * n + e] = o * (_ONE - o) * tc
-            k_g[e] = (_ONE - g * g) * i
-            k_c[e] = (_ONE - tc * tc) * o
+    ``a``: the step's gate pre-activations from the input, flat, gate row q*H + r at
+    ``a[(q*H + r) * sa:]`` (rows ``sa`` floats apart), in the order (i, f, o, g) with the sigmoid
+    gates' negated (the NumPy path's layout); ``rec`` (4H, B): the recurrent product in the same
+    form. Writes c (H, B), h (flat, rows ``sh`` apart) and the forget gate over its pre-activation
+    in ``a``; with ``grad``, the backward's factors k (3H, B) = i(1-i)g, f(1-f)c_prev,
+    o(1-o)tanh(c); k_g = (1-g^2) i; k_c = (1-tanh(c)^2) o (k, k_g, k_c: full-size arrays even
+    without ``grad``, unwritten then).
+
+    NOTE: the inner loop runs over 1-D row views: indexing the 2-D and flat arrays directly in it
+    kept LLVM from vectorising (10x slower)."""
+    hid, batch = c.shape
+    for r in range(hid):
+        xi, xf = a[r * sa:r * sa + batch], a[(hid + r) * sa:(hid + r) * sa + batch]
+        xo, xg = a[(2 * hid + r) * sa:(2 * hid + r) * sa + batch], a[(3 * hid + r) * sa:(3 * hid + r) * sa + batch]
+        ri, rf, ro, rg = rec[r], rec[hid + r], rec[2 * hid + r], rec[3 * hid + r]
+        cp_r, c_r, h_r = c_prev[r], c[r], h[r * sh:r * sh + batch]
+        ki, kf, ko, kg, kc = k[r], k[hid + r], k[2 * hid + r], k_g[r], k_c[r]
+        for j in range(batch):
+            i = _ONE / (_ONE + exp(xi[j] + ri[j]))
+            f = _ONE / (_ONE + exp(xf[j] + rf[j]))
+            o = _ONE / (_ONE + exp(xo[j] + ro[j]))
+            g = tanh(xg[j] + rg[j])
+            cp = cp_r[j]
+            ce = f * cp + i * g
+            tc = tanh(ce)
+            c_r[j] = ce
+            h_r[j] = o * tc
+            xf[j] = f
+            if grad:
+                ki[j] = i * (_ONE - i) * g
+                kf[j] = f * (_ONE - f) * cp
+                ko[j] = o * (_ONE - o) * tc
+                kg[j] = (_ONE - g * g) * i
+                kc[j] = (_ONE - tc * tc) * o
 
 
 @njit(**_OPTIONS)
-def lstm_backward_step(dh, dc, k, k_g, k_c, f, d):
-    """One step of the LSTM's backward on flat blocks of n floats: dc += dh k_c; the gates'
-    gradients into ``d`` (4n, PyTorch's order i, f, g, o); then dc *= f (for the step before)."""
-    n = dc.size
-    for e in range(n):
-        g_h = dh[e]
-        g_c = dc[e] + g_h * k_c[e]
-        d[e] = g_c * k[e]
-        d[n + e] = g_c * k[n + e]
-        d[2 * n + e] = g_c * k_g[e]
-        d[3 * n + e] = g_h * k[2 * n + e]
-        dc[e] = g_c * f[e]
+def lstm_backward_step(dh, dc, k, k_g, k_c, f, sf, d, sd):
+    """One step of the LSTM's backward over (H, B) blocks: dc += dh k_c; the gates' gradients into
+    ``d`` (flat, gate row q*H + r at ``d[(q*H + r) * sd:]``, PyTorch's order i, f, g, o); then
+    dc *= f, the forget gate read from ``f`` (flat, row r at ``f[(H + r) * sf:]``: the forward's
+    ``a``)."""
+    hid, batch = dc.shape
+    for r in range(hid):
+        di, df = d[r * sd:r * sd + batch], d[(hid + r) * sd:(hid + r) * sd + batch]
+        dg, do = d[(2 * hid + r) * sd:(2 * hid + r) * sd + batch], d[(3 * hid + r) * sd:(3 * hid + r) * sd + batch]
+        ki, kf, ko, kg, kc = k[r], k[hid + r], k[2 * hid + r], k_g[r], k_c[r]
+        dh_r, dc_r, f_r = dh[r], dc[r], f[(hid + r) * sf:(hid + r) * sf + batch]
+        for j in range(batch):
+            g_h = dh_r[j]
+            g_c = dc_r[j] + g_h * kc[j]
+            di[j] = g_c * ki[j]
+            df[j] = g_c * kf[j]
+            dg[j] = g_c * kg[j]
+            do[j] = g_h * ko[j]
+            dc_r[j] = g_c * f_r[j]

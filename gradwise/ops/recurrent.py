@@ -102,6 +102,26 @@ def _project_fm(x, w, bias):
     return xp.matmul(xp.concatenate([w, bias[:, None]], axis=1), xa)
 
 
+def _project_gm(x, w, bias):
+    """w @ x[t].T + bias for every step as one GEMM: (G, T, B), gate-major (the fused LSTM)."""
+    t, b, i = x.shape
+    if bias is None:
+        return (w @ x.reshape(t * b, i).T).reshape(-1, t, b)
+    xa = xp.empty_like(x, shape=(i + 1, t, b), order="C")
+    xa[:i] = x.transpose(2, 0, 1)
+    xa[i] = 1.0
+    return (xp.concatenate([w, bias[:, None]], axis=1) @ xa.reshape(i + 1, t * b)).reshape(-1, t, b)
+
+
+def _flat(a):
+    """A (T, G, B) view over a C-contiguous buffer, time-major or gate-major, for the compiled
+    kernels: (the flat buffer, floats between time steps, floats between rows); None otherwise."""
+    buf = a if a.flags.c_contiguous else a.transpose(1, 0, 2)
+    if not buf.flags.c_contiguous:
+        return None
+    return buf.reshape(-1), a.strides[0] // a.itemsize, a.strides[1] // a.itemsize
+
+
 def _live_steps(g_out):
     """Which time steps have a non-zero output gradient (None: none given)."""
     return None if g_out is None else g_out.reshape(g_out.shape[0], -1).any(axis=1).tolist()
@@ -127,8 +147,11 @@ class LSTMSequence(Function):
         order, scale = self._internal(hid, w_ih)
         bias = None if b_ih is None and b_hh is None else \
             ((0 if b_ih is None else b_ih) + (0 if b_hh is None else b_hh))[order] * scale
-        acts = _project_fm(x, w_ih[order] * scale[:, None], bias)      # (T, 4H, B), becomes activations
-        w_h = w_hh[order] * scale[:, None]
+        w_x, w_h = w_ih[order] * scale[:, None], w_hh[order] * scale[:, None]
+        jit = fused.kernels(w_h) if x.dtype == h0.dtype == c0.dtype == w_h.dtype else None
+        if jit is not None:
+            return self._forward_fused(jit, x, h0, c0, w_ih, w_hh, w_x, w_h, bias, grad)
+        acts = _project_fm(x, w_x, bias)        # (T, 4H, B), becomes activations
         hs = xp.empty_like(acts, shape=(steps, hid, batch), order="C")
         cs = xp.empty_like(hs)
         rec, tmp, tc = xp.empty_like(acts[0]), xp.empty_like(hs[0]), xp.empty_like(hs[0])
@@ -138,9 +161,6 @@ class LSTMSequence(Function):
         k = xp.empty_like(acts[:, :3 * hid]) if grad else None
         k_g, k_c = (xp.empty_like(hs), xp.empty_like(hs)) if grad else (None, None)
         h, c_prev = h0.T, c0.T
-        jit = fused.kernels(acts, hs)
-        if jit is not None:
-            return self._forward_fused(jit, x, h0, c0, w_ih, w_hh, acts, w_h, hs, cs, rec, k, k_g, k_c)
         errstate = xp.errstate(over="ignore")
         errstate.__enter__()
         for t in range(steps):
@@ -179,20 +199,29 @@ class LSTMSequence(Function):
         self.save_for_backward(x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out)
         return out, h.T.copy(), c.T.copy()
 
-    def _forward_fused(self, jit, x, h0, c0, w_ih, w_hh, acts, w_h, hs, cs, rec, k, k_g, k_c):
-        """The same loop with each step's gate arithmetic in one compiled kernel (ops/fused.py)."""
-        grad = k is not None
-        none = xp.empty(0, xp.float32)
-        h, c_prev = h0.T, xp.ascontiguousarray(c0.T).ravel()
-        for t in range(acts.shape[0]):
+    def _forward_fused(self, jit, x, h0, c0, w_ih, w_hh, w_x, w_h, bias, grad):
+        """The same recurrence with each step's gate arithmetic in one compiled kernel
+        (ops/fused.py), on gate-major buffers (G, T, B): the input projection is one GEMM, and
+        the backward's (G, T*B) operands are views of them, not copies."""
+        steps, batch, hid = x.shape[0], x.shape[1], w_hh.shape[1]
+        acts_gm = _project_gm(x, w_x, bias)                                 # (4H, T, B)
+        hs_gm = xp.empty_like(acts_gm, shape=(hid, steps, batch))
+        cs = xp.empty_like(acts_gm, shape=(steps, hid, batch))
+        rec = xp.empty_like(acts_gm, shape=(4 * hid, batch))
+        k = xp.empty_like(acts_gm, shape=(steps if grad else 1, 3 * hid, batch))
+        k_g, k_c = (xp.empty_like(k, shape=(steps if grad else 1, hid, batch)) for _ in range(2))
+        a, h_flat, rows = acts_gm.reshape(-1), hs_gm.reshape(-1), steps * batch
+        h, c_prev = h0.T, xp.ascontiguousarray(c0.T)
+        for t in range(steps):
             xp.matmul(w_h, h, out=rec)
-            jit.lstm_forward_step(acts[t].ravel(), rec.ravel(), c_prev, cs[t].ravel(), hs[t].ravel(),
-                                  k[t].ravel() if grad else none, k_g[t].ravel() if grad else none,
-                                  k_c[t].ravel() if grad else none, grad)
-            h, c_prev = hs[t], cs[t].ravel()
-        out = hs.transpose(0, 2, 1)
-        self.save_for_backward(x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out)
-        return out, h.T.copy(), cs[-1].T.copy()
+            jit.lstm_forward_step(a[t * batch:], rows, rec, c_prev, cs[t], h_flat[t * batch:], rows,
+                                  k[t if grad else 0], k_g[t if grad else 0], k_c[t if grad else 0], grad)
+            h, c_prev = hs_gm[:, t], cs[t]
+        out = hs_gm.transpose(1, 2, 0)          # (T, B, H), a view
+        if not grad:
+            k = k_g = k_c = None
+        self.save_for_backward(x, h0, c0, w_ih, w_hh, acts_gm.transpose(1, 0, 2), k, k_g, k_c, out)
+        return out, h.T.copy(), c_prev.T.copy()
 
     def backward(self, grads):
         g_out, g_h, g_c = grads
@@ -204,18 +233,22 @@ class LSTMSequence(Function):
         dc = xp.zeros_like(k_g[0]) if g_c is None else g_c.T.copy()
         tmp = xp.empty_like(dc)
         w_t = w_hh.T.copy()
-        dgates = xp.empty_like(acts)            # PyTorch's order: i, f, g, o
+        steps, batch = acts.shape[0], acts.shape[2]
+        dgates = xp.empty_like(dh, shape=(4 * hid, steps, batch)).transpose(1, 0, 2)   # i, f, g, o; gate-major
         live = _live_steps(g_out)
         norms = [] if _Hooks.time_steps is not None else None
-        jit = fused.kernels(dh, dc, k, dgates)
-        for t in range(acts.shape[0] - 1, -1, -1):
+        jit = fused.kernels(dh, dc, k, k_g, k_c)
+        a_flat, d_flat = _flat(acts), _flat(dgates)
+        if a_flat is None or d_flat is None:
+            jit = None
+        for t in range(steps - 1, -1, -1):
             if live is not None and live[t]:
                 dh += g_out[t].T
             if norms is not None:
                 norms.append(_norm(dh))
             if jit is not None:
-                jit.lstm_backward_step(dh.ravel(), dc.ravel(), k[t].ravel(), k_g[t].ravel(), k_c[t].ravel(),
-                                       f[t].ravel(), dgates[t].ravel())
+                jit.lstm_backward_step(dh, dc, k[t], k_g[t], k_c[t], a_flat[0][t * a_flat[1]:], a_flat[2],
+                                       d_flat[0][t * d_flat[1]:], d_flat[2])
                 dh = w_t @ dgates[t]
                 _flush_vanished(t, dh, dc)
                 continue
