@@ -133,7 +133,12 @@ class LSTMSequence(Function):
     (batch, features) layout (small GEMMs, Intel Xeon, OpenBLAS). The gates are reordered to
     (i, f, o, g) and the sigmoid gates' weights negated, so three in-place calls give all three
     sigmoids (1 / (1 + exp(-z)); exp overflowing to inf gives exactly 0). Parameters and
-    gradients keep PyTorch's (i, f, g, o) layout."""
+    gradients keep PyTorch's (i, f, g, o) layout.
+
+    With numba installed (``gradwise[fast]``) and float32 on the CPU, each step's gate arithmetic
+    is one compiled loop instead of 22 NumPy calls (``ops/fused.py``), on gate-major buffers. What
+    is left is the matrix products: at the W3 shape ~12 of the op's ~17 ms (AMD EPYC Zen 4), as
+    in PyTorch's own CPU LSTM, which is oneDNN's fused layer (``aten::mkldnn_rnn_layer``)."""
     @staticmethod
     def _internal(hid, like):
         order = xp.r_[0:2 * hid, 3 * hid:4 * hid, 2 * hid:3 * hid]
