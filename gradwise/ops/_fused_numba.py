@@ -16,6 +16,8 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
 
+from ._fused_conv import add_runs, add_windows  # noqa: F401  (this module is the kernels' one namespace)
+
 _F = np.float32
 _LOG2E = _F(1 / math.log(2))
 _LN2_HI, _LN2_LO = _F(0.693359375), _F(math.log(2) - 0.693359375)    # ln 2 in two parts (Cody-Waite)

@@ -11,7 +11,7 @@ from ..autograd import Function
 from ..backend import get_array_module, xp
 from ..arguments import int_pair
 from ..errors import ArgumentError, ShapeError
-from . import conv_rows, conv_split
+from . import conv_rows, conv_split, fused
 
 _as_strided = xp.lib.stride_tricks.as_strided
 
@@ -55,7 +55,12 @@ def im2col(xc, kh, kw, stride, dilation, oh, ow):
 
 def add_windows(out, cols, stride, dilation):
     """Add cols (C, kh, kw, N, oh, ow) into the windows of channel-major ``out`` (C, N, Hp, Wp):
-    the adjoint of ``im2col``, one strided slice per kernel position, both sides in one order."""
+    the adjoint of ``im2col``, one strided slice per kernel position, both sides in one order
+    (or, with numba, one channel plane at a time: ``ops/_fused_conv.py``)."""
+    jit = fused.kernels(out, cols, dtypes=(xp.float32, xp.float64))
+    if jit is not None:
+        jit.add_windows(out, cols, stride[0], stride[1], dilation[0], dilation[1])
+        return out
     kh, kw, _, oh, ow = cols.shape[1:]
     for i in range(kh):
         r = i * dilation[0]

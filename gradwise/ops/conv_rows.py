@@ -17,6 +17,7 @@ The reads of the last run go (kw - 1) * dilation elements past the padded input:
 that many zeros after it. Those extra columns only ever meet zeros of the output gradient.
 """
 from ..backend import xp
+from . import fused
 
 #: widest output that takes this path (wider rows are long runs already; the extra columns cost)
 MAX_WIDTH = 12
@@ -122,6 +123,10 @@ def _scatter(dcols, shape, kh, kw, dilation, rows):
     buf = xp.zeros(size + slack, dtype=dcols.dtype)
     s = buf.itemsize
     dcols = dcols.reshape(c, kh, kw, n, rows * wp)
+    jit = fused.kernels(buf, dcols, dtypes=(xp.float32, xp.float64))
+    if jit is not None:                 # one plane at a time, in cache (ops/_fused_conv.py)
+        jit.add_runs(buf, hp * wp, dcols, wp, dilation[0], dilation[1])
+        return buf[:size].reshape(c, n, hp, wp)
     for i in range(kh):
         for j in range(kw):
             start = i * dilation[0] * wp + j * dilation[1]

@@ -7,9 +7,10 @@ numba is imported on the first call only (0.2 s), never by ``import gradwise``; 
 compiled once and cached on disk. ``GRADWISE_FUSED=0`` in the environment, or
 ``set_enabled(False)``, turns them off (the benchmark's A/B, the tests of both paths).
 
-NOTE (measured, AMD EPYC Zen 4, 2026-12-02): the LSTM step's gate arithmetic at H = 128,
-B = 64 took ~150 us as 22 NumPy calls and 43 us as one fused loop (a single pass over the gates
-instead of 22 passes through the cache).
+What they do (measured on an AMD EPYC Zen 4, 2026-12-02, each against the NumPy code it
+replaces): the LSTM step's gate arithmetic in one loop (``_fused_numba``); the scatter-adds of
+the convolutions' input gradients, one channel plane at a time in cache (``_fused_conv``: LeNet's
+second convolution 0.65 -> 0.17 ms, a 64-channel 8x8 3x3 one 2.3 -> 1.3 ms).
 """
 import os
 
@@ -39,10 +40,10 @@ def available():
     return _STATE["module"] is not None
 
 
-def kernels(*arrays):
-    """The compiled kernels' module when they can run on ``arrays`` (all NumPy float32,
-    C-contiguous), else None."""
+def kernels(*arrays, dtypes=(np.float32,)):
+    """The compiled kernels' module when they can run on ``arrays`` (all NumPy arrays of one of
+    ``dtypes``, C-contiguous), else None."""
     for a in arrays:
-        if type(a) is not np.ndarray or a.dtype != np.float32 or not a.flags.c_contiguous:
+        if type(a) is not np.ndarray or a.dtype not in dtypes or not a.flags.c_contiguous:
             return None
     return _STATE["module"] if available() else None

@@ -93,3 +93,48 @@ def test_fused_lstm_inference_and_layers_match_the_numpy_path():
         finally:
             fused.set_enabled(previous)
     np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-6)
+
+
+def _conv_grads(x, w, **kw):
+    xt, wt = gw.tensor(x, requires_grad=True), gw.tensor(w, requires_grad=True)
+    out = gw.functional.conv2d(xt, wt, **kw)
+    (out * out).sum().backward()
+    return out.numpy(), xt.grad.numpy(), wt.grad.numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,kw,kernel", [
+    ((2, 3, 9, 11), dict(stride=2, padding=1), "add_windows"),     # strided: im2col's adjoint
+    ((2, 4, 10, 9), dict(stride=(1, 2), padding=(2, 1), dilation=(2, 1)), "add_windows"),
+    ((3, 2, 12, 12), dict(), "add_runs"),                          # narrow output: the row lowering's scatter
+    ((2, 2, 7, 8), dict(padding=1, dilation=2), "add_runs"),
+])
+def test_fused_convolution_scatters_match_the_numpy_path(dtype, shape, kw, kernel, monkeypatch):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal((5, shape[1], 3, 3)).astype(dtype)
+    calls = []
+    for name in ("add_windows", "add_runs"):
+        monkeypatch.setattr(K, name, lambda *a, _f=getattr(K, name), _n=name: (calls.append(_n), _f(*a))[1])
+    fast = _conv_grads(x, w, **kw)
+    assert calls == [kernel]                                        # the kernel under test ran
+    previous = fused.set_enabled(False)
+    try:
+        slow = _conv_grads(x, w, **kw)
+    finally:
+        fused.set_enabled(previous)
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
+def test_fused_transposed_convolution_matches_the_numpy_path():
+    rng = np.random.default_rng(2)
+    x = gw.tensor(rng.standard_normal((2, 4, 5, 6), dtype=np.float32))
+    w = gw.tensor(rng.standard_normal((4, 3, 3, 3), dtype=np.float32))
+    fast = gw.functional.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1).numpy()
+    previous = fused.set_enabled(False)
+    try:
+        slow = gw.functional.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1).numpy()
+    finally:
+        fused.set_enabled(previous)
+    np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
