@@ -4,7 +4,7 @@ minimum over rounds.
 
     python bench/lowering_ab.py split W6 [--rounds 11]     # one GEMM per kernel row (ops/conv_split.py)
     python bench/lowering_ab.py rows W2                    # narrow outputs on whole rows (ops/conv_rows.py)
-    python bench/lowering_ab.py fused W3                   # compiled gate kernels (ops/fused.py, numba)
+    python bench/lowering_ab.py fused W3                   # compiled C kernels (ops/fused.py)
 """
 import argparse
 import timeit

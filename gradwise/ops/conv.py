@@ -56,7 +56,7 @@ def im2col(xc, kh, kw, stride, dilation, oh, ow):
 def add_windows(out, cols, stride, dilation):
     """Add cols (C, kh, kw, N, oh, ow) into the windows of channel-major ``out`` (C, N, Hp, Wp):
     the adjoint of ``im2col``, one strided slice per kernel position, both sides in one order
-    (or, with numba, one channel plane at a time: ``ops/_fused_conv.py``)."""
+    (or, compiled, one channel plane at a time: ``ops/fused_kernels.c``)."""
     jit = fused.kernels(out, cols, dtypes=(xp.float32, xp.float64))
     if jit is not None:
         jit.add_windows(out, cols, stride[0], stride[1], dilation[0], dilation[1])

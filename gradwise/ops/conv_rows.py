@@ -124,7 +124,7 @@ def _scatter(dcols, shape, kh, kw, dilation, rows):
     s = buf.itemsize
     dcols = dcols.reshape(c, kh, kw, n, rows * wp)
     jit = fused.kernels(buf, dcols, dtypes=(xp.float32, xp.float64))
-    if jit is not None:                 # one plane at a time, in cache (ops/_fused_conv.py)
+    if jit is not None:                 # one plane at a time, in cache (ops/fused_kernels.c)
         jit.add_runs(buf, hp * wp, dcols, wp, dilation[0], dilation[1])
         return buf[:size].reshape(c, n, hp, wp)
     for i in range(kh):

@@ -1,22 +1,40 @@
-"""Fused, compiled kernels for elementwise work that NumPy does in many passes (optional: numba).
+"""Fused kernels in C for elementwise work that NumPy does in many passes (optional: a C compiler).
 
-``kernels(*arrays)`` gives the module of compiled kernels when they can serve these arrays
-(NumPy float32, C-contiguous) and numba is installed (``pip install 'gradwise[fast]'``), else
-None, and the caller runs its NumPy code, which stays the reference and is tested on its own.
-numba is imported on the first call only (0.2 s), never by ``import gradwise``; the kernels are
-compiled once and cached on disk. ``GRADWISE_FUSED=0`` in the environment, or
-``set_enabled(False)``, turns them off (the benchmark's A/B, the tests of both paths).
+``kernels(*arrays)`` gives the compiled kernels when they can serve these arrays (NumPy arrays of
+the given dtypes, C-contiguous) and this machine has a C compiler, else None, and the caller runs
+its NumPy code, which stays the reference and is tested on its own. The source,
+``fused_kernels.c``, is compiled on first use (never by ``import gradwise``) with ``cc -O3
+-march=native`` (or ``$CC``), about a second, and the library is cached per source, compiler and
+CPU in ``$GRADWISE_CACHE_DIR`` (default ``~/.cache/gradwise``), written atomically. ``status()``
+says which it is. ``GRADWISE_FUSED=0`` in the environment, or ``set_enabled(False)``, turns
+them off (the benchmark's A/B, the tests of both paths).
 
 What they do (measured on an AMD EPYC Zen 4, 2026-12-02, each against the NumPy code it
-replaces): the LSTM step's gate arithmetic in one loop (``_fused_numba``); the scatter-adds of
-the convolutions' input gradients, one channel plane at a time in cache (``_fused_conv``: LeNet's
-second convolution 0.65 -> 0.17 ms, a 64-channel 8x8 3x3 one 2.3 -> 1.3 ms).
+replaces): the LSTM step's gate arithmetic in one loop; the scatter-adds of the convolutions'
+input gradients, one channel plane at a time in cache (LeNet's second convolution 0.65 -> 0.17
+ms, a 64-channel 8x8 3x3 one 2.3 -> 1.3 ms).
+
+NOTE: why C and not numba. The same kernels written with numba (pip wheels, no compiler needed)
+ran as fast, but importing numba and starting its LLVM took 107 MB of resident memory, which
+alone broke the goal of half PyTorch's peak memory on LeNet-5, the LSTM and the ResNet (167 vs
+323, 175 vs 351, 206 vs 369 MiB). A library built by the system's compiler costs a few hundred
+KiB, and loads in a millisecond.
 """
+import ctypes
+import hashlib
 import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
-_STATE = {"enabled": os.environ.get("GRADWISE_FUSED", "1") != "0", "module": None, "tried": False}
+_SOURCE = Path(__file__).with_name("fused_kernels.c")
+FLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math"]
+_STATE = {"enabled": os.environ.get("GRADWISE_FUSED", "1") != "0", "kernels": None, "tried": False,
+          "status": "not built yet"}
 
 
 def set_enabled(flag):
@@ -26,24 +44,135 @@ def set_enabled(flag):
     return previous
 
 
+def status():
+    """One line: whether the C kernels are in use, and if not, why."""
+    available()
+    return _STATE["status"] if _STATE["enabled"] else "off (set_enabled(False) or GRADWISE_FUSED=0)"
+
+
 def available():
-    """True when numba is installed and the kernels are enabled."""
+    """True when the kernels are built (or could be now) and enabled."""
     if not _STATE["enabled"]:
         return False
     if not _STATE["tried"]:
         _STATE["tried"] = True
         try:
-            from . import _fused_numba
-            _STATE["module"] = _fused_numba
-        except ImportError:         # numba is an optional extra: the NumPy code runs instead
-            _STATE["module"] = None
-    return _STATE["module"] is not None
+            _STATE["kernels"] = _Kernels(ctypes.CDLL(str(_library())))
+            _STATE["status"] = f"on ({_compiler()} {' '.join(FLAGS[:2])})"
+        except (OSError, subprocess.SubprocessError, _NoCompiler) as exc:
+            _STATE["status"] = f"off: {exc}"
+    return _STATE["kernels"] is not None
 
 
 def kernels(*arrays, dtypes=(np.float32,)):
-    """The compiled kernels' module when they can run on ``arrays`` (all NumPy arrays of one of
+    """The compiled kernels when they can run on ``arrays`` (all NumPy arrays of one of
     ``dtypes``, C-contiguous), else None."""
     for a in arrays:
         if type(a) is not np.ndarray or a.dtype not in dtypes or not a.flags.c_contiguous:
             return None
-    return _STATE["module"] if available() else None
+    return _STATE["kernels"] if available() else None
+
+
+class _NoCompiler(Exception):
+    pass
+
+
+def _compiler():
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc:
+        raise _NoCompiler("no C compiler found (install gcc or clang, or set CC); NumPy runs instead")
+    return cc
+
+
+def _cpu():
+    """What -march=native depends on: the CPU's model and features."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            lines = [line for line in f if line.startswith(("model name", "flags", "Features"))]
+        return "".join(sorted(set(lines)))
+    except OSError:
+        return platform.machine() + platform.processor()
+
+
+def _library():
+    """The path of the compiled library, built now if this source, compiler and CPU have none."""
+    cc = _compiler()
+    source = _SOURCE.read_bytes()
+    real = os.path.realpath(shutil.which(cc) or cc)
+    key = hashlib.sha256(b"\0".join([source, real.encode(), str(os.stat(real).st_mtime_ns).encode(),
+                                     " ".join(FLAGS).encode(), _cpu().encode()])).hexdigest()[:20]
+    folder = Path(os.environ.get("GRADWISE_CACHE_DIR")
+                  or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gradwise")
+    path = folder / f"fused_kernels-{key}{'.dll' if os.name == 'nt' else '.so'}"
+    if path.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=path.suffix)
+    os.close(fd)
+    try:
+        done = subprocess.run([cc, *FLAGS, "-o", tmp, str(_SOURCE)], capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            raise _NoCompiler(f"{cc} failed on {_SOURCE.name}: {done.stderr.strip()[:300]}")
+        os.replace(tmp, path)               # atomic: another process sees all of it or none
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+_P, _L = ctypes.c_void_p, ctypes.c_long
+
+
+def address(a):
+    """The address of an array's first element (for the kernels' ``lib`` functions)."""
+    return a.ctypes.data
+
+
+_ptr = address
+
+
+def stepper(*arrays_and_strides):
+    """For loops that call a kernel once per time step: ``at(t)`` gives the address of each array
+    advanced by t times its stride (in elements; 0 for an array every step shares). Reading
+    ``.ctypes.data`` costs ~2 us an array, so the addresses are taken once, not every step."""
+    bases = [(_ptr(a), stride * a.itemsize) for a, stride in arrays_and_strides]
+    return lambda t: [base + t * step for base, step in bases]
+
+
+class _Kernels:
+    """The library's functions, called with NumPy arrays (shapes and strides in elements)."""
+    def __init__(self, lib):
+        self.lib = lib
+        for name, args in (("exp_array", [_P, _P, _L]), ("tanh_array", [_P, _P, _L]),
+                           ("lstm_forward_step", [_P, _L, _P, _P, _P, _P, _L, _P, _P, _P, _L, _L, ctypes.c_int]),
+                           ("lstm_backward_step", [_P, _P, _P, _P, _P, _P, _L, _P, _L, _L, _L]),
+                           ("add_windows_f32", [_P, _P] + [_L] * 12), ("add_windows_f64", [_P, _P] + [_L] * 12),
+                           ("add_runs_f32", [_P, _L, _P] + [_L] * 8), ("add_runs_f64", [_P, _L, _P] + [_L] * 8)):
+            fn = getattr(lib, name)
+            fn.argtypes, fn.restype = args, None
+
+    def exp(self, x, out):
+        """out = e^x for float32 arrays (the kernels' exp: relative error under 2e-7 on [-87, 88])."""
+        self.lib.exp_array(_ptr(x), _ptr(out), x.size)
+
+    def tanh(self, x, out):
+        self.lib.tanh_array(_ptr(x), _ptr(out), x.size)
+
+    def lstm_forward_step(self, a, sa, rec, c_prev, c, h, sh, k, k_g, k_c, grad):
+        """One LSTM step (fused_kernels.c); ``a`` and ``h`` flat views that start at the step."""
+        self.lib.lstm_forward_step(_ptr(a), sa, _ptr(rec), _ptr(c_prev), _ptr(c), _ptr(h), sh, _ptr(k), _ptr(k_g),
+                                   _ptr(k_c), c.shape[0], c.shape[1], int(grad))
+
+    def lstm_backward_step(self, dh, dc, k, k_g, k_c, f, sf, d, sd):
+        self.lib.lstm_backward_step(_ptr(dh), _ptr(dc), _ptr(k), _ptr(k_g), _ptr(k_c), _ptr(f), sf, _ptr(d), sd,
+                                    dc.shape[0], dc.shape[1])
+
+    def add_windows(self, out, cols, sh, sw, dh, dw):
+        """out[c, n, i*dh + y*sh, j*dw + x*sw] += cols[c, i, j, n, y, x]."""
+        fn = self.lib.add_windows_f32 if out.dtype == np.float32 else self.lib.add_windows_f64
+        fn(_ptr(out), _ptr(cols), *cols.shape, out.shape[2], out.shape[3], sh, sw, dh, dw)
+
+    def add_runs(self, out, plane, runs, wp, dh, dw):
+        """out[(c*N + n)*plane + i*dh*wp + j*dw + q] += runs[c, i, j, n, q] (``out`` flat)."""
+        fn = self.lib.add_runs_f32 if out.dtype == np.float32 else self.lib.add_runs_f64
+        fn(_ptr(out), plane, _ptr(runs), *runs.shape, wp, dh, dw)

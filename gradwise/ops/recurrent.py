@@ -135,8 +135,8 @@ class LSTMSequence(Function):
     sigmoids (1 / (1 + exp(-z)); exp overflowing to inf gives exactly 0). Parameters and
     gradients keep PyTorch's (i, f, g, o) layout.
 
-    With numba installed (``gradwise[fast]``) and float32 on the CPU, each step's gate arithmetic
-    is one compiled loop instead of 22 NumPy calls (``ops/fused.py``), on gate-major buffers. What
+    With a C compiler on the machine and float32 on the CPU, each step's gate arithmetic is one
+    compiled loop instead of 22 NumPy calls (``ops/fused.py``), on gate-major buffers. What
     is left is the matrix products: at the W3 shape ~12 of the op's ~17 ms (AMD EPYC Zen 4), as
     in PyTorch's own CPU LSTM, which is oneDNN's fused layer (``aten::mkldnn_rnn_layer``)."""
     @staticmethod
@@ -215,13 +215,16 @@ class LSTMSequence(Function):
         rec = xp.empty_like(acts_gm, shape=(4 * hid, batch))
         k = xp.empty_like(acts_gm, shape=(steps if grad else 1, 3 * hid, batch))
         k_g, k_c = (xp.empty_like(k, shape=(steps if grad else 1, hid, batch)) for _ in range(2))
-        a, h_flat, rows = acts_gm.reshape(-1), hs_gm.reshape(-1), steps * batch
-        h, c_prev = h0.T, xp.ascontiguousarray(c0.T)
+        c0_t = xp.ascontiguousarray(c0.T)
+        at = fused.stepper((acts_gm, batch), (cs, hid * batch), (hs_gm, batch), (k, 3 * hid * batch * grad),
+                           (k_g, hid * batch * grad), (k_c, hid * batch * grad))
+        rows, p_rec, p_prev, h = steps * batch, fused.address(rec), fused.address(c0_t), h0.T
         for t in range(steps):
             xp.matmul(w_h, h, out=rec)
-            jit.lstm_forward_step(a[t * batch:], rows, rec, c_prev, cs[t], h_flat[t * batch:], rows,
-                                  k[t if grad else 0], k_g[t if grad else 0], k_c[t if grad else 0], grad)
-            h, c_prev = hs_gm[:, t], cs[t]
+            p_a, p_c, p_h, p_k, p_kg, p_kc = at(t)
+            jit.lib.lstm_forward_step(p_a, rows, p_rec, p_prev, p_c, p_h, rows, p_k, p_kg, p_kc, hid, batch, grad)
+            h, p_prev = hs_gm[:, t], p_c
+        c_prev = cs[-1] if steps else c0_t
         out = hs_gm.transpose(1, 2, 0)          # (T, B, H), a view
         if not grad:
             k = k_g = k_c = None
@@ -246,15 +249,19 @@ class LSTMSequence(Function):
         a_flat, d_flat = _flat(acts), _flat(dgates)
         if a_flat is None or d_flat is None:
             jit = None
+        if jit is not None:             # kernel arguments: addresses per step (rows apart as _flat says)
+            at = fused.stepper((k, 3 * hid * batch), (k_g, hid * batch), (k_c, hid * batch),
+                               (a_flat[0], a_flat[1]), (d_flat[0], d_flat[1]))
+            p_dh, p_dc = fused.address(dh), fused.address(dc)
         for t in range(steps - 1, -1, -1):
             if live is not None and live[t]:
                 dh += g_out[t].T
             if norms is not None:
                 norms.append(_norm(dh))
             if jit is not None:
-                jit.lstm_backward_step(dh, dc, k[t], k_g[t], k_c[t], a_flat[0][t * a_flat[1]:], a_flat[2],
-                                       d_flat[0][t * d_flat[1]:], d_flat[2])
-                dh = w_t @ dgates[t]
+                p_k, p_kg, p_kc, p_f, p_d = at(t)
+                jit.lib.lstm_backward_step(p_dh, p_dc, p_k, p_kg, p_kc, p_f, a_flat[2], p_d, d_flat[2], hid, batch)
+                xp.matmul(w_t, dgates[t], out=dh)
                 _flush_vanished(t, dh, dc)
                 continue
             xp.multiply(dh, k_c[t], out=tmp)

@@ -1,4 +1,4 @@
-"""The compiled, fused kernels (ops/fused.py, numba) against the NumPy code they replace."""
+"""The compiled, fused kernels (ops/fused.py, fused_kernels.c) against the NumPy code they replace."""
 import numpy as np
 import pytest
 
@@ -6,8 +6,9 @@ import gradwise as gw
 from gradwise.ops import fused
 from gradwise.ops.recurrent import lstm_sequence
 
-numba = pytest.importorskip("numba", reason="the fused kernels need numba (pip install 'gradwise[fast]')")
-from gradwise.ops import _fused_numba as K  # noqa: E402
+if not fused.available():
+    pytest.skip(f"the fused kernels are {fused.status()}", allow_module_level=True)
+K = fused.kernels()
 
 
 @pytest.fixture
@@ -17,23 +18,28 @@ def numpy_only():
     fused.set_enabled(previous)
 
 
-@numba.njit(error_model="numpy")
-def _apply(x, out, which):
-    for e in range(x.size):
-        out[e] = K.exp(x[e]) if which == 0 else K.tanh(x[e])
-
-
 def test_exp_and_tanh_are_accurate_over_float32s_range():
     x = np.concatenate([np.linspace(-100, 100, 400_001), [-1e30, -88.5, 0.0, 1e-30, 88.5, 1e30]]).astype(np.float32)
     out = np.empty_like(x)
-    _apply(x, out, 0)
+    K.exp(x, out)
     inside = (x > -87) & (x < 88)
     ref = np.exp(x[inside].astype(np.float64))
     assert np.max(np.abs(out[inside] - ref) / ref) < 2e-7
     assert np.all(np.isfinite(out)) and out[x <= -87].max() < 2e-38 and out[x >= 88].min() > 1e38
-    _apply(x, out, 1)
+    K.tanh(x, out)
     assert np.max(np.abs(out - np.tanh(x.astype(np.float64)))) < 3e-7
     assert out[x >= 10].min() == 1.0 and out[x <= -10].max() == -1.0
+
+
+def test_the_library_is_cached_and_a_missing_compiler_falls_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADWISE_CACHE_DIR", str(tmp_path))
+    first = fused._library()
+    assert first.parent == tmp_path and fused._library() == first          # built once, then reused
+    assert [p.name for p in tmp_path.iterdir()] == [first.name]            # no temporary file left
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
+    monkeypatch.setattr(fused, "_STATE", dict(fused._STATE, tried=False, kernels=None))
+    assert not fused.available() and "no-such-compiler" in fused.status()
+    assert fused.kernels(np.zeros(3, np.float32)) is None                  # callers then run NumPy
 
 
 def test_kernels_serve_only_contiguous_float32_numpy_arrays(numpy_only):
@@ -41,6 +47,7 @@ def test_kernels_serve_only_contiguous_float32_numpy_arrays(numpy_only):
     assert fused.kernels(a) is None                 # turned off
     fused.set_enabled(True)
     assert fused.kernels(a) is K
+    assert fused.kernels(a.astype(np.float64), dtypes=(np.float32, np.float64)) is K
     assert fused.kernels(a.astype(np.float64)) is None
     assert fused.kernels(a.T) is None
     assert fused.kernels(a, [1.0]) is None

@@ -1,0 +1,157 @@
+/* gradwise's fused kernels: elementwise work that NumPy does in many passes, done in one.
+ *
+ * Compiled on first use by the machine's C compiler (gradwise/ops/fused.py: cc -O3 -march=native,
+ * cached per compiler and CPU) and called through ctypes; without a compiler gradwise runs the
+ * NumPy code, which stays the reference these kernels are tested against. Arrays are C-contiguous
+ * unless a row stride is given; sizes and strides count elements.
+ *
+ * exp is plain arithmetic so that the compiler vectorises the loops around it (no vector math
+ * library is assumed): exp(x) = 2^n e^r, n = round(x / ln 2), |r| <= ln 2 / 2, e^r by its Taylor
+ * polynomial to r^7 (truncation under 6e-9 relative, below float32's 6e-8), 2^n written into the
+ * exponent bits; x is clamped to [-87, 88], where the result is a normal float.
+ */
+#include <stdint.h>
+#include <string.h>
+
+static inline float fexp(float x)
+{
+    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+    float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;          /* ln 2 in two parts */
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.66666667e-1f + r * (4.16666667e-2f
+              + r * (8.33333333e-3f + r * (1.38888889e-3f + r * 1.98412698e-4f))))));
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+static inline float ftanh(float x) { return 1.0f - 2.0f / (fexp(2.0f * x) + 1.0f); }
+
+void exp_array(const float *restrict x, float *restrict out, long n)
+{
+    for (long e = 0; e < n; e++) out[e] = fexp(x[e]);
+}
+
+void tanh_array(const float *restrict x, float *restrict out, long n)
+{
+    for (long e = 0; e < n; e++) out[e] = ftanh(x[e]);
+}
+
+/* One row r of an LSTM step (batch elements): separate restrict-qualified rows, the form in
+ * which GCC vectorises the loop. */
+static void lstm_row(const float *restrict xi, float *restrict xf, const float *restrict xo,
+                     const float *restrict xg, const float *restrict ri, const float *restrict rf,
+                     const float *restrict ro, const float *restrict rg, const float *restrict cp,
+                     float *restrict cr, float *restrict hr, long batch)
+{
+    for (long j = 0; j < batch; j++) {
+        float i = 1.0f / (1.0f + fexp(xi[j] + ri[j])), f = 1.0f / (1.0f + fexp(xf[j] + rf[j]));
+        float o = 1.0f / (1.0f + fexp(xo[j] + ro[j])), g = ftanh(xg[j] + rg[j]);
+        float ce = f * cp[j] + i * g;
+        cr[j] = ce; hr[j] = o * ftanh(ce); xf[j] = f;
+    }
+}
+
+static void lstm_row_grad(const float *restrict xi, float *restrict xf, const float *restrict xo,
+                          const float *restrict xg, const float *restrict ri, const float *restrict rf,
+                          const float *restrict ro, const float *restrict rg, const float *restrict cp,
+                          float *restrict cr, float *restrict hr, float *restrict ki, float *restrict kf,
+                          float *restrict ko, float *restrict kg, float *restrict kc, long batch)
+{
+    for (long j = 0; j < batch; j++) {
+        float i = 1.0f / (1.0f + fexp(xi[j] + ri[j])), f = 1.0f / (1.0f + fexp(xf[j] + rf[j]));
+        float o = 1.0f / (1.0f + fexp(xo[j] + ro[j])), g = ftanh(xg[j] + rg[j]);
+        float ce = f * cp[j] + i * g, tc = ftanh(ce);
+        cr[j] = ce; hr[j] = o * tc; xf[j] = f;
+        ki[j] = i * (1.0f - i) * g; kf[j] = f * (1.0f - f) * cp[j]; ko[j] = o * (1.0f - o) * tc;
+        kg[j] = (1.0f - g * g) * i; kc[j] = (1.0f - tc * tc) * o;
+    }
+}
+
+/* One LSTM step over (H, B) blocks. a: the step's gate pre-activations from the input, gate row
+ * q*H + r at a + (q*H + r)*sa, order (i, f, o, g), the sigmoid gates' negated; rec (4H, B): the
+ * recurrent product in the same form. Writes c (H, B), h (rows sh apart) and the forget gate over
+ * its pre-activation in a; with grad, the backward's factors k (3H, B) = i(1-i)g, f(1-f)c_prev,
+ * o(1-o)tanh(c); k_g = (1-g^2) i; k_c = (1-tanh(c)^2) o. */
+void lstm_forward_step(float *a, long sa, const float *rec, const float *c_prev, float *c, float *h, long sh,
+                       float *k, float *k_g, float *k_c, long hid, long batch, int grad)
+{
+    for (long r = 0; r < hid; r++) {
+        float *xi = a + r * sa, *xf = a + (hid + r) * sa, *xo = a + (2 * hid + r) * sa, *xg = a + (3 * hid + r) * sa;
+        const float *ri = rec + r * batch, *rf = rec + (hid + r) * batch;
+        const float *ro = rec + (2 * hid + r) * batch, *rg = rec + (3 * hid + r) * batch;
+        if (grad)
+            lstm_row_grad(xi, xf, xo, xg, ri, rf, ro, rg, c_prev + r * batch, c + r * batch, h + r * sh,
+                          k + r * batch, k + (hid + r) * batch, k + (2 * hid + r) * batch, k_g + r * batch,
+                          k_c + r * batch, batch);
+        else
+            lstm_row(xi, xf, xo, xg, ri, rf, ro, rg, c_prev + r * batch, c + r * batch, h + r * sh, batch);
+    }
+}
+
+static void lstm_back_row(const float *restrict gh, float *restrict gc, const float *restrict ki,
+                          const float *restrict kf, const float *restrict ko, const float *restrict kg,
+                          const float *restrict kc, const float *restrict fr, float *restrict di,
+                          float *restrict df, float *restrict dg, float *restrict dd, long batch)
+{
+    for (long j = 0; j < batch; j++) {
+        float g_c = gc[j] + gh[j] * kc[j];
+        di[j] = g_c * ki[j]; df[j] = g_c * kf[j]; dg[j] = g_c * kg[j]; dd[j] = gh[j] * ko[j];
+        gc[j] = g_c * fr[j];
+    }
+}
+
+/* One step of the LSTM's backward over (H, B) blocks: dc += dh k_c; the gates' gradients into d
+ * (gate row q*H + r at d + (q*H + r)*sd, PyTorch's order i, f, g, o); then dc *= f, the forget
+ * gate read from the forward's a (row r at f + (H + r)*sf). */
+void lstm_backward_step(const float *dh, float *dc, const float *k, const float *k_g, const float *k_c,
+                        const float *f, long sf, float *d, long sd, long hid, long batch)
+{
+    for (long r = 0; r < hid; r++)
+        lstm_back_row(dh + r * batch, dc + r * batch, k + r * batch, k + (hid + r) * batch,
+                      k + (2 * hid + r) * batch, k_g + r * batch, k_c + r * batch, f + (hid + r) * sf,
+                      d + r * sd, d + (hid + r) * sd, d + (2 * hid + r) * sd, d + (3 * hid + r) * sd, batch);
+}
+
+/* The scatter-adds of a convolution's input gradient, one channel plane at a time in cache
+ * (NumPy: kh*kw passes over the whole gradient).
+ * add_windows: out[c, n, i*dh + y*sh, j*dw + x*sw] += cols[c, i, j, n, y, x], out (C, N, Hp, Wp).
+ * add_runs: out[(c*N + n)*plane + i*dh*wp + j*dw + q] += runs[c, i, j, n, q], runs (C, kh, kw, N, R),
+ * out the flat padded planes with room after the last for the last run's overhang. */
+#define SCATTERS(T, SUFFIX)                                                                          \
+void add_windows_##SUFFIX(T *out, const T *cols, long chans, long kh, long kw, long batch, long oh, long ow, \
+                          long hp, long wp, long sh, long sw, long dh, long dw)                      \
+{                                                                                                    \
+    for (long c = 0; c < chans; c++)                                                                 \
+        for (long n = 0; n < batch; n++) {                                                           \
+            T *plane = out + (c * batch + n) * hp * wp;                                              \
+            for (long i = 0; i < kh; i++)                                                            \
+                for (long j = 0; j < kw; j++) {                                                      \
+                    const T *block = cols + (((c * kh + i) * kw + j) * batch + n) * oh * ow;         \
+                    for (long y = 0; y < oh; y++) {                                                  \
+                        T *restrict row = plane + (i * dh + y * sh) * wp + j * dw;                   \
+                        const T *restrict src = block + y * ow;                                      \
+                        if (sw == 1)                                                                 \
+                            for (long x = 0; x < ow; x++) row[x] += src[x];                          \
+                        else                                                                         \
+                            for (long x = 0; x < ow; x++) row[x * sw] += src[x];                     \
+                    }                                                                                \
+                }                                                                                    \
+        }                                                                                            \
+}                                                                                                    \
+void add_runs_##SUFFIX(T *out, long plane, const T *runs, long chans, long kh, long kw, long batch, long length, \
+                       long wp, long dh, long dw)                                                    \
+{                                                                                                    \
+    for (long c = 0; c < chans; c++)                                                                 \
+        for (long n = 0; n < batch; n++)                                                             \
+            for (long i = 0; i < kh; i++)                                                            \
+                for (long j = 0; j < kw; j++) {                                                      \
+                    T *restrict dst = out + (c * batch + n) * plane + i * dh * wp + j * dw;          \
+                    const T *restrict src = runs + (((c * kh + i) * kw + j) * batch + n) * length;   \
+                    for (long q = 0; q < length; q++) dst[q] += src[q];                              \
+                }                                                                                    \
+}
+
+SCATTERS(float, f32)
+SCATTERS(double, f64)
