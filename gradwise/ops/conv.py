@@ -117,7 +117,7 @@ class Conv2d(Function):
             raise ShapeError(f"conv2d: input {h}x{w} (padded to {h + pt + pb}x{w + pl + pr}) is smaller than the "
                              f"kernel {kh}x{kw} with dilation {dilation}")
         self.rows = self.split = None
-        if conv_rows.eligible(x, stride, groups, ow):
+        if conv_rows.eligible(x, stride, groups, ow) or conv_rows.shallow(x, weight, stride, groups):
             self.args = (None, stride, padding, dilation)
             return conv_rows.forward(self, x, weight, bias, padding, dilation)
         xc = _pad_cn(x.transpose(1, 0, 2, 3), padding)

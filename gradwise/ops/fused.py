@@ -147,7 +147,11 @@ class _Kernels:
                            ("lstm_forward_step", [_P, _L, _P, _P, _P, _P, _L, _P, _P, _P, _L, _L, ctypes.c_int]),
                            ("lstm_backward_step", [_P, _P, _P, _P, _P, _P, _L, _P, _L, _L, _L]),
                            ("add_windows_f32", [_P, _P] + [_L] * 12), ("add_windows_f64", [_P, _P] + [_L] * 12),
-                           ("add_runs_f32", [_P, _L, _P] + [_L] * 8), ("add_runs_f64", [_P, _L, _P] + [_L] * 8)):
+                           ("add_runs_f32", [_P, _L, _P] + [_L] * 8), ("add_runs_f64", [_P, _L, _P] + [_L] * 8),
+                           ("shallow_conv_f32", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
+                           ("shallow_conv_f64", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
+                           ("shallow_conv_weight_grad_f32", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
+                           ("shallow_conv_weight_grad_f64", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L])):
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = args, None
 
@@ -176,3 +180,13 @@ class _Kernels:
         """out[(c*N + n)*plane + i*dh*wp + j*dw + q] += runs[c, i, j, n, q] (``out`` flat)."""
         fn = self.lib.add_runs_f32 if out.dtype == np.float32 else self.lib.add_runs_f64
         fn(_ptr(out), plane, _ptr(runs), *runs.shape, wp, dh, dw)
+
+    def shallow_conv(self, x, plane, w, wp, dh, dw, y):
+        """y (O, N, R) = the stride-1 convolution of the flat padded planes ``x`` on whole rows."""
+        fn = self.lib.shallow_conv_f32 if x.dtype == np.float32 else self.lib.shallow_conv_f64
+        fn(_ptr(x), plane, _ptr(w), *w.shape, wp, dh, dw, _ptr(y), y.shape[1], y.shape[2])
+
+    def shallow_conv_weight_grad(self, x, plane, g, wp, dh, dw, gw):
+        """gw (O, C, kh, kw) = the weight gradient of ``shallow_conv`` for its output gradient g."""
+        fn = self.lib.shallow_conv_weight_grad_f32 if x.dtype == np.float32 else self.lib.shallow_conv_weight_grad_f64
+        fn(_ptr(x), plane, _ptr(g), *gw.shape, wp, dh, dw, _ptr(gw), g.shape[1], g.shape[2])

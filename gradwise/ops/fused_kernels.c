@@ -155,3 +155,71 @@ void add_runs_##SUFFIX(T *out, long plane, const T *runs, long chans, long kh, l
 
 SCATTERS(float, f32)
 SCATTERS(double, f64)
+
+/* A shallow stride-1 convolution (few channels x kernel positions, where im2col's GEMM is thin and
+ * its column copy costs more than the arithmetic) on whole padded rows, without columns:
+ * y[o, n, q] = sum over c, i, j of w[o, c, i, j] * x[(c*N + n)*plane + i*dh*wp + j*dw + q], q < R,
+ * x the flat padded input planes with room after the last; the columns of y past the output
+ * width are computed and dropped by the caller. Kernel positions go four at a time, so that each
+ * pass over an output row does four multiply-adds per element instead of one. */
+#define SHALLOW(T, SUFFIX)                                                                           \
+void shallow_conv_##SUFFIX(const T *x, long plane, const T *w, long outs, long chans, long kh, long kw, \
+                           long wp, long dh, long dw, T *y, long batch, long length)                \
+{                                                                                                    \
+    for (long n = 0; n < batch; n++)                                                                 \
+        for (long o = 0; o < outs; o++) {                                                            \
+            T *restrict dst = y + (o * batch + n) * length;                                          \
+            for (long q = 0; q < length; q++) dst[q] = 0;                                            \
+            for (long c = 0; c < chans; c++)                                                         \
+                for (long i = 0; i < kh; i++) {                                                      \
+                    const T *base = x + (c * batch + n) * plane + i * dh * wp;                       \
+                    const T *wr = w + ((o * chans + c) * kh + i) * kw;                               \
+                    long j = 0;                                                                      \
+                    for (; j + 4 <= kw; j += 4) {                                                    \
+                        const T *restrict s0 = base + j * dw, *restrict s1 = s0 + dw;                \
+                        const T *restrict s2 = s1 + dw, *restrict s3 = s2 + dw;                      \
+                        T w0 = wr[j], w1 = wr[j + 1], w2 = wr[j + 2], w3 = wr[j + 3];                \
+                        for (long q = 0; q < length; q++)                                            \
+                            dst[q] += (w0 * s0[q] + w1 * s1[q]) + (w2 * s2[q] + w3 * s3[q]);         \
+                    }                                                                                \
+                    for (; j + 2 <= kw; j += 2) {                                                    \
+                        const T *restrict s0 = base + j * dw, *restrict s1 = s0 + dw;                \
+                        T w0 = wr[j], w1 = wr[j + 1];                                                \
+                        for (long q = 0; q < length; q++) dst[q] += w0 * s0[q] + w1 * s1[q];         \
+                    }                                                                                \
+                    for (; j < kw; j++) {                                                            \
+                        const T *restrict s0 = base + j * dw;                                        \
+                        T w0 = wr[j];                                                                \
+                        for (long q = 0; q < length; q++) dst[q] += w0 * s0[q];                      \
+                    }                                                                                \
+                }                                                                                    \
+        }                                                                                            \
+}                                                                                                    \
+/* Its weight gradient: gw[o, c, i, j] = sum over n, q of g[o, n, q] * x[...same index...], g zero on \
+ * the dropped columns; sums in 16 partial lanes (vectorised; the order of a BLAS's). */              \
+void shallow_conv_weight_grad_##SUFFIX(const T *x, long plane, const T *g, long outs, long chans, long kh, \
+                                       long kw, long wp, long dh, long dw, T *gw, long batch, long length) \
+{                                                                                                    \
+    long taps = chans * kh * kw;                                                                     \
+    for (long e = 0; e < outs * taps; e++) gw[e] = 0;                                                \
+    long full = length / 16 * 16;                                                                    \
+    for (long n = 0; n < batch; n++)                                                                 \
+        for (long o = 0; o < outs; o++) {                                                            \
+            const T *restrict gr = g + (o * batch + n) * length;                                     \
+            for (long c = 0; c < chans; c++)                                                         \
+                for (long i = 0; i < kh; i++)                                                        \
+                    for (long j = 0; j < kw; j++) {                                                  \
+                        const T *restrict s = x + (c * batch + n) * plane + i * dh * wp + j * dw;    \
+                        T acc[16] = {0};                                                             \
+                        for (long q = 0; q < full; q += 16)                                          \
+                            for (long l = 0; l < 16; l++) acc[l] += gr[q + l] * s[q + l];            \
+                        T total = 0;                                                                 \
+                        for (long q = full; q < length; q++) total += gr[q] * s[q];                  \
+                        for (long l = 0; l < 16; l++) total += acc[l];                               \
+                        gw[((o * chans + c) * kh + i) * kw + j] += total;                            \
+                    }                                                                                \
+        }                                                                                            \
+}
+
+SHALLOW(float, f32)
+SHALLOW(double, f64)

@@ -145,3 +145,34 @@ def test_fused_transposed_convolution_matches_the_numpy_path():
     finally:
         fused.set_enabled(previous)
     np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xshape,wshape,kw", [
+    ((2, 1, 9, 10), (3, 1, 5, 5), dict(padding=2)),                 # LeNet's first convolution, small
+    ((2, 2, 8, 9), (4, 2, 3, 4), dict(padding=(1, 3), dilation=(1, 2))),
+    ((3, 1, 20, 17), (8, 1, 1, 6), dict()),
+])
+def test_shallow_convolution_matches_the_numpy_path(dtype, xshape, wshape, kw, monkeypatch):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(xshape).astype(dtype)
+    w = rng.standard_normal(wshape).astype(dtype)
+    calls = []
+    monkeypatch.setattr(K, "shallow_conv", lambda *a, _f=K.shallow_conv: (calls.append(1), _f(*a))[1])
+    fast = _conv_grads(x, w, **kw)
+    assert calls                                                   # the kernel under test ran
+    previous = fused.set_enabled(False)
+    try:
+        slow = _conv_grads(x, w, **kw)
+    finally:
+        fused.set_enabled(previous)
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-4)
+
+
+def test_shallow_convolution_gradcheck():
+    rng = np.random.default_rng(5)
+    x = gw.tensor(rng.standard_normal((2, 1, 6, 7)), requires_grad=True)
+    w = gw.tensor(rng.standard_normal((3, 1, 4, 5)), requires_grad=True)
+    b = gw.tensor(rng.standard_normal(3), requires_grad=True)
+    assert gw.gradcheck(lambda x, w, b: gw.functional.conv2d(x, w, b, padding=(1, 2)), (x, w, b))
