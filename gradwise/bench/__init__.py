@@ -99,8 +99,10 @@ def machine(threads=2):
                          check=True)
     facts = json.loads(out.stdout)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    from ..ops import fused         # built here once, so the workers find it compiled
     return {"cpu": model, "vector": [f for f in wanted if f in flags], "cores": cores, "threads": threads,
-            "numpy": facts["numpy"], "blas": facts["blas"], "matmul_gflops": facts["gflops"]}
+            "numpy": facts["numpy"], "blas": facts["blas"], "matmul_gflops": facts["gflops"],
+            "fused": fused.status()}
 
 
 def import_seconds():
@@ -173,7 +175,8 @@ def markdown(results):
                   f"{torch_facts['threads']} threads)" if torch_facts else "no PyTorch")
     lines = [f"Measured {results['date']} on {m['cpu']} ({', '.join(m['vector']) or 'no AVX'}), {m['cores']} cores, "
              f"{m['threads']} threads per framework; numpy {m['numpy']} with {m['blas']} (float32 GEMM "
-             f"{m['matmul_gflops']:.0f} GFLOP/s); {torch_text}; {results['rounds']} rounds of fresh processes; "
+             f"{m['matmul_gflops']:.0f} GFLOP/s); gradwise's C kernels {m.get('fused', 'not recorded')}; "
+             f"{torch_text}; {results['rounds']} rounds of fresh processes; "
              f"`import gradwise` {results['import_seconds']:.2f} s.", "",
              "| workload | ratio | spread | goal | gradwise ms | PyTorch ms | of ideal | peak MiB gradwise / PyTorch |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
