@@ -76,12 +76,7 @@ def _lstm_run(rng, steps, batch, inp, hid, scale, states, bias, live):
 ])
 def test_fused_lstm_matches_the_numpy_path(steps, batch, inp, hid, scale, states, bias, live):
     args = (steps, batch, inp, hid, scale, states, bias, live)
-    fast = _lstm_run(np.random.default_rng(3), *args)
-    previous = fused.set_enabled(False)
-    try:
-        slow = _lstm_run(np.random.default_rng(3), *args)
-    finally:
-        fused.set_enabled(previous)
+    fast, slow = _both_paths(lambda: _lstm_run(np.random.default_rng(3), *args))
     for a, b in zip(fast, slow):
         assert np.all(np.isfinite(a))
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5 * max(1.0, np.abs(b).max()))
@@ -93,13 +88,31 @@ def test_fused_lstm_inference_and_layers_match_the_numpy_path():
     lstm = gw.nn.LSTM(6, 8, num_layers=2, bidirectional=True, batch_first=True)
     x = gw.tensor(rng.standard_normal((3, 9, 6), dtype=np.float32))
     with gw.no_grad():
-        fast = lstm(x)[0].numpy()
-        previous = fused.set_enabled(False)
-        try:
-            slow = lstm(x)[0].numpy()
-        finally:
-            fused.set_enabled(previous)
+        fast, slow = _both_paths(lambda: lstm(x)[0].numpy())
     np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-6)
+
+
+def _both_paths(run):
+    """run() with the kernels, then with NumPy only."""
+    fast = run()
+    previous = fused.set_enabled(False)
+    try:
+        return fast, run()
+    finally:
+        fused.set_enabled(previous)
+
+
+def _spy(monkeypatch, *names):
+    """The names of the kernels called from now on, in order."""
+    calls = []
+    for name in names:
+        monkeypatch.setattr(K, name, lambda *a, _f=getattr(K, name), _n=name: (calls.append(_n), _f(*a))[1])
+    return calls
+
+
+def _assert_all_close(fast, slow, dtype, atol):
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=atol)
 
 
 def _conv_grads(x, w, **kw):
@@ -120,30 +133,18 @@ def test_fused_convolution_scatters_match_the_numpy_path(dtype, shape, kw, kerne
     rng = np.random.default_rng(1)
     x = rng.standard_normal(shape).astype(dtype)
     w = rng.standard_normal((5, shape[1], 3, 3)).astype(dtype)
-    calls = []
-    for name in ("add_windows", "add_runs"):
-        monkeypatch.setattr(K, name, lambda *a, _f=getattr(K, name), _n=name: (calls.append(_n), _f(*a))[1])
-    fast = _conv_grads(x, w, **kw)
-    assert calls == [kernel]                                        # the kernel under test ran
-    previous = fused.set_enabled(False)
-    try:
-        slow = _conv_grads(x, w, **kw)
-    finally:
-        fused.set_enabled(previous)
-    for a, b in zip(fast, slow):
-        np.testing.assert_allclose(a, b, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+    calls = _spy(monkeypatch, "add_windows", "add_runs")
+    fast, slow = _both_paths(lambda: _conv_grads(x, w, **kw))
+    assert calls == [kernel]                                        # the kernel under test ran (once: fused)
+    _assert_all_close(fast, slow, dtype, 1e-5)
 
 
 def test_fused_transposed_convolution_matches_the_numpy_path():
     rng = np.random.default_rng(2)
     x = gw.tensor(rng.standard_normal((2, 4, 5, 6), dtype=np.float32))
     w = gw.tensor(rng.standard_normal((4, 3, 3, 3), dtype=np.float32))
-    fast = gw.functional.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1).numpy()
-    previous = fused.set_enabled(False)
-    try:
-        slow = gw.functional.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1).numpy()
-    finally:
-        fused.set_enabled(previous)
+    fast, slow = _both_paths(
+        lambda: gw.functional.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1).numpy())
     np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
 
 
@@ -157,17 +158,10 @@ def test_shallow_convolution_matches_the_numpy_path(dtype, xshape, wshape, kw, m
     rng = np.random.default_rng(4)
     x = rng.standard_normal(xshape).astype(dtype)
     w = rng.standard_normal(wshape).astype(dtype)
-    calls = []
-    monkeypatch.setattr(K, "shallow_conv", lambda *a, _f=K.shallow_conv: (calls.append(1), _f(*a))[1])
-    fast = _conv_grads(x, w, **kw)
+    calls = _spy(monkeypatch, "shallow_conv")
+    fast, slow = _both_paths(lambda: _conv_grads(x, w, **kw))
     assert calls                                                   # the kernel under test ran
-    previous = fused.set_enabled(False)
-    try:
-        slow = _conv_grads(x, w, **kw)
-    finally:
-        fused.set_enabled(previous)
-    for a, b in zip(fast, slow):
-        np.testing.assert_allclose(a, b, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-4)
+    _assert_all_close(fast, slow, dtype, 1e-4)
 
 
 def test_shallow_convolution_gradcheck():
