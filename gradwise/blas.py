@@ -134,3 +134,12 @@ def gemm(a, b, c, beta=0.0):
         c *= beta
         c += a @ b
     return c
+
+
+def gemm_address(dtype):
+    """(address of NumPy's own cblas ?gemm for ``dtype``, True if it takes 64-bit integers), for
+    compiled loops that call BLAS themselves (``ops/fused_kernels.c``); None without one."""
+    if not available() or numpy.dtype(dtype) not in _ROUTINES["gemm"]:
+        return None
+    fn = _ROUTINES["gemm"][numpy.dtype(dtype)]
+    return ctypes.cast(fn, ctypes.c_void_p).value, _ROUTINES["max_size"] > 2 ** 31

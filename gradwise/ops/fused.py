@@ -10,7 +10,7 @@ says which it is. ``GRADWISE_FUSED=0`` in the environment, or ``set_enabled(Fals
 them off (the benchmark's A/B, the tests of both paths).
 
 What they do (measured on an AMD EPYC Zen 4, 2026-12-02, each against the NumPy code it
-replaces): the LSTM step's gate arithmetic in one loop; the scatter-adds of the convolutions'
+replaces): the LSTM's time loops (``lstm_fused.py``); the scatter-adds of the convolutions'
 input gradients, one channel plane at a time in cache (LeNet's second convolution 0.65 -> 0.17
 ms, a 64-channel 8x8 3x3 one 2.3 -> 1.3 ms).
 
@@ -131,23 +131,16 @@ def address(a):
 _ptr = address
 
 
-def stepper(*arrays_and_strides):
-    """For loops that call a kernel once per time step: ``at(t)`` gives the address of each array
-    advanced by t times its stride (in elements; 0 for an array every step shares). Reading
-    ``.ctypes.data`` costs ~2 us an array, so the addresses are taken once, not every step."""
-    bases = [(_ptr(a), stride * a.itemsize) for a, stride in arrays_and_strides]
-    return lambda t: [base + t * step for base, step in bases]
-
-
 class _Kernels:
     """The library's functions, called with NumPy arrays (shapes and strides in elements)."""
     def __init__(self, lib):
         self.lib = lib
         for name, args in (("exp_array", [_P, _P, _L]), ("tanh_array", [_P, _P, _L]),
-                           ("lstm_forward_step", [_P, _L, _P, _P, _P, _P, _L, _P, _P, _P, _L, _L, ctypes.c_int]),
-                           ("lstm_backward_step", [_P, _P, _P, _P, _P, _P, _L, _P, _L, _L, _L]),
                            ("add_windows_f32", [_P, _P] + [_L] * 12), ("add_windows_f64", [_P, _P] + [_L] * 12),
                            ("add_runs_f32", [_P, _L, _P] + [_L] * 8), ("add_runs_f64", [_P, _L, _P] + [_L] * 8),
+                           ("lstm_forward", [_P, ctypes.c_int] + [_P] * 10 + [_L, _L, _L, ctypes.c_int]),
+                           ("lstm_backward", [_P, ctypes.c_int] + [_P] * 7 + [_L, _L, _P, _L, _L, _P, _P, _P, _P,
+                                                                             ctypes.c_float, _L, _L, _L, _L]),
                            ("shallow_conv_f32", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_f64", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_weight_grad_f32", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
@@ -161,15 +154,6 @@ class _Kernels:
 
     def tanh(self, x, out):
         self.lib.tanh_array(_ptr(x), _ptr(out), x.size)
-
-    def lstm_forward_step(self, a, sa, rec, c_prev, c, h, sh, k, k_g, k_c, grad):
-        """One LSTM step (fused_kernels.c); ``a`` and ``h`` flat views that start at the step."""
-        self.lib.lstm_forward_step(_ptr(a), sa, _ptr(rec), _ptr(c_prev), _ptr(c), _ptr(h), sh, _ptr(k), _ptr(k_g),
-                                   _ptr(k_c), c.shape[0], c.shape[1], int(grad))
-
-    def lstm_backward_step(self, dh, dc, k, k_g, k_c, f, sf, d, sd):
-        self.lib.lstm_backward_step(_ptr(dh), _ptr(dc), _ptr(k), _ptr(k_g), _ptr(k_c), _ptr(f), sf, _ptr(d), sd,
-                                    dc.shape[0], dc.shape[1])
 
     def add_windows(self, out, cols, sh, sw, dh, dw):
         """out[c, n, i*dh + y*sh, j*dw + x*sw] += cols[c, i, j, n, y, x]."""

@@ -74,7 +74,7 @@ static void lstm_row_grad(const float *restrict xi, float *restrict xf, const fl
  * recurrent product in the same form. Writes c (H, B), h (rows sh apart) and the forget gate over
  * its pre-activation in a; with grad, the backward's factors k (3H, B) = i(1-i)g, f(1-f)c_prev,
  * o(1-o)tanh(c); k_g = (1-g^2) i; k_c = (1-tanh(c)^2) o. */
-void lstm_forward_step(float *a, long sa, const float *rec, const float *c_prev, float *c, float *h, long sh,
+static void lstm_forward_step(float *a, long sa, const float *rec, const float *c_prev, float *c, float *h, long sh,
                        float *k, float *k_g, float *k_c, long hid, long batch, int grad)
 {
     for (long r = 0; r < hid; r++) {
@@ -105,13 +105,87 @@ static void lstm_back_row(const float *restrict gh, float *restrict gc, const fl
 /* One step of the LSTM's backward over (H, B) blocks: dc += dh k_c; the gates' gradients into d
  * (gate row q*H + r at d + (q*H + r)*sd, PyTorch's order i, f, g, o); then dc *= f, the forget
  * gate read from the forward's a (row r at f + (H + r)*sf). */
-void lstm_backward_step(const float *dh, float *dc, const float *k, const float *k_g, const float *k_c,
+static void lstm_backward_step(const float *dh, float *dc, const float *k, const float *k_g, const float *k_c,
                         const float *f, long sf, float *d, long sd, long hid, long batch)
 {
     for (long r = 0; r < hid; r++)
         lstm_back_row(dh + r * batch, dc + r * batch, k + r * batch, k + (hid + r) * batch,
                       k + (2 * hid + r) * batch, k_g + r * batch, k_c + r * batch, f + (hid + r) * sf,
                       d + r * sd, d + (hid + r) * sd, d + (2 * hid + r) * sd, d + (3 * hid + r) * sd, batch);
+}
+
+/* The LSTM's time loops, each step's product by the BLAS NumPy uses (its cblas sgemm, passed as
+ * an address; 32- or 64-bit integers): no Python between the steps (it cost ~15 us a step). */
+typedef void (*gemm32_t)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *,
+                         int);
+typedef void (*gemm64_t)(int, int, int, int64_t, int64_t, int64_t, float, const float *, int64_t, const float *,
+                         int64_t, float, float *, int64_t);
+
+static void sgemm(const void *fn, int ilp64, int ta, int tb, long m, long n, long k, const float *a, long lda,
+                  const float *b, long ldb, float *c, long ldc)
+{   /* c = op(a) @ op(b), row-major */
+    int oa = ta ? 112 : 111, ob = tb ? 112 : 111;
+    if (ilp64)
+        ((gemm64_t)fn)(101, oa, ob, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+    else
+        ((gemm32_t)fn)(101, oa, ob, (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb, 0.0f, c, (int)ldc);
+}
+
+/* The forward over all steps, on gate-major a (4H, T, B) and hs (H, T, B); h0 (B, H), c0t (H, B);
+ * cs (T, H, B); k (T, 3H, B), k_g and k_c (T, H, B) with grad, else one step's worth each. */
+void lstm_forward(const void *gemm, int ilp64, const float *w_h, const float *h0, const float *c0t, float *a,
+                  float *rec, float *cs, float *hs, float *k, float *k_g, float *k_c, long steps, long hid,
+                  long batch, int grad)
+{
+    long rows = steps * batch, block = hid * batch, g = grad ? 1 : 0;
+    const float *c_prev = c0t;
+    for (long t = 0; t < steps; t++) {
+        if (t == 0)
+            sgemm(gemm, ilp64, 0, 1, 4 * hid, batch, hid, w_h, hid, h0, hid, rec, batch);
+        else
+            sgemm(gemm, ilp64, 0, 0, 4 * hid, batch, hid, w_h, hid, hs + (t - 1) * batch, rows, rec, batch);
+        float *c = cs + t * block;
+        lstm_forward_step(a + t * batch, rows, rec, c_prev, c, hs + t * batch, rows, k + g * t * 3 * block,
+                          k_g + g * t * block, k_c + g * t * block, hid, batch, grad);
+        c_prev = c;
+    }
+}
+
+/* The backward through time: per step t from the last, dh += the output's gradient (g_out at
+ * element strides gs, where live[t]), its norm into norms[t] (when norms is not NULL: the doctor's
+ * per-step gradient norms), the step's kernel into d (gate row q*H + r, step t at
+ * d + t*d_step + (q*H + r)*d_row), dh = w_hh^T d, and every flush_every steps dh and dc flushed to
+ * 0 once both are below vanished (see _flush_vanished in recurrent.py). a: the forward's gate buffer,
+ * step t at a + t*a_step, rows a_row apart. */
+void lstm_backward(const void *gemm, int ilp64, const float *w_hh, float *dh, float *dc, const float *k,
+                   const float *k_g, const float *k_c, const float *a, long a_step, long a_row, float *d,
+                   long d_step, long d_row, const float *g_out, const long *gs, const unsigned char *live,
+                   double *norms, float vanished, long flush_every, long steps, long hid, long batch)
+{
+    long block = hid * batch;
+    for (long t = steps - 1; t >= 0; t--) {
+        if (live && live[t]) {
+            const float *src = g_out + t * gs[0];
+            for (long r = 0; r < hid; r++)
+                for (long j = 0; j < batch; j++) dh[r * batch + j] += src[j * gs[1] + r * gs[2]];
+        }
+        if (norms) {
+            double sum = 0;
+            for (long e = 0; e < block; e++) sum += (double)dh[e] * dh[e];
+            norms[t] = __builtin_sqrt(sum);
+        }
+        float *dt = d + t * d_step;
+        lstm_backward_step(dh, dc, k + t * 3 * block, k_g + t * block, k_c + t * block, a + t * a_step, a_row, dt,
+                           d_row, hid, batch);
+        sgemm(gemm, ilp64, 1, 0, hid, batch, 4 * hid, w_hh, hid, dt, d_row, dh, batch);
+        if (t % flush_every == 0) {
+            int small = 1;              /* a NaN is not small: it stays */
+            for (long e = 0; e < block && small; e++)
+                small = __builtin_fabsf(dh[e]) < vanished && __builtin_fabsf(dc[e]) < vanished;
+            if (small)
+                for (long e = 0; e < block; e++) dh[e] = dc[e] = 0;
+        }
+    }
 }
 
 /* The scatter-adds of a convolution's input gradient, one channel plane at a time in cache

@@ -12,7 +12,7 @@ Inputs are time-major: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H),
 from ..autograd import Function, _Hooks
 from ..backend import xp
 from ..errors import ArgumentError
-from . import fused
+from . import lstm_fused
 
 
 def _norm(a):
@@ -102,26 +102,6 @@ def _project_fm(x, w, bias):
     return xp.matmul(xp.concatenate([w, bias[:, None]], axis=1), xa)
 
 
-def _project_gm(x, w, bias):
-    """w @ x[t].T + bias for every step as one GEMM: (G, T, B), gate-major (the fused LSTM)."""
-    t, b, i = x.shape
-    if bias is None:
-        return (w @ x.reshape(t * b, i).T).reshape(-1, t, b)
-    xa = xp.empty_like(x, shape=(i + 1, t, b), order="C")
-    xa[:i] = x.transpose(2, 0, 1)
-    xa[i] = 1.0
-    return (xp.concatenate([w, bias[:, None]], axis=1) @ xa.reshape(i + 1, t * b)).reshape(-1, t, b)
-
-
-def _flat(a):
-    """A (T, G, B) view over a C-contiguous buffer, time-major or gate-major, for the compiled
-    kernels: (the flat buffer, floats between time steps, floats between rows); None otherwise."""
-    buf = a if a.flags.c_contiguous else a.transpose(1, 0, 2)
-    if not buf.flags.c_contiguous:
-        return None
-    return buf.reshape(-1), a.strides[0] // a.itemsize, a.strides[1] // a.itemsize
-
-
 def _live_steps(g_out):
     """Which time steps have a non-zero output gradient (None: none given)."""
     return None if g_out is None else g_out.reshape(g_out.shape[0], -1).any(axis=1).tolist()
@@ -135,10 +115,10 @@ class LSTMSequence(Function):
     sigmoids (1 / (1 + exp(-z)); exp overflowing to inf gives exactly 0). Parameters and
     gradients keep PyTorch's (i, f, g, o) layout.
 
-    With a C compiler on the machine and float32 on the CPU, each step's gate arithmetic is one
-    compiled loop instead of 22 NumPy calls (``ops/fused.py``), on gate-major buffers. What
-    is left is the matrix products: at the W3 shape ~12 of the op's ~17 ms (AMD EPYC Zen 4), as
-    in PyTorch's own CPU LSTM, which is oneDNN's fused layer (``aten::mkldnn_rnn_layer``)."""
+    With a C compiler on the machine and float32 on the CPU, the time loops run compiled
+    (``ops/lstm_fused.py``), on gate-major buffers. What is left is the matrix products: at the
+    W3 shape ~12 of the op's ~14 ms (AMD EPYC Zen 4), as in PyTorch's own CPU LSTM, which is
+    oneDNN's fused layer (``aten::mkldnn_rnn_layer``)."""
     @staticmethod
     def _internal(hid, like):
         order = xp.r_[0:2 * hid, 3 * hid:4 * hid, 2 * hid:3 * hid]
@@ -153,9 +133,12 @@ class LSTMSequence(Function):
         bias = None if b_ih is None and b_hh is None else \
             ((0 if b_ih is None else b_ih) + (0 if b_hh is None else b_hh))[order] * scale
         w_x, w_h = w_ih[order] * scale[:, None], w_hh[order] * scale[:, None]
-        jit = fused.kernels(w_h) if x.dtype == h0.dtype == c0.dtype == w_h.dtype else None
-        if jit is not None:
-            return self._forward_fused(jit, x, h0, c0, w_ih, w_hh, w_x, w_h, bias, grad)
+        found = lstm_fused.kernels(w_h) if x.dtype == h0.dtype == c0.dtype == w_h.dtype else None
+        if found is not None:           # the time loop compiled (ops/lstm_fused.py)
+            acts, hs_gm, cs, k, k_g, k_c = lstm_fused.forward(found, x, h0, c0, w_x, w_h, bias, grad)
+            out = hs_gm.transpose(1, 2, 0)              # (T, B, H), a view
+            self.save_for_backward(x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out)
+            return out, out[-1].copy() if steps else h0.copy(), (cs[-1].T.copy() if steps else c0.copy())
         acts = _project_fm(x, w_x, bias)        # (T, 4H, B), becomes activations
         hs = xp.empty_like(acts, shape=(steps, hid, batch), order="C")
         cs = xp.empty_like(hs)
@@ -204,33 +187,6 @@ class LSTMSequence(Function):
         self.save_for_backward(x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out)
         return out, h.T.copy(), c.T.copy()
 
-    def _forward_fused(self, jit, x, h0, c0, w_ih, w_hh, w_x, w_h, bias, grad):
-        """The same recurrence with each step's gate arithmetic in one compiled kernel
-        (ops/fused.py), on gate-major buffers (G, T, B): the input projection is one GEMM, and
-        the backward's (G, T*B) operands are views of them, not copies."""
-        steps, batch, hid = x.shape[0], x.shape[1], w_hh.shape[1]
-        acts_gm = _project_gm(x, w_x, bias)                                 # (4H, T, B)
-        hs_gm = xp.empty_like(acts_gm, shape=(hid, steps, batch))
-        cs = xp.empty_like(acts_gm, shape=(steps, hid, batch))
-        rec = xp.empty_like(acts_gm, shape=(4 * hid, batch))
-        k = xp.empty_like(acts_gm, shape=(steps if grad else 1, 3 * hid, batch))
-        k_g, k_c = (xp.empty_like(k, shape=(steps if grad else 1, hid, batch)) for _ in range(2))
-        c0_t = xp.ascontiguousarray(c0.T)
-        at = fused.stepper((acts_gm, batch), (cs, hid * batch), (hs_gm, batch), (k, 3 * hid * batch * grad),
-                           (k_g, hid * batch * grad), (k_c, hid * batch * grad))
-        rows, p_rec, p_prev, h = steps * batch, fused.address(rec), fused.address(c0_t), h0.T
-        for t in range(steps):
-            xp.matmul(w_h, h, out=rec)
-            p_a, p_c, p_h, p_k, p_kg, p_kc = at(t)
-            jit.lib.lstm_forward_step(p_a, rows, p_rec, p_prev, p_c, p_h, rows, p_k, p_kg, p_kc, hid, batch, grad)
-            h, p_prev = hs_gm[:, t], p_c
-        c_prev = cs[-1] if steps else c0_t
-        out = hs_gm.transpose(1, 2, 0)          # (T, B, H), a view
-        if not grad:
-            k = k_g = k_c = None
-        self.save_for_backward(x, h0, c0, w_ih, w_hh, acts_gm.transpose(1, 0, 2), k, k_g, k_c, out)
-        return out, h.T.copy(), c_prev.T.copy()
-
     def backward(self, grads):
         g_out, g_h, g_c = grads
         x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out = self.saved
@@ -239,31 +195,24 @@ class LSTMSequence(Function):
         k_i, k_f, k_o = k[:, :hid], k[:, hid:2 * hid], k[:, 2 * hid:]
         dh = xp.zeros_like(k_g[0]) if g_h is None else g_h.T.copy()
         dc = xp.zeros_like(k_g[0]) if g_c is None else g_c.T.copy()
-        tmp = xp.empty_like(dc)
-        w_t = w_hh.T.copy()
         steps, batch = acts.shape[0], acts.shape[2]
         dgates = xp.empty_like(dh, shape=(4 * hid, steps, batch)).transpose(1, 0, 2)   # i, f, g, o; gate-major
         live = _live_steps(g_out)
         norms = [] if _Hooks.time_steps is not None else None
-        jit = fused.kernels(dh, dc, k, k_g, k_c)
-        a_flat, d_flat = _flat(acts), _flat(dgates)
-        if a_flat is None or d_flat is None:
-            jit = None
-        if jit is not None:             # kernel arguments: addresses per step (rows apart as _flat says)
-            at = fused.stepper((k, 3 * hid * batch), (k_g, hid * batch), (k_c, hid * batch),
-                               (a_flat[0], a_flat[1]), (d_flat[0], d_flat[1]))
-            p_dh, p_dc = fused.address(dh), fused.address(dc)
-        for t in range(steps - 1, -1, -1):
+        found = lstm_fused.kernels(dh, dc, k, k_g, k_c) if g_out is None or g_out.dtype == dh.dtype else None
+        a_flat, d_flat = lstm_fused.flat(acts), lstm_fused.flat(dgates)
+        compiled = found is not None and a_flat is not None and d_flat is not None
+        if compiled:                    # the whole loop in C (ops/lstm_fused.py)
+            norms = lstm_fused.backward(found, w_hh, acts, a_flat, k, k_g, k_c, dh, dc, dgates, d_flat, g_out, live,
+                                        norms is not None, VANISHED, FLUSH_EVERY)
+            if norms is not None:
+                norms.reverse()         # as the loop below collects them: last step first
+        tmp, w_t = (None, None) if compiled else (xp.empty_like(dc), w_hh.T.copy())
+        for t in range(-1 if compiled else steps - 1, -1, -1):
             if live is not None and live[t]:
                 dh += g_out[t].T
             if norms is not None:
                 norms.append(_norm(dh))
-            if jit is not None:
-                p_k, p_kg, p_kc, p_f, p_d = at(t)
-                jit.lib.lstm_backward_step(p_dh, p_dc, p_k, p_kg, p_kc, p_f, a_flat[2], p_d, d_flat[2], hid, batch)
-                xp.matmul(w_t, dgates[t], out=dh)
-                _flush_vanished(t, dh, dc)
-                continue
             xp.multiply(dh, k_c[t], out=tmp)
             dc += tmp
             d = dgates[t]

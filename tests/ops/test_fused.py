@@ -82,6 +82,24 @@ def test_fused_lstm_matches_the_numpy_path(steps, batch, inp, hid, scale, states
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5 * max(1.0, np.abs(b).max()))
 
 
+def test_fused_lstm_runs_compiled_and_reports_the_same_step_norms(monkeypatch):
+    from gradwise.ops import lstm_fused, recurrent
+    _Hooks = recurrent._Hooks
+    calls = []
+    for name in ("forward", "backward"):
+        monkeypatch.setattr(lstm_fused, name, lambda *a, _f=getattr(lstm_fused, name), _n=name: (calls.append(_n),
+                                                                                                _f(*a))[1])
+    seen = []
+    monkeypatch.setattr(_Hooks, "begin", None)               # no doctor left over from another test
+    monkeypatch.setattr(_Hooks, "time_steps", lambda fn, norms: seen.append(norms))
+    fast, slow = _both_paths(lambda: _lstm_run(np.random.default_rng(8), 9, 3, 2, 5, 1.0, True, True, "all"))
+    assert calls == ["forward", "backward"]
+    assert len(seen) == 2 and len(seen[0]) == 9
+    np.testing.assert_allclose(seen[0], seen[1], rtol=1e-5)         # the doctor's per-step gradient norms
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=2e-4, atol=1e-5)
+
+
 def test_fused_lstm_inference_and_layers_match_the_numpy_path():
     rng = np.random.default_rng(0)
     gw.manual_seed(0)
