@@ -4,14 +4,15 @@ NOTE: primitives for speed: the forward is a strided window view of the padded i
 into columns, and one GEMM (per group); the backward adds kernel-offset slices back, one per
 kernel position (kh * kw of them), never ``np.add.at``. The transposed convolution is the same
 two steps in the other order. Two other lowerings take stride-1 convolutions where they are
-faster (measured there): narrow outputs on whole padded rows (``conv_rows``), deep products as one
-accumulating GEMM per kernel row (``conv_split``); ``Conv2d`` picks, in that order.
+faster (measured there): narrow outputs on whole padded rows (``conv_rows``), 3x3 "same"
+convolutions computed directly in C (``conv_direct``), deep products as one accumulating GEMM
+per kernel row (``conv_split``); ``Conv2d`` picks, in that order.
 """
 from ..autograd import Function
 from ..backend import get_array_module, xp
 from ..arguments import int_pair
 from ..errors import ArgumentError, ShapeError
-from . import conv_rows, conv_split, fused
+from . import conv_direct, conv_rows, conv_split, fused
 
 _as_strided = xp.lib.stride_tricks.as_strided
 
@@ -116,11 +117,14 @@ class Conv2d(Function):
         if oh <= 0 or ow <= 0:
             raise ShapeError(f"conv2d: input {h}x{w} (padded to {h + pt + pb}x{w + pl + pr}) is smaller than the "
                              f"kernel {kh}x{kw} with dilation {dilation}")
-        self.rows = self.split = None
+        self.rows = self.split = self.direct = None
         if conv_rows.eligible(x, stride, groups, ow) or conv_rows.shallow(x, weight, stride, groups):
             self.args = (None, stride, padding, dilation)
             return conv_rows.forward(self, x, weight, bias, padding, dilation)
         xc = _pad_cn(x.transpose(1, 0, 2, 3), padding)
+        if conv_direct.eligible(x, weight, stride, padding, dilation, groups, ow, self.needs_grad[0]):
+            self.direct = True
+            return conv_direct.forward(self, xc, weight, bias)
         if conv_split.eligible(x, weight, stride, groups, cg * kw):
             self.args = (xc.shape, stride, padding, dilation, oh, ow)
             return conv_split.forward(self, xc, weight, bias, dilation)
@@ -136,6 +140,11 @@ class Conv2d(Function):
         if self.rows is not None:
             _, _, padding, dilation = self.args
             return conv_rows.backward(self, g, padding, dilation, _stride1_input_grad) + (None,) * 4
+        if self.direct:
+            gt = _channels_first(g).reshape(g.shape[1], g.shape[0], *g.shape[2:])
+            gx, gw = conv_direct.backward(self, gt, self.needs_grad[:2])
+            gb = gt.sum(axis=(1, 2, 3)) if self.needs_grad[2] else None
+            return (None if gx is None else gx), gw, gb, None, None, None, None
         cols, weight = self.saved
         pshape, stride, padding, dilation, oh, ow = self.args
         groups = 1 if self.split is not None else cols.shape[0]

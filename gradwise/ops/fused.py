@@ -144,7 +144,8 @@ class _Kernels:
                            ("shallow_conv_f32", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_f64", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_weight_grad_f32", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
-                           ("shallow_conv_weight_grad_f64", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L])):
+                           ("shallow_conv_weight_grad_f64", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
+                           ("conv3x3_f32", [_P, _P, _P] + [_L] * 5)):
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = args, None
 
@@ -174,3 +175,9 @@ class _Kernels:
         """gw (O, C, kh, kw) = the weight gradient of ``shallow_conv`` for its output gradient g."""
         fn = self.lib.shallow_conv_weight_grad_f32 if x.dtype == np.float32 else self.lib.shallow_conv_weight_grad_f64
         fn(_ptr(x), plane, _ptr(g), *gw.shape, wp, dh, dw, _ptr(gw), g.shape[1], g.shape[2])
+
+    def conv3x3(self, x, w, out):
+        """out (O, N, H, W) = the 3x3 stride-1 convolution of the padded channel-major float32 x
+        (C, N, H + 2, W + 2) with w (O, C, 3, 3); W % 16 == 0 and O % 8 == 0."""
+        self.lib.conv3x3_f32(_ptr(x), _ptr(w), _ptr(out), x.shape[0], x.shape[1], out.shape[2], out.shape[3],
+                             out.shape[0])

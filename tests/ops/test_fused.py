@@ -188,3 +188,24 @@ def test_shallow_convolution_gradcheck():
     w = gw.tensor(rng.standard_normal((3, 1, 4, 5)), requires_grad=True)
     b = gw.tensor(rng.standard_normal(3), requires_grad=True)
     assert gw.gradcheck(lambda x, w, b: gw.functional.conv2d(x, w, b, padding=(1, 2)), (x, w, b))
+
+
+@pytest.mark.parametrize("shape,outs", [((2, 8, 5, 16), 8), ((3, 16, 4, 32), 16), ((2, 3, 3, 16), 8)])
+def test_direct_convolution_matches_the_numpy_path(shape, outs, monkeypatch):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal((outs, shape[1], 3, 3)).astype(np.float32)
+    b = rng.standard_normal(outs).astype(np.float32)
+    calls = _spy(monkeypatch, "conv3x3")
+
+    x_grad = shape[1] % 8 == 0          # the input gradient runs the kernel too when C % 8 == 0
+
+    def run():
+        xt, wt, bt = gw.tensor(x, requires_grad=x_grad), gw.tensor(w, requires_grad=True), gw.tensor(b, requires_grad=True)
+        out = gw.functional.conv2d(xt, wt, bt, padding=1)
+        (out * out).sum().backward()
+        return [out.numpy(), wt.grad.numpy(), bt.grad.numpy()] + ([xt.grad.numpy()] if x_grad else [])
+
+    fast, slow = _both_paths(run)
+    assert calls == ["conv3x3"] * (2 if x_grad else 1)
+    _assert_all_close(fast, slow, np.float32, 1e-3)
