@@ -9,9 +9,11 @@ one, with the kernel flipped and transposed (for padding 1 that gives the unpadd
 gradient directly); the weight gradient stays a GEMM on the kernel-row columns
 (``conv_split.weight_grad``), built in backward from the saved padded input.
 
-Taken for float32 on the CPU with a C compiler: kernel 3x3, stride 1, dilation 1, padding 1,
-one group, output width a multiple of 16, output channels a multiple of 8 (and input channels
-too when the input needs a gradient).
+Taken for float32 on a CPU with AVX-512 and a C compiler: kernel 3x3, stride 1, dilation 1,
+padding 1, one group, output width a multiple of 16, output channels a multiple of 8 (and input
+channels too when the input needs a gradient). NOTE: AVX-512 only, measured: built for AVX2
+(-march=haswell, run on the same Zen 4) the 16-float vectors split in two and spill, 25 GFLOP/s,
+slower than the columns; an 8-column AVX2 variant reached 57-61, about the columns' rate there.
 """
 from ..backend import xp
 from . import conv_split, fused
@@ -22,7 +24,7 @@ def eligible(x, weight, stride, padding, dilation, groups, ow, input_grad):
     return ((kh, kw) == (3, 3) and stride == (1, 1) and dilation == (1, 1) and tuple(padding) == (1, 1, 1, 1)
             and groups == 1 and ow % 16 == 0 and o % 8 == 0 and (not input_grad or c % 8 == 0)
             and type(x) is xp.ndarray and x.dtype == weight.dtype == xp.float32
-            and fused.kernels(weight) is not None)
+            and fused.cpu_has("avx512f") and fused.kernels(weight) is not None)
 
 
 def forward(fn, xc, weight, bias):

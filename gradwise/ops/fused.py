@@ -94,6 +94,17 @@ def _cpu():
         return platform.machine() + platform.processor()
 
 
+def cpu_has(feature):
+    """Whether the CPU lists ``feature`` (e.g. "avx512f") among its flags (Linux; False elsewhere)."""
+    if "cpu_flags" not in _STATE:
+        flags = set()
+        for line in _cpu().splitlines():
+            if line.startswith(("flags", "Features")):
+                flags |= set(line.split(":", 1)[1].split())
+        _STATE["cpu_flags"] = flags
+    return feature in _STATE["cpu_flags"]
+
+
 def _library():
     """The path of the compiled library, built now if this source, compiler and CPU have none."""
     cc = _compiler()
