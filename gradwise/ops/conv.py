@@ -144,7 +144,7 @@ class Conv2d(Function):
             gt = _channels_first(g).reshape(g.shape[1], g.shape[0], *g.shape[2:])
             gx, gw = conv_direct.backward(self, gt, self.needs_grad[:2])
             gb = gt.sum(axis=(1, 2, 3)) if self.needs_grad[2] else None
-            return (None if gx is None else gx), gw, gb, None, None, None, None
+            return gx, gw, gb, None, None, None, None
         cols, weight = self.saved
         pshape, stride, padding, dilation, oh, ow = self.args
         groups = 1 if self.split is not None else cols.shape[0]

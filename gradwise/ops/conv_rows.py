@@ -81,7 +81,7 @@ def forward(fn, x, weight, bias, padding, dilation):
     fn.rows = (xpad.shape, oh, ow, shallow(x, weight, (1, 1), 1))
     if fn.rows[3]:                                  # no columns: the padded input is what backward needs
         y = xp.empty_like(buf, shape=(o, n, oh * wp))
-        fused.kernels().shallow_conv(buf, hp * wp, xp.ascontiguousarray(weight), wp, *dilation, y)
+        fused.kernels().shallow_conv(buf, hp * wp, weight, wp, *dilation, y)     # C order: shallow()
         fn.save_for_backward(buf, weight)
         return compact(y.reshape(o, n, oh, wp)[..., :ow], bias)
     cols = columns(buf, xpad.shape, kh, kw, dilation, oh)

@@ -139,8 +139,6 @@ def address(a):
     return a.ctypes.data
 
 
-_ptr = address
-
 
 class _Kernels:
     """The library's functions, called with NumPy arrays (shapes and strides in elements)."""
@@ -162,33 +160,33 @@ class _Kernels:
 
     def exp(self, x, out):
         """out = e^x for float32 arrays (the kernels' exp: relative error under 2e-7 on [-87, 88])."""
-        self.lib.exp_array(_ptr(x), _ptr(out), x.size)
+        self.lib.exp_array(address(x), address(out), x.size)
 
     def tanh(self, x, out):
-        self.lib.tanh_array(_ptr(x), _ptr(out), x.size)
+        self.lib.tanh_array(address(x), address(out), x.size)
 
     def add_windows(self, out, cols, sh, sw, dh, dw):
         """out[c, n, i*dh + y*sh, j*dw + x*sw] += cols[c, i, j, n, y, x]."""
         fn = self.lib.add_windows_f32 if out.dtype == np.float32 else self.lib.add_windows_f64
-        fn(_ptr(out), _ptr(cols), *cols.shape, out.shape[2], out.shape[3], sh, sw, dh, dw)
+        fn(address(out), address(cols), *cols.shape, out.shape[2], out.shape[3], sh, sw, dh, dw)
 
     def add_runs(self, out, plane, runs, wp, dh, dw):
         """out[(c*N + n)*plane + i*dh*wp + j*dw + q] += runs[c, i, j, n, q] (``out`` flat)."""
         fn = self.lib.add_runs_f32 if out.dtype == np.float32 else self.lib.add_runs_f64
-        fn(_ptr(out), plane, _ptr(runs), *runs.shape, wp, dh, dw)
+        fn(address(out), plane, address(runs), *runs.shape, wp, dh, dw)
 
     def shallow_conv(self, x, plane, w, wp, dh, dw, y):
         """y (O, N, R) = the stride-1 convolution of the flat padded planes ``x`` on whole rows."""
         fn = self.lib.shallow_conv_f32 if x.dtype == np.float32 else self.lib.shallow_conv_f64
-        fn(_ptr(x), plane, _ptr(w), *w.shape, wp, dh, dw, _ptr(y), y.shape[1], y.shape[2])
+        fn(address(x), plane, address(w), *w.shape, wp, dh, dw, address(y), y.shape[1], y.shape[2])
 
     def shallow_conv_weight_grad(self, x, plane, g, wp, dh, dw, gw):
         """gw (O, C, kh, kw) = the weight gradient of ``shallow_conv`` for its output gradient g."""
         fn = self.lib.shallow_conv_weight_grad_f32 if x.dtype == np.float32 else self.lib.shallow_conv_weight_grad_f64
-        fn(_ptr(x), plane, _ptr(g), *gw.shape, wp, dh, dw, _ptr(gw), g.shape[1], g.shape[2])
+        fn(address(x), plane, address(g), *gw.shape, wp, dh, dw, address(gw), g.shape[1], g.shape[2])
 
     def conv3x3(self, x, w, out):
         """out (O, N, H, W) = the 3x3 stride-1 convolution of the padded channel-major float32 x
         (C, N, H + 2, W + 2) with w (O, C, 3, 3); W % 16 == 0 and O % 8 == 0."""
-        self.lib.conv3x3_f32(_ptr(x), _ptr(w), _ptr(out), x.shape[0], x.shape[1], out.shape[2], out.shape[3],
+        self.lib.conv3x3_f32(address(x), address(w), address(out), x.shape[0], x.shape[1], out.shape[2], out.shape[3],
                              out.shape[0])

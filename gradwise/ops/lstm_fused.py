@@ -67,10 +67,10 @@ def forward(found, x, h0, c0, w_x, w_h, bias, grad):
     return acts.transpose(1, 0, 2), hs, cs, *((k, k_g, k_c) if grad else (None, None, None))
 
 
-def backward(found, w_hh, acts, a_flat, k, k_g, k_c, dh, dc, dgates, d_flat, g_out, live, want_norms,
-             vanished, flush_every):
-    """Backpropagation through time into ``dgates`` (PyTorch's gate order), updating ``dh`` and
-    ``dc`` in place; returns the per-step norms of dh (time order) when ``want_norms``."""
+def backward(found, w_hh, a_flat, k, k_g, k_c, dh, dc, d_flat, g_out, live, want_norms, vanished, flush_every):
+    """Backpropagation through time into the gate gradients ``d_flat`` (``flat`` of a (T, 4H, B)
+    view, PyTorch's gate order), updating ``dh`` and ``dc`` in place; returns the per-step norms
+    of dh (time order) when ``want_norms``."""
     (jit, (gemm, ilp64)), a = found, fused.address
     steps, hid, batch = k_g.shape
     w = xp.ascontiguousarray(w_hh)

@@ -198,33 +198,32 @@ class LSTMSequence(Function):
         steps, batch = acts.shape[0], acts.shape[2]
         dgates = xp.empty_like(dh, shape=(4 * hid, steps, batch)).transpose(1, 0, 2)   # i, f, g, o; gate-major
         live = _live_steps(g_out)
-        norms = [] if _Hooks.time_steps is not None else None
+        want_norms = _Hooks.time_steps is not None
         found = lstm_fused.kernels(dh, dc, k, k_g, k_c) if g_out is None or g_out.dtype == dh.dtype else None
         a_flat, d_flat = lstm_fused.flat(acts), lstm_fused.flat(dgates)
-        compiled = found is not None and a_flat is not None and d_flat is not None
-        if compiled:                    # the whole loop in C (ops/lstm_fused.py)
-            norms = lstm_fused.backward(found, w_hh, acts, a_flat, k, k_g, k_c, dh, dc, dgates, d_flat, g_out, live,
-                                        norms is not None, VANISHED, FLUSH_EVERY)
-            if norms is not None:
-                norms.reverse()         # as the loop below collects them: last step first
-        tmp, w_t = (None, None) if compiled else (xp.empty_like(dc), w_hh.T.copy())
-        for t in range(-1 if compiled else steps - 1, -1, -1):
-            if live is not None and live[t]:
-                dh += g_out[t].T
-            if norms is not None:
-                norms.append(_norm(dh))
-            xp.multiply(dh, k_c[t], out=tmp)
-            dc += tmp
-            d = dgates[t]
-            xp.multiply(dc, k_i[t], out=d[:hid])
-            xp.multiply(dc, k_f[t], out=d[hid:2 * hid])
-            xp.multiply(dc, k_g[t], out=d[2 * hid:3 * hid])
-            xp.multiply(dh, k_o[t], out=d[3 * hid:])
-            dc *= f[t]
-            dh = w_t @ d
-            _flush_vanished(t, dh, dc)
+        if found is not None and a_flat is not None and d_flat is not None:     # the loop in C (ops/lstm_fused.py)
+            norms = lstm_fused.backward(found, w_hh, a_flat, k, k_g, k_c, dh, dc, d_flat, g_out, live, want_norms,
+                                        VANISHED, FLUSH_EVERY)
+        else:
+            tmp, w_t, norms = xp.empty_like(dc), w_hh.T.copy(), [] if want_norms else None
+            for t in range(steps - 1, -1, -1):
+                if live is not None and live[t]:
+                    dh += g_out[t].T
+                if norms is not None:
+                    norms.append(_norm(dh))
+                xp.multiply(dh, k_c[t], out=tmp)
+                dc += tmp
+                d = dgates[t]
+                xp.multiply(dc, k_i[t], out=d[:hid])
+                xp.multiply(dc, k_f[t], out=d[hid:2 * hid])
+                xp.multiply(dc, k_g[t], out=d[2 * hid:3 * hid])
+                xp.multiply(dh, k_o[t], out=d[3 * hid:])
+                dc *= f[t]
+                dh = w_t @ d
+                _flush_vanished(t, dh, dc)
+            norms = None if norms is None else norms[::-1]      # collected last step first
         if norms is not None:
-            _Hooks.time_steps(self, norms[::-1])
+            _Hooks.time_steps(self, norms)
         needs = _needs(self.needs_grad, ["x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"])
         d2 = _gate_major(dgates)
         dx, dw_ih, dw_hh, db_ih, db_hh = _input_grads([d2], d2, x, h0, _gate_major(out.transpose(0, 2, 1)),
