@@ -1,11 +1,14 @@
-"""BLAS level 1 for optimizer updates: ``axpy`` (y += a * x) and ``scal`` (x *= a), in place.
+"""NumPy's own BLAS, called directly: ``axpy`` (y += a * x) and ``scal`` (x *= a) in place for
+optimizer updates, ``gemm`` with beta, and, for the compiled kernels, the addresses of its sgemm and
+of its thread pool (``gemm_address``, ``pool``).
 
 NOTE: why. ``p -= lr * g`` in NumPy is two single-threaded passes and a temporary; BLAS's axpy is
 one pass, and OpenBLAS runs it on its own threads, the ones that multiply matrices. Using the
-second core any other way does not pay: OpenBLAS's threads spin for a while after every matrix
-product and hold that core (a thread pool of our own for copies gained 1.6x alone and nothing
-inside a training step: README, Speed). Measured on 2 cores (Intel Xeon, AVX-512, numpy 2.4.6
-with scipy-openblas 0.3.31), median step in fresh processes, `python bench/tuning_ab.py blas`: W1 MLP
+second core any other way than on those threads does not pay: they spin for a while after every
+matrix product and hold that core (a thread pool of our own for copies gained 1.6x alone and
+nothing inside a training step: README, Speed); compiled kernels run their parts on them
+(``pool``). The updates, measured on 2 cores (Intel Xeon, AVX-512, numpy 2.4.6 with
+scipy-openblas 0.3.31), median step in fresh processes, `python bench/tuning_ab.py blas`: W1 MLP
 2.03 -> 1.81 ms, W4 big MLP 68.0 -> 57.5 ms, LeNet-5 unchanged (few parameters).
 
 The routines are the ones of the BLAS NumPy itself loaded (the same library file, so the same
@@ -55,6 +58,11 @@ def _lookup():
                                index, ctypes.c_void_p, index, real, ctypes.c_void_p, index]
                 fn.restype = None
             found["max_size"] = 2 ** 63 - 1 if index is ctypes.c_int64 else 2 ** 31 - 1
+            try:                    # OpenBLAS's own thread pool, for compiled kernels (pool())
+                found["pool"] = (ctypes.cast(lib.gotoblas_pthread, ctypes.c_void_p).value,
+                                 ctypes.c_int.in_dll(lib, "blas_cpu_number"))
+            except (AttributeError, ValueError):
+                pass
             return found
     return {}
 
@@ -134,6 +142,20 @@ def gemm(a, b, c, beta=0.0):
         c *= beta
         c += a @ b
     return c
+
+
+def pool():
+    """(address of OpenBLAS's ``gotoblas_pthread``, its current thread count): the threads that
+    multiply NumPy's matrices, for compiled kernels to run their parts on (``ops/fused_kernels.c``,
+    ``run_parts``); (None, 1) without NumPy's OpenBLAS.
+
+    NOTE: why theirs. OpenBLAS's threads spin for a while after every matrix product; a thread of
+    our own then shares a core with one of them: a kernel that took 1.2 ms on two threads of its
+    own took 2.5 ms right after a GEMM, on OpenBLAS's threads 1.3 ms (Intel Xeon, 2 cores)."""
+    if not available() or "pool" not in _ROUTINES:
+        return None, 1
+    address, threads = _ROUTINES["pool"]
+    return address, max(1, threads.value)
 
 
 def gemm_address(dtype):

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import blas
+
 _SOURCE = Path(__file__).with_name("fused_kernels.c")
 FLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math"]
 _STATE = {"enabled": os.environ.get("GRADWISE_FUSED", "1") != "0", "kernels": None, "tried": False,
@@ -154,9 +156,25 @@ class _Kernels:
                            ("shallow_conv_f64", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_weight_grad_f32", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_weight_grad_f64", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
-                           ("conv3x3_f32", [_P, _P, _P] + [_L] * 5)):
+                           ("conv3x3_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 5),
+                           ("conv3x3_weight_grad_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 5),
+                           ("norm_f32", [_P, ctypes.c_int, ctypes.c_int] + [_P] * 7 + [_L, _L, ctypes.c_float]),
+                           ("pool_check", [_P, _P, ctypes.c_int])):
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = args, None
+        self._pool_checked = None
+
+    def pool(self):
+        """(address, threads) of the pool the kernels split their work over (NumPy's OpenBLAS
+        threads, ``blas.pool``), after a check that it runs every part; (None, 1) without one."""
+        where, threads = blas.pool()
+        if where is None or threads < 2:
+            return None, 1
+        if self._pool_checked is None:
+            marks = np.zeros(threads, dtype=np.int_)
+            self.lib.pool_check(where, address(marks), threads)
+            self._pool_checked = bool(marks.all())
+        return (where, threads) if self._pool_checked else (None, 1)
 
     def exp(self, x, out):
         """out = e^x for float32 arrays (the kernels' exp: relative error under 2e-7 on [-87, 88])."""
@@ -188,5 +206,33 @@ class _Kernels:
     def conv3x3(self, x, w, out):
         """out (O, N, H, W) = the 3x3 stride-1 convolution of the padded channel-major float32 x
         (C, N, H + 2, W + 2) with w (O, C, 3, 3); W % 16 == 0 and O % 8 == 0."""
-        self.lib.conv3x3_f32(address(x), address(w), address(out), x.shape[0], x.shape[1], out.shape[2], out.shape[3],
-                             out.shape[0])
+        self.lib.conv3x3_f32(*self.pool(), address(x), address(w), address(out), x.shape[0], x.shape[1], out.shape[2],
+                             out.shape[3], out.shape[0])
+
+    def conv3x3_weight_grad(self, x, g, gw):
+        """gw (O, C, 3, 3) = the weight gradient of ``conv3x3`` for the output gradient g
+        (O, N, H, W), contiguous; H even, W % 16 == 0, O even."""
+        o, c = gw.shape[:2]
+        acc = np.empty((o // 2) * c * 18 * 16, dtype=np.float32)
+        self.lib.conv3x3_weight_grad_f32(*self.pool(), address(x), address(g), address(gw), address(acc), c, g.shape[1],
+                                         g.shape[2], g.shape[3], o)
+
+    def norm_forward(self, x2, weight, bias, eps, out):
+        """Batch normalisation of the float32 channel rows x2 (C, M) into out; returns the rows'
+        (mean, biased variance) as a (C, 2) float64 array."""
+        stats = np.empty((x2.shape[0], 2))
+        self.lib.norm_f32(*self.pool(), 0, address(x2), None, _maybe(weight), _maybe(bias), address(out),
+                          address(stats), None, x2.shape[0], x2.shape[1], eps)
+        return stats
+
+    def norm_backward(self, x2, g2, weight, stats, eps, gx):
+        """From ``norm_forward``'s rows and stats and the output gradient rows g2: gx (None: not
+        computed) and the (C, 2) float64 sums (of g, of g * xhat)."""
+        sums = np.empty_like(stats)
+        self.lib.norm_f32(*self.pool(), 1, address(x2), address(g2), _maybe(weight), None, _maybe(gx), address(stats),
+                          address(sums), x2.shape[0], x2.shape[1], eps)
+        return sums
+
+
+def _maybe(a):
+    return None if a is None else address(a)

@@ -6,6 +6,7 @@ memory: the composite would keep five intermediate arrays for backward, this kee
 from ..autograd import Function
 from ..backend import xp
 from ..errors import ArgumentError, ShapeError
+from . import fused
 from .util import unbroadcast
 
 
@@ -80,12 +81,24 @@ class ChannelNorm(Function):
     vector of ones, the sums of products ``np.vecdot`` (no temporary), and the normalised input
     is never stored: the centred input and 1/std are kept, xhat = centred / std is folded into the
     per-channel factors. Forward 5 reads and 3 writes of the activations, backward 7 and 4,
-    against 7 and 5, 9 and 5 in ``Normalize``.
+    against 7 and 5, 9 and 5 in ``Normalize``. Compiled (float32, ``fused.norm_forward``): each
+    row in two passes, the second from cache, the channels shared among OpenBLAS's threads, and
+    the input kept instead of the centred copy; W6 ResNet's nine: forward + backward 13.8 -> N ms
+    a step (Intel Xeon, 2 cores).
     """
     def forward(self, x, weight, bias, eps, running):
         c = x.shape[1]
         x2 = _rows(x)
         m = x2.shape[1]
+        jit = fused.kernels(x2, *(a for a in (weight, bias) if a is not None))
+        if jit is not None:
+            out = xp.empty_like(x2)
+            stats = jit.norm_forward(x2, weight, bias, eps, out)
+            if running is not None:
+                _update_running(running, stats[:, 0].astype(x.dtype), stats[:, 1].astype(x.dtype), m)
+            self.save_for_backward(x2, stats, weight)
+            self.eps = eps
+            return _unrows(out, x.shape, c)
         mean = _row_sums(x2) / m
         centred = x2 - mean[:, None]
         var = xp.vecdot(centred, centred) / m
@@ -100,9 +113,11 @@ class ChannelNorm(Function):
         return _unrows(out, x.shape, c)
 
     def backward(self, g):
-        centred, inv_std, weight = self.saved
         nx, nw, nb = self.needs_grad[:3]
         g2 = _rows(g) if _channel_major(g) else _rows(_contiguous_channel_major(g))
+        if self.saved[1].ndim == 2:             # the compiled forward's (C, 2) statistics
+            return self._compiled_backward(g, g2, nx, nw, nb)
+        centred, inv_std, weight = self.saved
         m = g2.shape[1]
         sum_g = _row_sums(g2)
         sum_gxhat = xp.vecdot(g2, centred) * inv_std
@@ -117,6 +132,14 @@ class ChannelNorm(Function):
             gx += (-scale * sum_g / m)[:, None]
             gx = _unrows(gx, g.shape, g.shape[1])
         return gx, gw, gb, None, None
+
+    def _compiled_backward(self, g, g2, nx, nw, nb):
+        x2, stats, weight = self.saved
+        gx = xp.empty_like(g2) if nx else None
+        sums = fused.kernels().norm_backward(x2, xp.ascontiguousarray(g2, dtype=x2.dtype), weight, stats, self.eps, gx)
+        gw = sums[:, 1].astype(weight.dtype) if nw else None
+        gb = sums[:, 0].astype(g2.dtype) if nb else None
+        return None if gx is None else _unrows(gx, g.shape, g.shape[1]), gw, gb, None, None
 
 
 def _channel_major(a):

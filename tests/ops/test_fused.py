@@ -210,3 +210,59 @@ def test_direct_convolution_matches_the_numpy_path(shape, outs, monkeypatch):
     fast, slow = _both_paths(run)
     assert calls == ["conv3x3"] * (2 if x_grad else 1)
     _assert_all_close(fast, slow, np.float32, 1e-3)
+
+
+@pytest.mark.skipif(not fused.cpu_has("avx512f"), reason="the direct 3x3 convolution is taken on AVX-512 CPUs only")
+@pytest.mark.parametrize("shape,outs,kernel_grad", [((2, 8, 4, 16), 8, True), ((3, 8, 6, 32), 16, True),
+                                                    ((2, 8, 5, 16), 8, False)])      # odd height: the GEMM
+def test_direct_weight_gradient_matches_the_numpy_path(shape, outs, kernel_grad, monkeypatch):
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal((outs, shape[1], 3, 3)).astype(np.float32)
+    calls = _spy(monkeypatch, "conv3x3_weight_grad")
+    fast, slow = _both_paths(lambda: _conv_grads(x, w, padding=1))
+    assert calls == (["conv3x3_weight_grad"] if kernel_grad else [])
+    _assert_all_close(fast, slow, np.float32, 1e-3)
+
+
+def test_kernels_split_over_openblas_threads_or_run_alone(monkeypatch):
+    """The same results whether the parts run on OpenBLAS's threads or one after another."""
+    from gradwise import blas
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((4, 16, 6, 16)).astype(np.float32)
+    w = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
+    run = lambda: _conv_grads(x, w, padding=1) + (gw.functional.batch_norm(          # noqa: E731
+        gw.tensor(np.ascontiguousarray(x.transpose(1, 0, 2, 3))).permute(1, 0, 2, 3), None, None,
+        training=True).numpy(),)
+    where, threads = K.pool()
+    assert (where is None) == (blas.pool()[0] is None or blas.pool()[1] < 2)
+    split = run()
+    monkeypatch.setattr(blas, "pool", lambda: (None, 1))
+    assert K.pool() == (None, 1)
+    for a, b in zip(split, run()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("shape", [(4, 3, 5, 7), (8, 16, 8, 8)])
+def test_compiled_batch_norm_matches_the_numpy_path(affine, shape, monkeypatch):
+    rng = np.random.default_rng(12)
+    x = (rng.standard_normal(shape) * 3 + 50).astype(np.float32)      # a large mean: no cancellation
+    gout = rng.standard_normal(shape).astype(np.float32)
+    calls = _spy(monkeypatch, "norm_forward", "norm_backward")
+
+    def run():
+        gw.manual_seed(0)
+        bn = gw.nn.BatchNorm2d(shape[1], affine=affine)
+        if affine:
+            bn.weight.data = gw.tensor(np.linspace(-1, 2, shape[1], dtype=np.float32))
+            bn.bias.data = gw.tensor(np.linspace(0.5, 1, shape[1], dtype=np.float32))
+        cm = gw.tensor(np.ascontiguousarray(x.transpose(1, 0, 2, 3)), requires_grad=True)   # as a conv hands it on
+        out = bn(cm.permute(1, 0, 2, 3))
+        (out * gw.tensor(gout)).sum().backward()
+        got = [out.numpy(), cm.grad.numpy(), bn.running_mean.numpy(), bn.running_var.numpy()]
+        return got + ([bn.weight.grad.numpy(), bn.bias.grad.numpy()] if affine else [])
+
+    fast, slow = _both_paths(run)
+    assert calls == ["norm_forward", "norm_backward"]
+    _assert_all_close(fast, slow, np.float32, 1e-4)
