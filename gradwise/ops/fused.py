@@ -159,6 +159,7 @@ class _Kernels:
                            ("conv3x3_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 5),
                            ("conv3x3_weight_grad_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 5),
                            ("norm_f32", [_P, ctypes.c_int, ctypes.c_int] + [_P] * 7 + [_L, _L, ctypes.c_float]),
+                           ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
                            ("pool_check", [_P, _P, ctypes.c_int])):
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = args, None
@@ -232,6 +233,29 @@ class _Kernels:
         self.lib.norm_f32(*self.pool(), 1, address(x2), address(g2), _maybe(weight), None, _maybe(gx), address(stats),
                           address(sums), x2.shape[0], x2.shape[1], eps)
         return sums
+
+    def relu_backward(self, y, g):
+        """g where y > 0, else 0, for float32 arrays laid out alike in one dense block (any axis
+        order); None when they are not."""
+        flat_y, flat_g = dense(y), dense(g)
+        if flat_y is None or flat_g is None or y.strides != g.strides:
+            return None
+        gx = np.empty_like(y)           # y's layout
+        flat_gx = dense(gx)
+        if flat_gx is None or gx.strides != y.strides:
+            return None
+        self.lib.relu_backward_f32(*self.pool(), address(flat_y), address(flat_g), address(flat_gx), y.size)
+        return gx
+
+
+def dense(a):
+    """A C-contiguous view of ``a``'s memory when it is one dense block in some axis order
+    (a channel-major view, a transpose), else None."""
+    if type(a) is not np.ndarray or a.dtype != np.float32:
+        return None
+    order = sorted(range(a.ndim), key=lambda k: -a.strides[k])
+    view = a.transpose(order)
+    return view if view.flags.c_contiguous else None
 
 
 def _maybe(a):

@@ -530,3 +530,22 @@ void norm_f32(const void *pool, int threads, int backward, const float *x, const
         parts[i] = (struct norm_part){x, g, w, b, out, stats, sums, m, chans * i / count, chans * (i + 1) / count, eps};
     run_parts(pool, backward ? norm_backward_part : norm_forward_part, parts, count, sizeof parts[0]);
 }
+
+/* ReLU's backward, gx = g * (y > 0), over n floats, in blocks shared among the threads
+ * (NumPy: g * (y > 0), a pass for the mask, one for the product, on one core). */
+struct relu_part { const float *y, *g; float *gx; long lo, hi; };
+
+static void relu_backward_part(void *arg)
+{
+    const struct relu_part *p = arg;
+    for (long i = p->lo; i < p->hi; i++) p->gx[i] = p->g[i] * (float)(p->y[i] > 0.0f);   /* as NumPy's: NaN * 0 */
+}
+
+void relu_backward_f32(const void *pool, int threads, const float *y, const float *g, float *gx, long n)
+{
+    struct relu_part parts[MAX_PARTS];
+    int count = part_count(threads, n >> 16);       /* a part under 64 Ki floats is not worth a thread */
+    for (int i = 0; i < count; i++)
+        parts[i] = (struct relu_part){y, g, gx, n * i / count, n * (i + 1) / count};
+    run_parts(pool, relu_backward_part, parts, count, sizeof parts[0]);
+}

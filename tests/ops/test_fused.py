@@ -266,3 +266,24 @@ def test_compiled_batch_norm_matches_the_numpy_path(affine, shape, monkeypatch):
     fast, slow = _both_paths(run)
     assert calls == ["norm_forward", "norm_backward"]
     _assert_all_close(fast, slow, np.float32, 1e-4)
+
+
+@pytest.mark.parametrize("layout", ["c", "channel-major"])
+def test_compiled_relu_backward_matches_the_numpy_path(layout, monkeypatch):
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((8, 16, 24, 24)).astype(np.float32)             # 73,728 floats: compiled
+    if layout != "c":
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    gout = rng.standard_normal(x.shape).astype(np.float32)
+    calls = _spy(monkeypatch, "relu_backward")
+
+    def run():
+        xt = gw.tensor(x, requires_grad=True)
+        y = gw.functional.relu(xt)
+        (y * gw.tensor(gout)).sum().backward()
+        return y.numpy(), xt.grad.numpy()
+
+    fast, slow = _both_paths(run)
+    assert calls == ["relu_backward"]
+    _assert_all_close(fast, slow, np.float32, 0)
+    assert fused.dense(x) is not None and fused.dense(x[:, :, ::2]) is None
