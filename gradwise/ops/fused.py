@@ -12,7 +12,10 @@ them off (the benchmark's A/B, the tests of both paths).
 What they do (measured on an AMD EPYC Zen 4, 2026-12-02, each against the NumPy code it
 replaces): the LSTM's time loops (``lstm_fused.py``); the scatter-adds of the convolutions'
 input gradients, one channel plane at a time in cache (LeNet's second convolution 0.65 -> 0.17
-ms, a 64-channel 8x8 3x3 one 2.3 -> 1.3 ms).
+ms, a 64-channel 8x8 3x3 one 2.3 -> 1.3 ms). On an Intel Xeon, 2026-12-02: the 3x3 convolution's
+weight gradient, batch norm and ReLU's backward (``conv_direct.py``, ``norm.py``,
+``activation.py``). Kernels with enough work split it over NumPy's OpenBLAS threads
+(``_Kernels.pool``, ``blas.pool``).
 
 NOTE: why C and not numba. The same kernels written with numba (pip wheels, no compiler needed)
 ran as fast, but importing numba and starting its LLVM took 107 MB of resident memory, which
