@@ -3,10 +3,10 @@
 NOTE: primitives for speed: the forward is a strided window view of the padded input, one copy
 into columns, and one GEMM (per group); the backward adds kernel-offset slices back, one per
 kernel position (kh * kw of them), never ``np.add.at``. The transposed convolution is the same
-two steps in the other order. Two other lowerings take stride-1 convolutions where they are
-faster (measured there): narrow outputs on whole padded rows (``conv_rows``), 3x3 "same"
-convolutions computed directly in C (``conv_direct``), deep products as one accumulating GEMM
-per kernel row (``conv_split``); ``Conv2d`` picks, in that order.
+two steps in the other order. Other lowerings take stride-1 convolutions where they are faster
+(measured there): 3x3 "same" convolutions computed directly in C (``conv_direct``), narrow
+outputs on whole padded rows (``conv_rows``), deep products as one accumulating GEMM per kernel
+row (``conv_split``); ``Conv2d`` picks, in that order.
 """
 from ..autograd import Function
 from ..backend import get_array_module, xp
@@ -118,13 +118,12 @@ class Conv2d(Function):
             raise ShapeError(f"conv2d: input {h}x{w} (padded to {h + pt + pb}x{w + pl + pr}) is smaller than the "
                              f"kernel {kh}x{kw} with dilation {dilation}")
         self.rows = self.split = self.direct = None
+        if conv_direct.eligible(x, weight, stride, padding, dilation, groups, ow, self.needs_grad[0]):
+            return conv_direct.forward(self, x.transpose(1, 0, 2, 3), weight, bias)
         if conv_rows.eligible(x, stride, groups, ow) or conv_rows.shallow(x, weight, stride, groups):
             self.args = (None, stride, padding, dilation)
             return conv_rows.forward(self, x, weight, bias, padding, dilation)
         xc = _pad_cn(x.transpose(1, 0, 2, 3), padding)
-        if conv_direct.eligible(x, weight, stride, padding, dilation, groups, ow, self.needs_grad[0]):
-            self.direct = True
-            return conv_direct.forward(self, xc, weight, bias)
         if conv_split.eligible(x, weight, stride, groups, cg * kw):
             self.args = (xc.shape, stride, padding, dilation, oh, ow)
             return conv_split.forward(self, xc, weight, bias, dilation)

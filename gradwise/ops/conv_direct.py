@@ -19,47 +19,70 @@ channels too when the input needs a gradient). NOTE: AVX-512 only, measured: bui
 slower than the columns; an 8-column AVX2 variant reached 57-61, about the columns' rate there.
 """
 from ..backend import xp
-from . import conv_split, fused
+from . import fused
+from .conv_rows import padded
+
+#: the narrowest output width that takes the flat-plane kernel (narrower rows waste too much of
+#: each vector on the two padding columns)
+MIN_FLAT_WIDTH = 6
 
 
 def eligible(x, weight, stride, padding, dilation, groups, ow, input_grad):
     o, c, kh, kw = weight.shape
     return ((kh, kw) == (3, 3) and stride == (1, 1) and dilation == (1, 1) and tuple(padding) == (1, 1, 1, 1)
-            and groups == 1 and ow % 16 == 0 and o % 8 == 0 and (not input_grad or c % 8 == 0)
-            and type(x) is xp.ndarray and x.dtype == weight.dtype == xp.float32
+            and groups == 1 and (ow % 16 == 0 or ow >= MIN_FLAT_WIDTH) and o % 8 == 0
+            and (not input_grad or c % 8 == 0) and type(x) is xp.ndarray and x.dtype == weight.dtype == xp.float32
             and fused.cpu_has("avx512f") and fused.kernels(weight) is not None)
 
 
-def forward(fn, xc, weight, bias):
-    """The convolution of the padded channel-major input ``xc`` (C, N, H + 2, W + 2); returns
-    (N, O, H, W), channel-major."""
-    xc = xc if xc.flags.c_contiguous else xc.copy()
-    c, n, hp, wp = xc.shape
-    out = xp.empty_like(xc, shape=(weight.shape[0], n, hp - 2, wp - 2))
-    fused.kernels().conv3x3(xc, weight, out)
+def _positions(h, w):
+    """Output positions per image on the flat padded plane: H * (W + 2), up to a multiple of 16."""
+    return -(-h * (w + 2) // 16) * 16
+
+
+def _convolve(buf, src_shape, weight):
+    """The 3x3 "same" convolution of the padded planes in ``buf`` (``padded``'s buffer of a
+    (C, N, H, W) array) with weight (O, C, 3, 3): (O, N, H, W), contiguous."""
+    c, n, h, w = src_shape
+    jit, o = fused.kernels(), weight.shape[0]
+    if w % 16 == 0:
+        out = xp.empty_like(buf, shape=(o, n, h, w))
+        jit.conv3x3(buf, weight, out, c)
+        return out
+    flat = xp.empty_like(buf, shape=(o, n, _positions(h, w)))
+    jit.conv3x3_flat(buf, weight, flat, c, h, w)
+    return xp.ascontiguousarray(flat[:, :, :h * (w + 2)].reshape(o, n, h, w + 2)[..., :w])
+
+
+def forward(fn, xt, weight, bias):
+    """The convolution of the channel-major input ``xt`` (C, N, H, W); returns (N, O, H, W),
+    channel-major."""
+    buf, _ = padded(xt, (1, 1, 1, 1), 16)
+    out = _convolve(buf, xt.shape, weight)
     if bias is not None:
         out += bias[:, None, None, None]
-    fn.save_for_backward(xc, weight)
+    fn.save_for_backward(buf, weight)
+    fn.direct = xt.shape
     return out.transpose(1, 0, 2, 3)
 
 
 def backward(fn, gt, needs):
     """(gx, gw) for the output gradient gt (O, N, H, W), channel-major and contiguous."""
-    xc, weight = fn.saved
-    o, c = weight.shape[:2]
-    n, h, w = gt.shape[1:]
+    buf, weight = fn.saved
+    c, n, h, w = fn.direct
+    o = weight.shape[0]
     gx = gw = None
     if needs[0]:
-        gp = xp.zeros_like(gt, shape=(o, n, h + 2, w + 2))
-        gp[:, :, 1:-1, 1:-1] = gt
+        gbuf, _ = padded(gt, (1, 1, 1, 1), 16)
         flipped = xp.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))      # (C, O, 3, 3)
-        gxc = xp.empty_like(gt, shape=(c, n, h, w))
-        fused.kernels().conv3x3(gp, flipped, gxc)
-        gx = gxc.transpose(1, 0, 2, 3)
-    if needs[1] and h % 2 == 0 and o % 2 == 0:
+        gx = _convolve(gbuf, gt.shape, flipped).transpose(1, 0, 2, 3)
+    if needs[1]:
         gw = xp.empty_like(weight)
-        fused.kernels().conv3x3_weight_grad(xc, gt, gw)
-    elif needs[1]:
-        buf, m = conv_split.shifted_columns(xc, 3, 1, 2 * w)
-        gw = conv_split.weight_grad(buf, gt, weight, xc.shape[2], 1, m)
+        jit = fused.kernels()
+        if w % 16 == 0 and h % 2 == 0:
+            jit.conv3x3_weight_grad(buf, gt, gw, c)
+        else:                   # the gradient on the flat planes, zero at the dropped positions
+            gflat = xp.zeros_like(gt, shape=(o, n, _positions(h, w)))
+            gflat[:, :, :h * (w + 2)].reshape(o, n, h, w + 2)[..., :w] = gt
+            jit.conv3x3_flat_weight_grad(buf, gflat, gw, c, h, w)
     return gx, gw

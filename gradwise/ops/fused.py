@@ -161,6 +161,8 @@ class _Kernels:
                            ("shallow_conv_weight_grad_f64", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("conv3x3_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 5),
                            ("conv3x3_weight_grad_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 5),
+                           ("conv3x3_flat_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 6),
+                           ("conv3x3_flat_weight_grad_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 6),
                            ("norm_f32", [_P, ctypes.c_int, ctypes.c_int] + [_P] * 7 + [_L, _L, ctypes.c_float]),
                            ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
                            ("pool_check", [_P, _P, ctypes.c_int])):
@@ -207,19 +209,32 @@ class _Kernels:
         fn = self.lib.shallow_conv_weight_grad_f32 if x.dtype == np.float32 else self.lib.shallow_conv_weight_grad_f64
         fn(address(x), plane, address(g), *gw.shape, wp, dh, dw, address(gw), g.shape[1], g.shape[2])
 
-    def conv3x3(self, x, w, out):
-        """out (O, N, H, W) = the 3x3 stride-1 convolution of the padded channel-major float32 x
-        (C, N, H + 2, W + 2) with w (O, C, 3, 3); W % 16 == 0 and O % 8 == 0."""
-        self.lib.conv3x3_f32(*self.pool(), address(x), address(w), address(out), x.shape[0], x.shape[1], out.shape[2],
-                             out.shape[3], out.shape[0])
+    def conv3x3(self, x, w, out, chans):
+        """out (O, N, H, W) = the 3x3 stride-1 convolution of the padded channel-major float32
+        planes x (C, N, H + 2, W + 2, flat) with w (O, C, 3, 3); W % 16 == 0, O % 8 == 0."""
+        o, n, h, wd = out.shape
+        self.lib.conv3x3_f32(*self.pool(), address(x), address(w), address(out), chans, n, h, wd, o)
 
-    def conv3x3_weight_grad(self, x, g, gw):
+    def conv3x3_flat(self, x, w, out, chans, height, width):
+        """The same for any width, on flat padded planes with 16 floats of slack after them:
+        out (O, N, positions), position y * (W + 2) + x of each image (``conv_direct``)."""
+        o, n, positions = out.shape
+        self.lib.conv3x3_flat_f32(*self.pool(), address(x), address(w), address(out), chans, n, height, width, o,
+                                  positions)
+
+    def conv3x3_weight_grad(self, x, g, gw, chans):
         """gw (O, C, 3, 3) = the weight gradient of ``conv3x3`` for the output gradient g
         (O, N, H, W), contiguous; H even, W % 16 == 0, O even."""
-        o, c = gw.shape[:2]
-        acc = np.empty((o // 2) * c * 18 * 16, dtype=np.float32)
-        self.lib.conv3x3_weight_grad_f32(*self.pool(), address(x), address(g), address(gw), address(acc), c, g.shape[1],
-                                         g.shape[2], g.shape[3], o)
+        acc = np.empty((gw.shape[0] // 2) * chans * 18 * 16, dtype=np.float32)
+        self.lib.conv3x3_weight_grad_f32(*self.pool(), address(x), address(g), address(gw), address(acc), chans,
+                                         *g.shape[1:], gw.shape[0])
+
+    def conv3x3_flat_weight_grad(self, x, g, gw, chans, height, width):
+        """The weight gradient of ``conv3x3_flat`` for g (O, N, positions), zero at the dropped
+        positions; O even."""
+        acc = np.empty((gw.shape[0] // 2) * chans * 18 * 16, dtype=np.float32)
+        self.lib.conv3x3_flat_weight_grad_f32(*self.pool(), address(x), address(g), address(gw), address(acc), chans,
+                                              g.shape[1], height, width, gw.shape[0], g.shape[2])
 
     def norm_forward(self, x2, weight, bias, eps, out):
         """Batch normalisation of the float32 channel rows x2 (C, M) into out; returns the rows'

@@ -213,15 +213,21 @@ def test_direct_convolution_matches_the_numpy_path(shape, outs, monkeypatch):
 
 
 @pytest.mark.skipif(not fused.cpu_has("avx512f"), reason="the direct 3x3 convolution is taken on AVX-512 CPUs only")
-@pytest.mark.parametrize("shape,outs,kernel_grad", [((2, 8, 4, 16), 8, True), ((3, 8, 6, 32), 16, True),
-                                                    ((2, 8, 5, 16), 8, False)])      # odd height: the GEMM
-def test_direct_weight_gradient_matches_the_numpy_path(shape, outs, kernel_grad, monkeypatch):
+@pytest.mark.parametrize("shape,outs,kernels", [
+    ((2, 8, 4, 16), 8, ["conv3x3", "conv3x3", "conv3x3_weight_grad"]),
+    ((3, 8, 6, 32), 16, ["conv3x3", "conv3x3", "conv3x3_weight_grad"]),
+    ((2, 8, 5, 16), 8, ["conv3x3", "conv3x3", "conv3x3_flat_weight_grad"]),       # odd height
+    ((2, 8, 8, 8), 16, ["conv3x3_flat", "conv3x3_flat", "conv3x3_flat_weight_grad"]),   # ResNet's 8x8 stage
+    ((3, 16, 7, 14), 8, ["conv3x3_flat", "conv3x3_flat", "conv3x3_flat_weight_grad"]),
+    ((2, 8, 3, 5), 8, []),                                          # too narrow: the columns
+])
+def test_direct_weight_gradient_and_flat_planes_match_the_numpy_path(shape, outs, kernels, monkeypatch):
     rng = np.random.default_rng(10)
     x = rng.standard_normal(shape).astype(np.float32)
     w = rng.standard_normal((outs, shape[1], 3, 3)).astype(np.float32)
-    calls = _spy(monkeypatch, "conv3x3_weight_grad")
+    calls = _spy(monkeypatch, "conv3x3", "conv3x3_flat", "conv3x3_weight_grad", "conv3x3_flat_weight_grad")
     fast, slow = _both_paths(lambda: _conv_grads(x, w, padding=1))
-    assert calls == (["conv3x3_weight_grad"] if kernel_grad else [])
+    assert calls == kernels
     _assert_all_close(fast, slow, np.float32, 1e-3)
 
 
