@@ -13,6 +13,30 @@
 #include <stdint.h>
 #include <string.h>
 
+typedef float v16f __attribute__((vector_size(64)));   /* 16 floats: one AVX-512 register */
+
+/* Parts of one job run on OpenBLAS's own worker threads, through its gotoblas_pthread (pool: its
+ * address, from gradwise/blas.py), or one after another when pool is NULL. NOTE: why. A thread of
+ * our own fights OpenBLAS's, which spin for a while after every matrix product: a 1.2 ms kernel on
+ * two threads took 2.5 ms right after a GEMM, slower than on one; on OpenBLAS's threads 1.3 ms
+ * (Intel Xeon, 2 cores). */
+typedef int (*pool_t)(int, void *, void *, int);
+#define MAX_PARTS 64
+
+static void run_parts(const void *pool, void (*fn)(void *), void *parts, int count, int size)
+{
+    if (pool && count > 1)
+        ((pool_t)pool)(count, (void *)fn, parts, size);
+    else
+        for (int i = 0; i < count; i++) fn((char *)parts + (long)i * size);
+}
+
+static int part_count(int threads, long work)
+{
+    long n = threads < work ? threads : work;
+    return n < 1 ? 1 : n > MAX_PARTS ? MAX_PARTS : (int)n;
+}
+
 static inline float fexp(float x)
 {
     x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
@@ -69,24 +93,24 @@ static void lstm_row_grad(const float *restrict xi, float *restrict xf, const fl
     }
 }
 
-/* One LSTM step over (H, B) blocks. a: the step's gate pre-activations from the input, gate row
- * q*H + r at a + (q*H + r)*sa, order (i, f, o, g), the sigmoid gates' negated; rec (4H, B): the
- * recurrent product in the same form. Writes c (H, B), h (rows sh apart) and the forget gate over
- * its pre-activation in a; with grad, the backward's factors k (3H, B) = i(1-i)g, f(1-f)c_prev,
- * o(1-o)tanh(c); k_g = (1-g^2) i; k_c = (1-tanh(c)^2) o. */
+/* One LSTM step over (H, B) blocks whose rows are ld floats apart (nb batch columns each). a: the
+ * step's gate pre-activations from the input, gate row q*H + r at a + (q*H + r)*sa, order
+ * (i, f, o, g), the sigmoid gates' negated; rec (4H, B): the recurrent product in the same form.
+ * Writes c (H, B), h (rows sh apart) and the forget gate over its pre-activation in a; with grad,
+ * the backward's factors k (3H, B) = i(1-i)g, f(1-f)c_prev, o(1-o)tanh(c); k_g = (1-g^2) i;
+ * k_c = (1-tanh(c)^2) o. */
 static void lstm_forward_step(float *a, long sa, const float *rec, const float *c_prev, float *c, float *h, long sh,
-                       float *k, float *k_g, float *k_c, long hid, long batch, int grad)
+                              float *k, float *k_g, float *k_c, long hid, long ld, long nb, int grad)
 {
     for (long r = 0; r < hid; r++) {
         float *xi = a + r * sa, *xf = a + (hid + r) * sa, *xo = a + (2 * hid + r) * sa, *xg = a + (3 * hid + r) * sa;
-        const float *ri = rec + r * batch, *rf = rec + (hid + r) * batch;
-        const float *ro = rec + (2 * hid + r) * batch, *rg = rec + (3 * hid + r) * batch;
+        const float *ri = rec + r * ld, *rf = rec + (hid + r) * ld;
+        const float *ro = rec + (2 * hid + r) * ld, *rg = rec + (3 * hid + r) * ld;
         if (grad)
-            lstm_row_grad(xi, xf, xo, xg, ri, rf, ro, rg, c_prev + r * batch, c + r * batch, h + r * sh,
-                          k + r * batch, k + (hid + r) * batch, k + (2 * hid + r) * batch, k_g + r * batch,
-                          k_c + r * batch, batch);
+            lstm_row_grad(xi, xf, xo, xg, ri, rf, ro, rg, c_prev + r * ld, c + r * ld, h + r * sh, k + r * ld,
+                          k + (hid + r) * ld, k + (2 * hid + r) * ld, k_g + r * ld, k_c + r * ld, nb);
         else
-            lstm_row(xi, xf, xo, xg, ri, rf, ro, rg, c_prev + r * batch, c + r * batch, h + r * sh, batch);
+            lstm_row(xi, xf, xo, xg, ri, rf, ro, rg, c_prev + r * ld, c + r * ld, h + r * sh, nb);
     }
 }
 
@@ -102,20 +126,22 @@ static void lstm_back_row(const float *restrict gh, float *restrict gc, const fl
     }
 }
 
-/* One step of the LSTM's backward over (H, B) blocks: dc += dh k_c; the gates' gradients into d
- * (gate row q*H + r at d + (q*H + r)*sd, PyTorch's order i, f, g, o); then dc *= f, the forget
- * gate read from the forward's a (row r at f + (H + r)*sf). */
+/* One step of the LSTM's backward over (H, B) blocks (rows ld apart, nb columns): dc += dh k_c;
+ * the gates' gradients into d (gate row q*H + r at d + (q*H + r)*sd, PyTorch's order i, f, g, o);
+ * then dc *= f, the forget gate read from the forward's a (row r at f + (H + r)*sf). */
 static void lstm_backward_step(const float *dh, float *dc, const float *k, const float *k_g, const float *k_c,
-                        const float *f, long sf, float *d, long sd, long hid, long batch)
+                               const float *f, long sf, float *d, long sd, long hid, long ld, long nb)
 {
     for (long r = 0; r < hid; r++)
-        lstm_back_row(dh + r * batch, dc + r * batch, k + r * batch, k + (hid + r) * batch,
-                      k + (2 * hid + r) * batch, k_g + r * batch, k_c + r * batch, f + (hid + r) * sf,
-                      d + r * sd, d + (hid + r) * sd, d + (2 * hid + r) * sd, d + (3 * hid + r) * sd, batch);
+        lstm_back_row(dh + r * ld, dc + r * ld, k + r * ld, k + (hid + r) * ld, k + (2 * hid + r) * ld,
+                      k_g + r * ld, k_c + r * ld, f + (hid + r) * sf, d + r * sd, d + (hid + r) * sd,
+                      d + (2 * hid + r) * sd, d + (3 * hid + r) * sd, nb);
 }
 
 /* The LSTM's time loops, each step's product by the BLAS NumPy uses (its cblas sgemm, passed as
- * an address; 32- or 64-bit integers): no Python between the steps (it cost ~15 us a step). */
+ * an address; 32- or 64-bit integers), or, for the batch halves that run side by side on
+ * OpenBLAS's threads, by small_product below: no Python between the steps (it cost ~15 us a
+ * step). */
 typedef void (*gemm32_t)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *,
                          int);
 typedef void (*gemm64_t)(int, int, int, int64_t, int64_t, int64_t, float, const float *, int64_t, const float *,
@@ -131,63 +157,196 @@ static void sgemm(const void *fn, int ilp64, int ta, int tb, long m, long n, lon
         ((gemm32_t)fn)(101, oa, ob, (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb, 0.0f, c, (int)ldc);
 }
 
-/* The forward over all steps, on gate-major a (4H, T, B) and hs (H, T, B); h0 (B, H), c0t (H, B);
- * cs (T, H, B); k (T, 3H, B), k_g and k_c (T, H, B) with grad, else one step's worth each. */
-void lstm_forward(const void *gemm, int ilp64, const float *w_h, const float *h0, const float *c0t, float *a,
-                  float *rec, float *cs, float *hs, float *k, float *k_g, float *k_c, long steps, long hid,
-                  long batch, int grad)
+/* c (m, n) = A (m, k) @ b (k, n), A's element (r, q) at a[r * ars + q * acs] (a matrix or its
+ * transpose), b's rows ldb apart, c's ldc; m a multiple of 8, n of 16. 8 rows x 32 columns in 16
+ * vector accumulators, each of A's elements broadcast once for two multiply-adds: one thread's
+ * small products (an LSTM step's 512 x 128 @ 128 x 32) without OpenBLAS, which cannot be called
+ * from its own threads. */
+static void small_product(const float *a, long ars, long acs, const float *b, long ldb, float *c, long ldc, long m,
+                          long n, long k)
+{
+    /* rows far apart (the hidden states, T * B floats) share a few L1 sets: their columns [j, j + 32)
+     * are packed first (the forward's products 85 -> 114 GFLOP/s; near rows are read in place) */
+    int pack = ldb > 256;
+    float panel[pack ? k * 32 : 1] __attribute__((aligned(64)));
+    for (long j = 0; j < n; j += 32) {
+        int two = j + 32 <= n;
+        const float *bp = pack ? panel : b + j;
+        long ld = pack ? 32 : ldb;
+        for (long q = 0; q < k && pack; q++)
+            memcpy(panel + q * 32, b + q * ldb + j, sizeof(float) * (two ? 32 : 16));
+        for (long r = 0; r < m; r += 8) {
+            v16f s[8][2] = {{{0}}};
+            for (long q = 0; q < k; q++) {
+                v16f u, v = {0};
+                memcpy(&u, bp + q * ld, sizeof u);
+                if (two)
+                    memcpy(&v, bp + q * ld + 16, sizeof v);
+                const float *ar = a + r * ars + q * acs;
+                for (int i = 0; i < 8; i++) {
+                    float e = ar[i * ars];
+                    s[i][0] += u * e; s[i][1] += v * e;
+                }
+            }
+            for (int i = 0; i < 8; i++) {
+                memcpy(c + (r + i) * ldc + j, &s[i][0], sizeof(v16f));
+                if (two)
+                    memcpy(c + (r + i) * ldc + j + 16, &s[i][1], sizeof(v16f));
+            }
+        }
+    }
+}
+
+/* The forward over all steps, on gate-major a (4H, T, B) and hs (H, T, B); h0t and c0t (H, B);
+ * cs (T, H, B); k (T, 3H, B), k_g and k_c (T, H, B) with grad, else one step's worth each; rec
+ * (4H, B). Batch columns [off, off + nb) of them (all: off 0, nb B). gemm NULL: small_product. */
+static void lstm_forward_cols(const void *gemm, int ilp64, const float *w_h, const float *h0t, const float *c0t,
+                              float *a, float *rec, float *cs, float *hs, float *k, float *k_g, float *k_c,
+                              long steps, long hid, long batch, int grad, long off, long nb)
 {
     long rows = steps * batch, block = hid * batch, g = grad ? 1 : 0;
-    const float *c_prev = c0t;
+    a += off; rec += off; cs += off; hs += off; k += off; k_g += off; k_c += off;
+    const float *c_prev = c0t + off;
     for (long t = 0; t < steps; t++) {
-        if (t == 0)
-            sgemm(gemm, ilp64, 0, 1, 4 * hid, batch, hid, w_h, hid, h0, hid, rec, batch);
+        const float *h = t ? hs + (t - 1) * batch : h0t + off;
+        long ldh = t ? rows : batch;
+        if (gemm)
+            sgemm(gemm, ilp64, 0, 0, 4 * hid, nb, hid, w_h, hid, h, ldh, rec, batch);
         else
-            sgemm(gemm, ilp64, 0, 0, 4 * hid, batch, hid, w_h, hid, hs + (t - 1) * batch, rows, rec, batch);
+            small_product(w_h, hid, 1, h, ldh, rec, batch, 4 * hid, nb, hid);
         float *c = cs + t * block;
         lstm_forward_step(a + t * batch, rows, rec, c_prev, c, hs + t * batch, rows, k + g * t * 3 * block,
-                          k_g + g * t * block, k_c + g * t * block, hid, batch, grad);
+                          k_g + g * t * block, k_c + g * t * block, hid, batch, nb, grad);
         c_prev = c;
     }
 }
 
-/* The backward through time: per step t from the last, dh += the output's gradient (g_out at
- * element strides gs, where live[t]), its norm into norms[t] (when norms is not NULL: the doctor's
- * per-step gradient norms), the step's kernel into d (gate row q*H + r, step t at
- * d + t*d_step + (q*H + r)*d_row), dh = w_hh^T d, and every flush_every steps dh and dc flushed to
- * 0 once both are below vanished (see _flush_vanished in recurrent.py). a: the forward's gate buffer,
- * step t at a + t*a_step, rows a_row apart. */
-void lstm_backward(const void *gemm, int ilp64, const float *w_hh, float *dh, float *dc, const float *k,
-                   const float *k_g, const float *k_c, const float *a, long a_step, long a_row, float *d,
-                   long d_step, long d_row, const float *g_out, const long *gs, const unsigned char *live,
-                   double *norms, float vanished, long flush_every, long steps, long hid, long batch)
+void lstm_forward(const void *gemm, int ilp64, const float *w_h, const float *h0t, const float *c0t, float *a,
+                  float *rec, float *cs, float *hs, float *k, float *k_g, float *k_c, long steps, long hid,
+                  long batch, int grad)
+{
+    lstm_forward_cols(gemm, ilp64, w_h, h0t, c0t, a, rec, cs, hs, k, k_g, k_c, steps, hid, batch, grad, 0, batch);
+}
+
+/* The backward through time, batch columns [off, off + nb): per step t from the last, dh += the
+ * output's gradient (g_out at element strides gs, where live[t]), its sum of squares into
+ * sumsq[t] (when not NULL: the doctor's per-step gradient norms), the step's kernel into d (gate
+ * row q*H + r, step t at d + t*d_step + (q*H + r)*d_row), dh = w_hh^T d, and every flush_every
+ * steps dh and dc flushed to 0 once both are below vanished (see _flush_vanished in
+ * recurrent.py). a: the forward's gate buffer, step t at a + t*a_step, rows a_row apart. */
+static void lstm_backward_cols(const void *gemm, int ilp64, const float *w_hh, float *dh, float *dc, const float *k,
+                               const float *k_g, const float *k_c, const float *a, long a_step, long a_row, float *d,
+                               long d_step, long d_row, const float *g_out, const long *gs, const unsigned char *live,
+                               double *sumsq, float vanished, long flush_every, long steps, long hid, long batch,
+                               long off, long nb)
 {
     long block = hid * batch;
+    dh += off; dc += off; k += off; k_g += off; k_c += off; a += off; d += off;
     for (long t = steps - 1; t >= 0; t--) {
         if (live && live[t]) {
-            const float *src = g_out + t * gs[0];
+            const float *src = g_out + t * gs[0] + off * gs[1];
             for (long r = 0; r < hid; r++)
-                for (long j = 0; j < batch; j++) dh[r * batch + j] += src[j * gs[1] + r * gs[2]];
+                for (long j = 0; j < nb; j++) dh[r * batch + j] += src[j * gs[1] + r * gs[2]];
         }
-        if (norms) {
+        if (sumsq) {
             double sum = 0;
-            for (long e = 0; e < block; e++) sum += (double)dh[e] * dh[e];
-            norms[t] = __builtin_sqrt(sum);
+            for (long r = 0; r < hid; r++)
+                for (long j = 0; j < nb; j++) sum += (double)dh[r * batch + j] * dh[r * batch + j];
+            sumsq[t] = sum;
         }
         float *dt = d + t * d_step;
         lstm_backward_step(dh, dc, k + t * 3 * block, k_g + t * block, k_c + t * block, a + t * a_step, a_row, dt,
-                           d_row, hid, batch);
-        sgemm(gemm, ilp64, 1, 0, hid, batch, 4 * hid, w_hh, hid, dt, d_row, dh, batch);
+                           d_row, hid, batch, nb);
+        if (gemm)
+            sgemm(gemm, ilp64, 1, 0, hid, nb, 4 * hid, w_hh, hid, dt, d_row, dh, batch);
+        else
+            small_product(w_hh, 1, hid, dt, d_row, dh, batch, hid, nb, 4 * hid);
         if (t % flush_every == 0) {
             int small = 1;              /* a NaN is not small: it stays */
-            for (long e = 0; e < block && small; e++)
-                small = __builtin_fabsf(dh[e]) < vanished && __builtin_fabsf(dc[e]) < vanished;
+            for (long r = 0; r < hid && small; r++)
+                for (long j = 0; j < nb && small; j++) {
+                    long e = r * batch + j;
+                    small = __builtin_fabsf(dh[e]) < vanished && __builtin_fabsf(dc[e]) < vanished;
+                }
             if (small)
-                for (long e = 0; e < block; e++) dh[e] = dc[e] = 0;
+                for (long r = 0; r < hid; r++)
+                    for (long j = 0; j < nb; j++) dh[r * batch + j] = dc[r * batch + j] = 0;
         }
     }
 }
 
+void lstm_backward(const void *gemm, int ilp64, const float *w_hh, float *dh, float *dc, const float *k,
+                   const float *k_g, const float *k_c, const float *a, long a_step, long a_row, float *d,
+                   long d_step, long d_row, const float *g_out, const long *gs, const unsigned char *live,
+                   double *sumsq, float vanished, long flush_every, long steps, long hid, long batch)
+{
+    lstm_backward_cols(gemm, ilp64, w_hh, dh, dc, k, k_g, k_c, a, a_step, a_row, d, d_step, d_row, g_out, gs, live,
+                       sumsq, vanished, flush_every, steps, hid, batch, 0, batch);
+}
+
+/* Both loops with the batch split into column blocks (a multiple of 16 wide) that run side by
+ * side on OpenBLAS's threads, each step's product by small_product: the recurrence of one sample
+ * never reads another's, so the blocks need no synchronisation between steps. The per-block
+ * sums of squares go to sumsq + part * T; a block flushes its own vanished gradients. */
+struct lstm_part {
+    const float *w, *h0t, *c0t, *g_out; float *a, *rec, *cs, *hs, *k, *k_g, *k_c, *dh, *dc, *d;
+    const long *gs; const unsigned char *live; double *sumsq; float vanished;
+    long a_step, a_row, d_step, d_row, flush_every, steps, hid, batch, off, nb; int grad;
+};
+
+static void lstm_forward_part(void *arg)
+{
+    const struct lstm_part *p = arg;
+    lstm_forward_cols(NULL, 0, p->w, p->h0t, p->c0t, p->a, p->rec, p->cs, p->hs, p->k, p->k_g, p->k_c, p->steps,
+                      p->hid, p->batch, p->grad, p->off, p->nb);
+}
+
+static void lstm_backward_part(void *arg)
+{
+    const struct lstm_part *p = arg;
+    lstm_backward_cols(NULL, 0, p->w, p->dh, p->dc, p->k, p->k_g, p->k_c, p->a, p->a_step, p->a_row, p->d,
+                       p->d_step, p->d_row, p->g_out, p->gs, p->live, p->sumsq, p->vanished, p->flush_every, p->steps,
+                       p->hid, p->batch, p->off, p->nb);
+}
+
+/* Fills parts with the column blocks of a batch (a multiple of 16) for `threads` threads; their count. */
+static int lstm_blocks(struct lstm_part *parts, const struct lstm_part *all, int threads)
+{
+    long blocks = all->batch / 16;
+    int count = part_count(threads, blocks);
+    for (int i = 0; i < count; i++) {
+        parts[i] = *all;
+        parts[i].off = blocks * i / count * 16;
+        parts[i].nb = blocks * (i + 1) / count * 16 - parts[i].off;
+        if (all->sumsq)
+            parts[i].sumsq = all->sumsq + i * all->steps;
+    }
+    return count;
+}
+
+void lstm_forward_split(const void *pool, int threads, const float *w_h, const float *h0t, const float *c0t, float *a,
+                        float *rec, float *cs, float *hs, float *k, float *k_g, float *k_c, long steps, long hid,
+                        long batch, int grad)
+{
+    struct lstm_part parts[MAX_PARTS], all = {.w = w_h, .h0t = h0t, .c0t = c0t, .a = a, .rec = rec, .cs = cs,
+                                              .hs = hs, .k = k, .k_g = k_g, .k_c = k_c, .steps = steps, .hid = hid,
+                                              .batch = batch, .grad = grad};
+    run_parts(pool, lstm_forward_part, parts, lstm_blocks(parts, &all, threads), sizeof parts[0]);
+}
+
+/* sumsq: (threads, T) when not NULL, one row per block (fused.py adds them up). */
+void lstm_backward_split(const void *pool, int threads, const float *w_hh, float *dh, float *dc, const float *k,
+                         const float *k_g, const float *k_c, const float *a, long a_step, long a_row, float *d,
+                         long d_step, long d_row, const float *g_out, const long *gs, const unsigned char *live,
+                         double *sumsq, float vanished, long flush_every, long steps, long hid, long batch)
+{
+    struct lstm_part parts[MAX_PARTS], all = {
+        .w = w_hh, .dh = dh, .dc = dc, .k = (float *)k, .k_g = (float *)k_g, .k_c = (float *)k_c, .a = (float *)a,
+        .a_step = a_step, .a_row = a_row, .d = d, .d_step = d_step, .d_row = d_row, .g_out = g_out, .gs = gs,
+        .live = live, .sumsq = sumsq, .vanished = vanished, .flush_every = flush_every, .steps = steps, .hid = hid,
+        .batch = batch};
+    run_parts(pool, lstm_backward_part, parts, lstm_blocks(parts, &all, threads), sizeof parts[0]);
+}
 /* The scatter-adds of a convolution's input gradient, one channel plane at a time in cache
  * (NumPy: kh*kw passes over the whole gradient).
  * add_windows: out[c, n, i*dh + y*sh, j*dw + x*sw] += cols[c, i, j, n, y, x], out (C, N, Hp, Wp).
@@ -298,27 +457,6 @@ void shallow_conv_weight_grad_##SUFFIX(const T *x, long plane, const T *g, long 
 SHALLOW(float, f32)
 SHALLOW(double, f64)
 
-/* Parts of one job run on OpenBLAS's own worker threads, through its gotoblas_pthread (pool: its
- * address, from gradwise/blas.py), or one after another when pool is NULL. NOTE: why. A thread of
- * our own fights OpenBLAS's, which spin for a while after every matrix product: a 1.2 ms kernel on
- * two threads took 2.5 ms right after a GEMM, slower than on one; on OpenBLAS's threads 1.3 ms
- * (Intel Xeon, 2 cores). */
-typedef int (*pool_t)(int, void *, void *, int);
-#define MAX_PARTS 64
-
-static void run_parts(const void *pool, void (*fn)(void *), void *parts, int count, int size)
-{
-    if (pool && count > 1)
-        ((pool_t)pool)(count, (void *)fn, parts, size);
-    else
-        for (int i = 0; i < count; i++) fn((char *)parts + (long)i * size);
-}
-
-static int part_count(int threads, long work)
-{
-    long n = threads < work ? threads : work;
-    return n < 1 ? 1 : n > MAX_PARTS ? MAX_PARTS : (int)n;
-}
 
 /* A 3x3, stride-1 convolution computed directly, register-blocked: 8 output channels x 16
  * output columns held in 8 vector accumulators while the input channels and the 9 kernel
@@ -326,7 +464,6 @@ static int part_count(int threads, long work)
  * channel-major input (C, N, H + 2, W + 2); w (O, C, 3, 3); out (O, N, H, W); W a multiple of
  * 16 and O of 8 (the caller checks). ~105 GFLOP/s on one Zen 4 core against 25-90 for im2col +
  * OpenBLAS on two at ResNet's 16-64 channels. The images are shared among the threads. */
-typedef float v16f __attribute__((vector_size(64)));
 
 /* 8 output channels x 16 output positions: out[o * ostride + q] = sum over c, i, j of
  * w[(o * chans + c) * 9 + i * 3 + j] * x[c * cstride + i * wp + j + q]. */

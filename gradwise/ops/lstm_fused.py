@@ -61,9 +61,14 @@ def forward(found, x, h0, c0, w_x, w_h, bias, grad):
     rec = xp.empty_like(acts, shape=(4 * hid, batch))
     k = xp.empty_like(acts, shape=(steps if grad else 1, 3 * hid, batch))
     k_g, k_c = (xp.empty_like(k, shape=(steps if grad else 1, hid, batch)) for _ in range(2))
-    h0c, c0t = xp.ascontiguousarray(h0), xp.ascontiguousarray(c0.T)
-    jit.lib.lstm_forward(gemm, ilp64, a(w_h), a(h0c), a(c0t), a(acts), a(rec), a(cs), a(hs), a(k), a(k_g), a(k_c),
-                         steps, hid, batch, int(grad))
+    h0t, c0t = xp.ascontiguousarray(h0.T), xp.ascontiguousarray(c0.T)
+    pool, threads = _split(jit, batch, hid)
+    if pool is not None:
+        jit.lib.lstm_forward_split(pool, threads, a(w_h), a(h0t), a(c0t), a(acts), a(rec), a(cs), a(hs), a(k), a(k_g),
+                                   a(k_c), steps, hid, batch, int(grad))
+    else:
+        jit.lib.lstm_forward(gemm, ilp64, a(w_h), a(h0t), a(c0t), a(acts), a(rec), a(cs), a(hs), a(k), a(k_g), a(k_c),
+                             steps, hid, batch, int(grad))
     return acts.transpose(1, 0, 2), hs, cs, *((k, k_g, k_c) if grad else (None, None, None))
 
 
@@ -74,11 +79,35 @@ def backward(found, w_hh, a_flat, k, k_g, k_c, dh, dc, d_flat, g_out, live, want
     (jit, (gemm, ilp64)), a = found, fused.address
     steps, hid, batch = k_g.shape
     w = xp.ascontiguousarray(w_hh)
-    norms = np.empty(steps) if want_norms else None
+    pool, threads = _split(jit, batch, hid)
+    sumsq = np.zeros((threads, steps)) if want_norms else None
     flags = None if live is None else np.asarray(live, dtype=np.uint8)
     strides = None if g_out is None else np.array([s // g_out.itemsize for s in g_out.strides], dtype=np.int_)
-    jit.lib.lstm_backward(gemm, ilp64, a(w), a(dh), a(dc), a(k), a(k_g), a(k_c), a(a_flat[0]), a_flat[1], a_flat[2],
-                          a(d_flat[0]), d_flat[1], d_flat[2], None if g_out is None else a(g_out),
-                          None if strides is None else a(strides), None if flags is None else a(flags),
-                          None if norms is None else a(norms), vanished, flush_every, steps, hid, batch)
-    return None if norms is None else norms.tolist()
+    args = (a(w), a(dh), a(dc), a(k), a(k_g), a(k_c), a(a_flat[0]), a_flat[1], a_flat[2], a(d_flat[0]), d_flat[1],
+            d_flat[2], None if g_out is None else a(g_out), None if strides is None else a(strides),
+            None if flags is None else a(flags), None if sumsq is None else a(sumsq), vanished, flush_every, steps, hid,
+            batch)
+    if pool is not None:
+        jit.lib.lstm_backward_split(pool, threads, *args)
+    else:
+        jit.lib.lstm_backward(gemm, ilp64, *args)
+    return None if sumsq is None else np.sqrt(sumsq.sum(axis=0)).tolist()
+
+
+#: the narrowest batch split among threads (each block is a multiple of 16 columns)
+MIN_SPLIT_BATCH = 32
+
+
+def _split(jit, batch, hid):
+    """(pool, threads) when the loops run as batch blocks side by side on OpenBLAS's threads (an
+    AVX-512 CPU, a batch of 32 or more in multiples of 16, hidden size a multiple of 8), else
+    (None, 1).
+
+    NOTE: why. The recurrence of one sample never reads another's, so the blocks need no
+    synchronisation between time steps, where OpenBLAS's two-thread product of each step
+    synchronises twice. Each block's products are the kernel file's own (small_product: OpenBLAS
+    cannot be called from its own threads)."""
+    if batch % 16 or batch < MIN_SPLIT_BATCH or hid % 8 or not fused.cpu_has("avx512f"):
+        return None, 1
+    pool, threads = jit.pool()
+    return (pool, threads) if pool is not None else (None, 1)

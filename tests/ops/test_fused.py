@@ -293,3 +293,26 @@ def test_compiled_relu_backward_matches_the_numpy_path(layout, monkeypatch):
     assert calls == ["relu_backward"]
     _assert_all_close(fast, slow, np.float32, 0)
     assert fused.dense(x) is not None and fused.dense(x[:, :, ::2]) is None
+
+
+@pytest.mark.skipif(not fused.cpu_has("avx512f"), reason="the batch-split LSTM loops are taken on AVX-512 CPUs only")
+@pytest.mark.parametrize("steps,batch,hid,live", [(6, 32, 8, "all"), (5, 48, 16, "last"), (4, 64, 24, "all")])
+def test_batch_split_lstm_matches_the_numpy_path_and_reports_the_same_norms(steps, batch, hid, live, monkeypatch):
+    """Batch blocks side by side on OpenBLAS's threads (or one after another without them), each
+    step's product by the kernel file's own: the same outputs, gradients and per-step norms."""
+    from gradwise import blas
+    from gradwise.ops import lstm_fused, recurrent
+    splits = []
+    monkeypatch.setattr(lstm_fused, "_split", lambda *a, _f=lstm_fused._split: splits.append(_f(*a)) or splits[-1])
+    seen = []
+    monkeypatch.setattr(recurrent._Hooks, "begin", None)
+    monkeypatch.setattr(recurrent._Hooks, "time_steps", lambda fn, norms: seen.append(norms))
+    run = lambda: _lstm_run(np.random.default_rng(14), steps, batch, 3, hid, 1.0, True, True, live)   # noqa: E731
+    fast, slow = _both_paths(run)
+    assert len(splits) == 2 and all(s[0] is not None for s in splits) == (blas.pool()[1] > 1)
+    monkeypatch.setattr(blas, "pool", lambda: (None, 1))
+    serial = run()                              # no pool: the OpenBLAS-product loops
+    for a, b, c in zip(fast, slow, serial):
+        np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5 * max(1.0, np.abs(b).max()))
+        np.testing.assert_allclose(c, b, rtol=2e-4, atol=2e-5 * max(1.0, np.abs(b).max()))
+    np.testing.assert_allclose(seen[0], seen[1], rtol=1e-5)
