@@ -150,7 +150,8 @@ class _Kernels:
     def __init__(self, lib):
         self.lib = lib
         for name, args in (("exp_array", [_P, _P, _L]), ("tanh_array", [_P, _P, _L]),
-                           ("add_windows_f32", [_P, _P] + [_L] * 12), ("add_windows_f64", [_P, _P] + [_L] * 12),
+                           ("add_windows_f32", [_P, ctypes.c_int, _P, _P] + [_L] * 12),
+                           ("add_windows_f64", [_P, ctypes.c_int, _P, _P] + [_L] * 12),
                            ("add_runs_f32", [_P, _L, _P] + [_L] * 8), ("add_runs_f64", [_P, _L, _P] + [_L] * 8),
                            ("lstm_forward", [_P, ctypes.c_int] + [_P] * 10 + [_L, _L, _L, ctypes.c_int]),
                            ("lstm_backward", [_P, ctypes.c_int] + [_P] * 7 + [_L, _L, _P, _L, _L, _P, _P, _P, _P,
@@ -158,10 +159,10 @@ class _Kernels:
                            ("lstm_forward_split", [_P, ctypes.c_int] + [_P] * 10 + [_L, _L, _L, ctypes.c_int]),
                            ("lstm_backward_split", [_P, ctypes.c_int] + [_P] * 7 + [_L, _L, _P, _L, _L, _P, _P, _P,
                                                                                    _P, ctypes.c_float, _L, _L, _L, _L]),
-                           ("shallow_conv_f32", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
-                           ("shallow_conv_f64", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
-                           ("shallow_conv_weight_grad_f32", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
-                           ("shallow_conv_weight_grad_f64", [_P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
+                           ("shallow_conv_f32", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
+                           ("shallow_conv_f64", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
+                           ("shallow_conv_weight_grad_f32", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
+                           ("shallow_conv_weight_grad_f64", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("conv3x3_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 5),
                            ("conv3x3_weight_grad_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 5),
                            ("conv3x3_flat_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 6),
@@ -196,7 +197,7 @@ class _Kernels:
     def add_windows(self, out, cols, sh, sw, dh, dw):
         """out[c, n, i*dh + y*sh, j*dw + x*sw] += cols[c, i, j, n, y, x]."""
         fn = self.lib.add_windows_f32 if out.dtype == np.float32 else self.lib.add_windows_f64
-        fn(address(out), address(cols), *cols.shape, out.shape[2], out.shape[3], sh, sw, dh, dw)
+        fn(*self.pool(), address(out), address(cols), *cols.shape, out.shape[2], out.shape[3], sh, sw, dh, dw)
 
     def add_runs(self, out, plane, runs, wp, dh, dw):
         """out[(c*N + n)*plane + i*dh*wp + j*dw + q] += runs[c, i, j, n, q] (``out`` flat)."""
@@ -206,12 +207,12 @@ class _Kernels:
     def shallow_conv(self, x, plane, w, wp, dh, dw, y):
         """y (O, N, R) = the stride-1 convolution of the flat padded planes ``x`` on whole rows."""
         fn = self.lib.shallow_conv_f32 if x.dtype == np.float32 else self.lib.shallow_conv_f64
-        fn(address(x), plane, address(w), *w.shape, wp, dh, dw, address(y), y.shape[1], y.shape[2])
+        fn(*self.pool(), address(x), plane, address(w), *w.shape, wp, dh, dw, address(y), y.shape[1], y.shape[2])
 
     def shallow_conv_weight_grad(self, x, plane, g, wp, dh, dw, gw):
         """gw (O, C, kh, kw) = the weight gradient of ``shallow_conv`` for its output gradient g."""
         fn = self.lib.shallow_conv_weight_grad_f32 if x.dtype == np.float32 else self.lib.shallow_conv_weight_grad_f64
-        fn(address(x), plane, address(g), *gw.shape, wp, dh, dw, address(gw), g.shape[1], g.shape[2])
+        fn(*self.pool(), address(x), plane, address(g), *gw.shape, wp, dh, dw, address(gw), g.shape[1], g.shape[2])
 
     def conv3x3(self, x, w, out, chans):
         """out (O, N, H, W) = the 3x3 stride-1 convolution of the padded channel-major float32

@@ -352,11 +352,17 @@ void lstm_backward_split(const void *pool, int threads, const float *w_hh, float
  * add_windows: out[c, n, i*dh + y*sh, j*dw + x*sw] += cols[c, i, j, n, y, x], out (C, N, Hp, Wp).
  * add_runs: out[(c*N + n)*plane + i*dh*wp + j*dw + q] += runs[c, i, j, n, q], runs (C, kh, kw, N, R),
  * out the flat padded planes with room after the last for the last run's overhang. */
+struct windows_part { void *out; const void *cols; long kh, kw, batch, oh, ow, hp, wp, sh, sw, dh, dw, lo, hi; };
+
 #define SCATTERS(T, SUFFIX)                                                                          \
-void add_windows_##SUFFIX(T *out, const T *cols, long chans, long kh, long kw, long batch, long oh, long ow, \
-                          long hp, long wp, long sh, long sw, long dh, long dw)                      \
-{                                                                                                    \
-    for (long c = 0; c < chans; c++)                                                                 \
+static void add_windows_part_##SUFFIX(void *arg)                                                     \
+{   /* channels [lo, hi) */                                                                          \
+    const struct windows_part *p = arg;                                                              \
+    T *out = p->out;                                                                                 \
+    const T *cols = p->cols;                                                                         \
+    long kh = p->kh, kw = p->kw, batch = p->batch, oh = p->oh, ow = p->ow, hp = p->hp, wp = p->wp;    \
+    long sh = p->sh, sw = p->sw, dh = p->dh, dw = p->dw;                                             \
+    for (long c = p->lo; c < p->hi; c++)                                                             \
         for (long n = 0; n < batch; n++) {                                                           \
             T *plane = out + (c * batch + n) * hp * wp;                                              \
             for (long i = 0; i < kh; i++)                                                            \
@@ -372,6 +378,16 @@ void add_windows_##SUFFIX(T *out, const T *cols, long chans, long kh, long kw, l
                     }                                                                                \
                 }                                                                                    \
         }                                                                                            \
+}                                                                                                    \
+void add_windows_##SUFFIX(const void *pool, int threads, T *out, const T *cols, long chans, long kh, long kw, \
+                          long batch, long oh, long ow, long hp, long wp, long sh, long sw, long dh, long dw) \
+{   /* the channels (whose planes no other channel's windows touch) shared among the threads */       \
+    struct windows_part parts[MAX_PARTS];                                                            \
+    int count = part_count(threads, chans * batch * oh * ow * kh * kw >> 15);                        \
+    for (int i = 0; i < count; i++)                                                                  \
+        parts[i] = (struct windows_part){out, cols, kh, kw, batch, oh, ow, hp, wp, sh, sw, dh, dw,    \
+                                         chans * i / count, chans * (i + 1) / count};                \
+    run_parts(pool, add_windows_part_##SUFFIX, parts, count, sizeof parts[0]);                       \
 }                                                                                                    \
 void add_runs_##SUFFIX(T *out, long plane, const T *runs, long chans, long kh, long kw, long batch, long length, \
                        long wp, long dh, long dw)                                                    \
@@ -395,11 +411,31 @@ SCATTERS(double, f64)
  * x the flat padded input planes with room after the last; the columns of y past the output
  * width are computed and dropped by the caller. Kernel positions go four at a time, so that each
  * pass over an output row does four multiply-adds per element instead of one. */
+/* The shallow convolution's arguments, for its parts: w is the output gradient and y the weight
+ * gradient in the weight-gradient kernel. */
+struct shallow_part { const void *x, *w; void *y; long plane, outs, chans, kh, kw, wp, dh, dw, batch, length, lo, hi; };
+
+static void shallow_run(const void *pool, int threads, void (*fn)(void *), const struct shallow_part *all, long work)
+{
+    struct shallow_part parts[MAX_PARTS];
+    int count = part_count(threads, work);
+    for (int i = 0; i < count; i++) {
+        parts[i] = *all;
+        parts[i].lo = work * i / count;
+        parts[i].hi = work * (i + 1) / count;
+    }
+    run_parts(pool, fn, parts, count, sizeof parts[0]);
+}
+
 #define SHALLOW(T, SUFFIX)                                                                           \
-void shallow_conv_##SUFFIX(const T *x, long plane, const T *w, long outs, long chans, long kh, long kw, \
-                           long wp, long dh, long dw, T *y, long batch, long length)                \
+static void shallow_conv_part_##SUFFIX(void *arg)                                                    \
 {                                                                                                    \
-    for (long n = 0; n < batch; n++)                                                                 \
+    const struct shallow_part *p = arg;                                                              \
+    const T *x = p->x, *w = p->w;                                                                    \
+    T *y = p->y;                                                                                     \
+    long plane = p->plane, outs = p->outs, chans = p->chans, kh = p->kh, kw = p->kw, wp = p->wp;     \
+    long dh = p->dh, dw = p->dw, batch = p->batch, length = p->length;                               \
+    for (long n = p->lo; n < p->hi; n++)                                                             \
         for (long o = 0; o < outs; o++) {                                                            \
             T *restrict dst = y + (o * batch + n) * length;                                          \
             for (long q = 0; q < length; q++) dst[q] = 0;                                            \
@@ -430,14 +466,17 @@ void shallow_conv_##SUFFIX(const T *x, long plane, const T *w, long outs, long c
 }                                                                                                    \
 /* Its weight gradient: gw[o, c, i, j] = sum over n, q of g[o, n, q] * x[...same index...], g zero on \
  * the dropped columns; sums in 16 partial lanes (vectorised; the order of a BLAS's). */              \
-void shallow_conv_weight_grad_##SUFFIX(const T *x, long plane, const T *g, long outs, long chans, long kh, \
-                                       long kw, long wp, long dh, long dw, T *gw, long batch, long length) \
-{                                                                                                    \
-    long taps = chans * kh * kw;                                                                     \
-    for (long e = 0; e < outs * taps; e++) gw[e] = 0;                                                \
+static void shallow_conv_weight_grad_part_##SUFFIX(void *arg)                                        \
+{   /* output channels [lo, hi) */                                                                   \
+    const struct shallow_part *p = arg;                                                              \
+    const T *x = p->x, *g = p->w;                                                                    \
+    T *gw = p->y;                                                                                    \
+    long plane = p->plane, chans = p->chans, kh = p->kh, kw = p->kw, wp = p->wp;                     \
+    long dh = p->dh, dw = p->dw, batch = p->batch, length = p->length, taps = chans * kh * kw;       \
+    for (long e = p->lo * taps; e < p->hi * taps; e++) gw[e] = 0;                                    \
     long full = length / 16 * 16;                                                                    \
     for (long n = 0; n < batch; n++)                                                                 \
-        for (long o = 0; o < outs; o++) {                                                            \
+        for (long o = p->lo; o < p->hi; o++) {                                                       \
             const T *restrict gr = g + (o * batch + n) * length;                                     \
             for (long c = 0; c < chans; c++)                                                         \
                 for (long i = 0; i < kh; i++)                                                        \
@@ -452,6 +491,20 @@ void shallow_conv_weight_grad_##SUFFIX(const T *x, long plane, const T *g, long 
                         gw[((o * chans + c) * kh + i) * kw + j] += total;                            \
                     }                                                                                \
         }                                                                                            \
+}                                                                                                    \
+void shallow_conv_##SUFFIX(const void *pool, int threads, const T *x, long plane, const T *w, long outs, \
+                           long chans, long kh, long kw, long wp, long dh, long dw, T *y, long batch, \
+                           long length)                                                              \
+{   /* the images shared among the threads */                                                        \
+    struct shallow_part all = {x, w, y, plane, outs, chans, kh, kw, wp, dh, dw, batch, length, 0, 0}; \
+    shallow_run(pool, threads, shallow_conv_part_##SUFFIX, &all, batch);                              \
+}                                                                                                    \
+void shallow_conv_weight_grad_##SUFFIX(const void *pool, int threads, const T *x, long plane, const T *g, \
+                                       long outs, long chans, long kh, long kw, long wp, long dh, long dw, \
+                                       T *gw, long batch, long length)                               \
+{   /* the output channels shared among the threads */                                               \
+    struct shallow_part all = {x, g, gw, plane, outs, chans, kh, kw, wp, dh, dw, batch, length, 0, 0}; \
+    shallow_run(pool, threads, shallow_conv_weight_grad_part_##SUFFIX, &all, outs);                   \
 }
 
 SHALLOW(float, f32)
