@@ -170,6 +170,7 @@ class _Kernels:
                            ("norm_f32", [_P, ctypes.c_int, ctypes.c_int] + [_P] * 7 + [_L, _L, ctypes.c_float]),
                            ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
                            ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P, _L, _L, _L]),
+                           ("pad1_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L]),
                            ("pool_check", [_P, _P, ctypes.c_int])):
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = args, None
@@ -284,6 +285,17 @@ class _Kernels:
         self.lib.max_pool2_backward_f32(*self.pool(), address(flats[0][0]), address(flats[1][0]), address(flats[2][0]),
                                         address(flat_gx[0]), x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
         return gx
+
+    def pad1(self, src, slack):
+        """A flat buffer holding the C-contiguous float32 (A, B, H, W) array ``src`` zero-padded by
+        one on every side, (A, B, H + 2, W + 2), then ``slack`` zeros; None for other arrays."""
+        if type(src) is not np.ndarray or src.dtype != np.float32 or not src.flags.c_contiguous or src.ndim != 4:
+            return None
+        a, b, h, w = src.shape
+        buf = np.empty(a * b * (h + 2) * (w + 2) + slack, dtype=np.float32)
+        buf[buf.size - slack:] = 0
+        self.lib.pad1_f32(*self.pool(), address(src), address(buf), a * b, h, w)
+        return buf
 
 
 def _planes(a):

@@ -860,3 +860,33 @@ void max_pool2_backward_f32(const void *pool, int threads, const float *x, const
         parts[i] = (struct pool_part){x, out, g, gx, height, width, planes * i / count, planes * (i + 1) / count};
     run_parts(pool, max_pool2_backward_part, parts, count, sizeof parts[0]);
 }
+
+/* Zero-padding by one on every side, plane by plane: src (P, H, W) -> dst (P, H + 2, W + 2), in
+ * one pass that writes each element once (NumPy: a strided copy and four strided zero fills, the
+ * column ones an element per row); the planes shared among the threads. */
+struct pad_part { const float *src; float *dst; long height, width, lo, hi; };
+
+static void pad1_part(void *arg)
+{
+    const struct pad_part *p = arg;
+    long h = p->height, w = p->width, wp = w + 2;
+    for (long q = p->lo; q < p->hi; q++) {
+        const float *s = p->src + q * h * w;
+        float *d = p->dst + q * (h + 2) * wp;
+        memset(d, 0, sizeof(float) * (wp + 1));
+        for (long y = 0; y < h; y++) {
+            memcpy(d + (y + 1) * wp + 1, s + y * w, sizeof(float) * w);
+            d[(y + 1) * wp + w + 1] = d[(y + 2) * wp] = 0.0f;
+        }
+        memset(d + (h + 1) * wp + 1, 0, sizeof(float) * (wp - 1));
+    }
+}
+
+void pad1_f32(const void *pool, int threads, const float *src, float *dst, long planes, long height, long width)
+{
+    struct pad_part parts[MAX_PARTS];
+    int count = part_count(threads, planes * height * width >> 15);
+    for (int i = 0; i < count; i++)
+        parts[i] = (struct pad_part){src, dst, height, width, planes * i / count, planes * (i + 1) / count};
+    run_parts(pool, pad1_part, parts, count, sizeof parts[0]);
+}

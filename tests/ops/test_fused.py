@@ -338,3 +338,11 @@ def test_compiled_max_pool_backward_matches_the_numpy_path(layout, monkeypatch):
     assert calls == ["max_pool2_backward"]
     np.testing.assert_array_equal(fast[0], slow[0])
     assert fast[0][0, 0, 0, 0] == gout[0, 0, 0, 0] and fast[0][0, 0, 0, 1] == 0
+
+
+def test_compiled_padding_matches_numpy():
+    x = np.random.default_rng(16).standard_normal((3, 2, 5, 7)).astype(np.float32)
+    buf = K.pad1(x, 16)
+    np.testing.assert_array_equal(buf[:-16].reshape(3, 2, 7, 9), np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))))
+    assert not buf[-16:].any()
+    assert K.pad1(x.transpose(1, 0, 2, 3), 16) is None and K.pad1(x.astype(np.float64), 16) is None
