@@ -1,4 +1,5 @@
-/* gradwise's fused kernels: elementwise work that NumPy does in many passes, done in one.
+/* gradwise's fused kernels: elementwise work that NumPy does in many passes, done in one, and the
+ * loops that do not map onto a BLAS call well (the LSTM's time steps, direct convolutions).
  *
  * Compiled on first use by the machine's C compiler (gradwise/ops/fused.py: cc -O3 -march=native,
  * cached per compiler and CPU) and called through ctypes; without a compiler gradwise runs the
@@ -19,7 +20,8 @@ typedef float v16f __attribute__((vector_size(64)));   /* 16 floats: one AVX-512
  * address, from gradwise/blas.py), or one after another when pool is NULL. NOTE: why. A thread of
  * our own fights OpenBLAS's, which spin for a while after every matrix product: a 1.2 ms kernel on
  * two threads took 2.5 ms right after a GEMM, slower than on one; on OpenBLAS's threads 1.3 ms
- * (Intel Xeon, 2 cores). */
+ * (Intel Xeon, 2 cores). A part must not call OpenBLAS itself (it may be running on one of
+ * OpenBLAS's threads): the parts of the LSTM's loops use small_product, not sgemm. */
 typedef int (*pool_t)(int, void *, void *, int);
 #define MAX_PARTS 64
 
