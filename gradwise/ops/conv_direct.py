@@ -1,4 +1,4 @@
-"""3x3 stride-1 "same" convolutions computed directly in C (``fused_kernels.c``: conv3x3_f32).
+"""3x3 stride-1 "same" convolutions computed directly in C (``fused_kernels.c``: conv3x3_*).
 
 NOTE: why. ResNet's 3x3 convolutions of 16-64 channels are memory-bound as im2col (or kernel-row)
 copies plus thin GEMMs on these VMs: 25-90 GFLOP/s on two cores. The register-blocked direct
@@ -7,16 +7,19 @@ kernel (8 output channels x 16 columns in vector registers) runs 104-110 GFLOP/s
 16x16 6.65 -> 5.79 ms). The input gradient is the same kernel on the output gradient padded by
 one, with the kernel flipped and transposed (for padding 1 that gives the unpadded input's
 gradient directly); the weight gradient is a register-blocked kernel of its own (2 output
-channels x 9 kernel positions in vector registers, two output rows at a time; even heights),
-16 channels at 32x32, batch 32, 4.5 -> 1.2 ms against the GEMM on kernel-row columns
-(``conv_split.weight_grad``, which odd heights still take; Intel Xeon, 2 threads). Each kernel
-splits its work over NumPy's OpenBLAS threads (``blas.pool``): 2x on 2 cores.
+channels x 9 kernel positions in vector registers, two output rows at a time), 16 channels at
+32x32, batch 32, 4.5 -> 1.2 ms against the GEMM on kernel-row columns (Intel Xeon, 2 threads).
+Widths that are not a multiple of 16 (and odd heights, for the weight gradient) run on flat
+padded planes: 16 consecutive positions of the flat plane per vector, the two padding columns
+of each row computed and dropped (ResNet's 8x8 stage: the W6 step -4.5%). Each kernel splits
+its work over NumPy's OpenBLAS threads (``blas.pool``): 2x on 2 cores.
 
 Taken for float32 on a CPU with AVX-512 and a C compiler: kernel 3x3, stride 1, dilation 1,
-padding 1, one group, output width a multiple of 16, output channels a multiple of 8 (and input
-channels too when the input needs a gradient). NOTE: AVX-512 only, measured: built for AVX2
-(-march=haswell, run on the same Zen 4) the 16-float vectors split in two and spill, 25 GFLOP/s,
-slower than the columns; an 8-column AVX2 variant reached 57-61, about the columns' rate there.
+padding 1, one group, output width a multiple of 16 or at least MIN_FLAT_WIDTH, output channels
+a multiple of 8 (and input channels too when the input needs a gradient). NOTE: AVX-512 only,
+measured: built for AVX2 (-march=haswell, run on the same Zen 4) the 16-float vectors split in
+two and spill, 25 GFLOP/s, slower than the columns; an 8-column AVX2 variant reached 57-61,
+about the columns' rate there.
 """
 from ..backend import xp
 from . import fused

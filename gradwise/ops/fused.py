@@ -12,9 +12,9 @@ them off (the benchmark's A/B, the tests of both paths).
 What they do (measured on an AMD EPYC Zen 4, 2026-12-02, each against the NumPy code it
 replaces): the LSTM's time loops (``lstm_fused.py``); the scatter-adds of the convolutions'
 input gradients, one channel plane at a time in cache (LeNet's second convolution 0.65 -> 0.17
-ms, a 64-channel 8x8 3x3 one 2.3 -> 1.3 ms). On an Intel Xeon, 2026-12-02: the 3x3 convolution's
-weight gradient, batch norm and ReLU's backward (``conv_direct.py``, ``norm.py``,
-``activation.py``). Kernels with enough work split it over NumPy's OpenBLAS threads
+ms, a 64-channel 8x8 3x3 one 2.3 -> 1.3 ms). On an Intel Xeon, 2026-12-02: the 3x3 convolutions'
+weight gradients and flat planes, batch norm, ReLU's and max pooling's backwards, padding
+(``conv_direct.py``, ``norm.py``, ``activation.py``, ``pool.py``). Kernels with enough work split it over NumPy's OpenBLAS threads
 (``_Kernels.pool``, ``blas.pool``).
 
 NOTE: why C and not numba. The same kernels written with numba (pip wheels, no compiler needed)
@@ -144,7 +144,6 @@ def address(a):
     return a.ctypes.data
 
 
-
 class _Kernels:
     """The library's functions, called with NumPy arrays (shapes and strides in elements)."""
     def __init__(self, lib):
@@ -264,11 +263,8 @@ class _Kernels:
         flat_y, flat_g = dense(y), dense(g)
         if flat_y is None or flat_g is None or y.strides != g.strides:
             return None
-        gx = np.empty_like(y)           # y's layout
-        flat_gx = dense(gx)
-        if flat_gx is None or gx.strides != y.strides:
-            return None
-        self.lib.relu_backward_f32(*self.pool(), address(flat_y), address(flat_g), address(flat_gx), y.size)
+        gx = np.empty_like(y)           # y's layout, so dense like it
+        self.lib.relu_backward_f32(*self.pool(), address(flat_y), address(flat_g), address(dense(gx)), y.size)
         return gx
 
     def max_pool2_backward(self, x, out, g):
@@ -278,12 +274,9 @@ class _Kernels:
         flats = [_planes(a) for a in (x, out, g)]
         if any(f is None for f in flats) or flats[0][1] != flats[1][1] or flats[1][1] != flats[2][1]:
             return None
-        gx = np.empty_like(x)
-        flat_gx = _planes(gx)
-        if flat_gx is None or flat_gx[1] != flats[0][1]:
-            return None
+        gx = np.empty_like(x)           # x's layout, so its planes lie as x's
         self.lib.max_pool2_backward_f32(*self.pool(), address(flats[0][0]), address(flats[1][0]), address(flats[2][0]),
-                                        address(flat_gx[0]), x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+                                        address(dense(gx)), x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
         return gx
 
     def pad1(self, src, slack):

@@ -11,6 +11,7 @@
  * polynomial to r^7 (truncation under 6e-9 relative, below float32's 6e-8), 2^n written into the
  * exponent bits; x is clamped to [-87, 88], where the result is a normal float.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -38,6 +39,30 @@ static int part_count(int threads, long work)
     long n = threads < work ? threads : work;
     return n < 1 ? 1 : n > MAX_PARTS ? MAX_PARTS : (int)n;
 }
+
+/* Runs fn on part_count(threads, work) copies of the job `all` (size bytes), whose range [lo, hi)
+ * (two adjacent longs at byte `range` of it) is [0, total) cut into equal pieces. */
+static void run_split(const void *pool, int threads, void (*fn)(void *), const void *all, int size, size_t range,
+                      long total, long work)
+{
+    int count = part_count(threads, work);
+    unsigned char parts[count * size] __attribute__((aligned(16)));
+    for (int i = 0; i < count; i++) {
+        long *lo_hi = (long *)(parts + i * size + range);
+        memcpy(parts + i * size, all, size);
+        lo_hi[0] = total * i / count;
+        lo_hi[1] = total * (i + 1) / count;
+    }
+    run_parts(pool, fn, parts, count, size);
+}
+
+/* run_split on a job struct with fields lo, hi (in that order, adjacent). */
+#define SPLIT(pool, threads, fn, all, total, work)                                                   \
+    do {                                                                                             \
+        _Static_assert(offsetof(__typeof__(all), hi) == offsetof(__typeof__(all), lo) + sizeof(long), \
+                       "lo, hi adjacent");                                                           \
+        run_split(pool, threads, fn, &(all), sizeof(all), offsetof(__typeof__(all), lo), total, work); \
+    } while (0)
 
 static inline float fexp(float x)
 {
@@ -384,12 +409,8 @@ static void add_windows_part_##SUFFIX(void *arg)                                
 void add_windows_##SUFFIX(const void *pool, int threads, T *out, const T *cols, long chans, long kh, long kw, \
                           long batch, long oh, long ow, long hp, long wp, long sh, long sw, long dh, long dw) \
 {   /* the channels (whose planes no other channel's windows touch) shared among the threads */       \
-    struct windows_part parts[MAX_PARTS];                                                            \
-    int count = part_count(threads, chans * batch * oh * ow * kh * kw >> 15);                        \
-    for (int i = 0; i < count; i++)                                                                  \
-        parts[i] = (struct windows_part){out, cols, kh, kw, batch, oh, ow, hp, wp, sh, sw, dh, dw,    \
-                                         chans * i / count, chans * (i + 1) / count};                \
-    run_parts(pool, add_windows_part_##SUFFIX, parts, count, sizeof parts[0]);                       \
+    struct windows_part all = {out, cols, kh, kw, batch, oh, ow, hp, wp, sh, sw, dh, dw, 0, 0};      \
+    SPLIT(pool, threads, add_windows_part_##SUFFIX, all, chans, chans * batch * oh * ow * kh * kw >> 15); \
 }                                                                                                    \
 void add_runs_##SUFFIX(T *out, long plane, const T *runs, long chans, long kh, long kw, long batch, long length, \
                        long wp, long dh, long dw)                                                    \
@@ -416,18 +437,6 @@ SCATTERS(double, f64)
 /* The shallow convolution's arguments, for its parts: w is the output gradient and y the weight
  * gradient in the weight-gradient kernel. */
 struct shallow_part { const void *x, *w; void *y; long plane, outs, chans, kh, kw, wp, dh, dw, batch, length, lo, hi; };
-
-static void shallow_run(const void *pool, int threads, void (*fn)(void *), const struct shallow_part *all, long work)
-{
-    struct shallow_part parts[MAX_PARTS];
-    int count = part_count(threads, work);
-    for (int i = 0; i < count; i++) {
-        parts[i] = *all;
-        parts[i].lo = work * i / count;
-        parts[i].hi = work * (i + 1) / count;
-    }
-    run_parts(pool, fn, parts, count, sizeof parts[0]);
-}
 
 #define SHALLOW(T, SUFFIX)                                                                           \
 static void shallow_conv_part_##SUFFIX(void *arg)                                                    \
@@ -499,14 +508,14 @@ void shallow_conv_##SUFFIX(const void *pool, int threads, const T *x, long plane
                            long length)                                                              \
 {   /* the images shared among the threads */                                                        \
     struct shallow_part all = {x, w, y, plane, outs, chans, kh, kw, wp, dh, dw, batch, length, 0, 0}; \
-    shallow_run(pool, threads, shallow_conv_part_##SUFFIX, &all, batch);                              \
+    SPLIT(pool, threads, shallow_conv_part_##SUFFIX, all, batch, batch);                              \
 }                                                                                                    \
 void shallow_conv_weight_grad_##SUFFIX(const void *pool, int threads, const T *x, long plane, const T *g, \
                                        long outs, long chans, long kh, long kw, long wp, long dh, long dw, \
                                        T *gw, long batch, long length)                               \
 {   /* the output channels shared among the threads */                                               \
     struct shallow_part all = {x, g, gw, plane, outs, chans, kh, kw, wp, dh, dw, batch, length, 0, 0}; \
-    shallow_run(pool, threads, shallow_conv_weight_grad_part_##SUFFIX, &all, outs);                   \
+    SPLIT(pool, threads, shallow_conv_weight_grad_part_##SUFFIX, all, outs, outs);                    \
 }
 
 SHALLOW(float, f32)
@@ -572,12 +581,8 @@ static void conv3x3_part(void *arg)
 static void conv3x3_run(const void *pool, int threads, const float *x, const float *w, float *out, long chans,
                         long batch, long height, long width, long outs, long flat)
 {
-    struct conv_part parts[MAX_PARTS];
-    int count = part_count(threads, batch);
-    for (int i = 0; i < count; i++)
-        parts[i] = (struct conv_part){x, w, out, chans, batch, height, width, outs, flat, batch * i / count,
-                                      batch * (i + 1) / count};
-    run_parts(pool, conv3x3_part, parts, count, sizeof parts[0]);
+    struct conv_part all = {x, w, out, chans, batch, height, width, outs, flat, 0, 0};
+    SPLIT(pool, threads, conv3x3_part, all, batch, batch);
 }
 
 void conv3x3_f32(const void *pool, int threads, const float *x, const float *w, float *out, long chans, long batch,
@@ -690,14 +695,10 @@ static void sum_accumulators(const float *acc, float *gw, long chans, long pairs
 void conv3x3_weight_grad_f32(const void *pool, int threads, const float *x, const float *g, float *gw, float *acc,
                              long chans, long batch, long height, long width, long outs)
 {   /* acc: (O/2, C, 18, 16) floats of scratch */
-    struct grad_part parts[MAX_PARTS];
+    struct grad_part all = {x, g, acc, chans, batch, height, width, 0, 0};
     long pairs = outs / 2;
     memset(acc, 0, sizeof(float) * pairs * chans * 18 * 16);
-    int count = part_count(threads, pairs);
-    for (int i = 0; i < count; i++)
-        parts[i] = (struct grad_part){x, g, acc, chans, batch, height, width, pairs * i / count,
-                                      pairs * (i + 1) / count};
-    run_parts(pool, conv3x3_weight_grad_part, parts, count, sizeof parts[0]);
+    SPLIT(pool, threads, conv3x3_weight_grad_part, all, pairs, pairs);
     sum_accumulators(acc, gw, chans, pairs);
 }
 
@@ -705,14 +706,10 @@ void conv3x3_flat_weight_grad_f32(const void *pool, int threads, const float *x,
                                   float *acc, long chans, long batch, long height, long width, long outs,
                                   long positions)
 {
-    struct flat_grad_part parts[MAX_PARTS];
+    struct flat_grad_part all = {x, g, acc, chans, batch, (height + 2) * (width + 2), width + 2, positions, 0, 0};
     long pairs = outs / 2;
     memset(acc, 0, sizeof(float) * pairs * chans * 18 * 16);
-    int count = part_count(threads, pairs);
-    for (int i = 0; i < count; i++)
-        parts[i] = (struct flat_grad_part){x, g, acc, chans, batch, (height + 2) * (width + 2), width + 2, positions,
-                                           pairs * i / count, pairs * (i + 1) / count};
-    run_parts(pool, conv3x3_flat_weight_grad_part, parts, count, sizeof parts[0]);
+    SPLIT(pool, threads, conv3x3_flat_weight_grad_part, all, pairs, pairs);
     sum_accumulators(acc, gw, chans, pairs);
 }
 
@@ -801,11 +798,8 @@ static void norm_backward_part(void *arg)
 void norm_f32(const void *pool, int threads, int backward, const float *x, const float *g, const float *w,
               const float *b, float *out, double *stats, double *sums, long chans, long m, float eps)
 {
-    struct norm_part parts[MAX_PARTS];
-    int count = part_count(threads, chans);
-    for (int i = 0; i < count; i++)
-        parts[i] = (struct norm_part){x, g, w, b, out, stats, sums, m, chans * i / count, chans * (i + 1) / count, eps};
-    run_parts(pool, backward ? norm_backward_part : norm_forward_part, parts, count, sizeof parts[0]);
+    struct norm_part all = {x, g, w, b, out, stats, sums, m, 0, 0, eps};
+    SPLIT(pool, threads, backward ? norm_backward_part : norm_forward_part, all, chans, chans);
 }
 
 /* ReLU's backward, gx = g * (y > 0), over n floats, in blocks shared among the threads
@@ -820,11 +814,8 @@ static void relu_backward_part(void *arg)
 
 void relu_backward_f32(const void *pool, int threads, const float *y, const float *g, float *gx, long n)
 {
-    struct relu_part parts[MAX_PARTS];
-    int count = part_count(threads, n >> 16);       /* a part under 64 Ki floats is not worth a thread */
-    for (int i = 0; i < count; i++)
-        parts[i] = (struct relu_part){y, g, gx, n * i / count, n * (i + 1) / count};
-    run_parts(pool, relu_backward_part, parts, count, sizeof parts[0]);
+    struct relu_part all = {y, g, gx, 0, 0};
+    SPLIT(pool, threads, relu_backward_part, all, n, n >> 16);     /* a part under 64 Ki floats: not worth a thread */
 }
 
 /* Max pooling's backward for 2x2 windows, stride 2, tiling the input: each window's gradient goes
@@ -856,11 +847,8 @@ static void max_pool2_backward_part(void *arg)
 void max_pool2_backward_f32(const void *pool, int threads, const float *x, const float *out, const float *g,
                             float *gx, long planes, long height, long width)
 {
-    struct pool_part parts[MAX_PARTS];
-    int count = part_count(threads, planes * height * width >> 15);
-    for (int i = 0; i < count; i++)
-        parts[i] = (struct pool_part){x, out, g, gx, height, width, planes * i / count, planes * (i + 1) / count};
-    run_parts(pool, max_pool2_backward_part, parts, count, sizeof parts[0]);
+    struct pool_part all = {x, out, g, gx, height, width, 0, 0};
+    SPLIT(pool, threads, max_pool2_backward_part, all, planes, planes * height * width >> 15);
 }
 
 /* Zero-padding by one on every side, plane by plane: src (P, H, W) -> dst (P, H + 2, W + 2), in
@@ -886,9 +874,6 @@ static void pad1_part(void *arg)
 
 void pad1_f32(const void *pool, int threads, const float *src, float *dst, long planes, long height, long width)
 {
-    struct pad_part parts[MAX_PARTS];
-    int count = part_count(threads, planes * height * width >> 15);
-    for (int i = 0; i < count; i++)
-        parts[i] = (struct pad_part){src, dst, height, width, planes * i / count, planes * (i + 1) / count};
-    run_parts(pool, pad1_part, parts, count, sizeof parts[0]);
+    struct pad_part all = {src, dst, height, width, 0, 0};
+    SPLIT(pool, threads, pad1_part, all, planes, planes * height * width >> 15);
 }

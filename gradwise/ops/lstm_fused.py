@@ -66,12 +66,11 @@ def forward(found, x, h0, c0, w_x, w_h, bias, grad):
     k_g, k_c = (xp.empty_like(k, shape=(steps if grad else 1, hid, batch)) for _ in range(2))
     h0t, c0t = xp.ascontiguousarray(h0.T), xp.ascontiguousarray(c0.T)
     pool, threads = _split(jit, batch, hid)
+    args = (a(w_h), a(h0t), a(c0t), a(acts), a(rec), a(cs), a(hs), a(k), a(k_g), a(k_c), steps, hid, batch, int(grad))
     if pool is not None:
-        jit.lib.lstm_forward_split(pool, threads, a(w_h), a(h0t), a(c0t), a(acts), a(rec), a(cs), a(hs), a(k), a(k_g),
-                                   a(k_c), steps, hid, batch, int(grad))
+        jit.lib.lstm_forward_split(pool, threads, *args)
     else:
-        jit.lib.lstm_forward(gemm, ilp64, a(w_h), a(h0t), a(c0t), a(acts), a(rec), a(cs), a(hs), a(k), a(k_g), a(k_c),
-                             steps, hid, batch, int(grad))
+        jit.lib.lstm_forward(gemm, ilp64, *args)
     return acts.transpose(1, 0, 2), hs, cs, *((k, k_g, k_c) if grad else (None, None, None))
 
 

@@ -91,7 +91,8 @@ class ChannelNorm(Function):
         x2 = _rows(x)
         m = x2.shape[1]
         jit = fused.kernels(x2, *(a for a in (weight, bias) if a is not None))
-        if jit is not None:
+        self.compiled = jit is not None
+        if self.compiled:
             out = xp.empty_like(x2)
             stats = jit.norm_forward(x2, weight, bias, eps, out)
             if running is not None:
@@ -115,7 +116,7 @@ class ChannelNorm(Function):
     def backward(self, g):
         nx, nw, nb = self.needs_grad[:3]
         g2 = _rows(g) if _channel_major(g) else _rows(_contiguous_channel_major(g))
-        if self.saved[1].ndim == 2:             # the compiled forward's (C, 2) statistics
+        if self.compiled:
             return self._compiled_backward(g, g2, nx, nw, nb)
         centred, inv_std, weight = self.saved
         m = g2.shape[1]
