@@ -80,7 +80,7 @@ def backward(found, w_hh, a_flat, k, k_g, k_c, dh, dc, d_flat, g_out, live, want
     of dh (time order) when ``want_norms``."""
     (jit, (gemm, ilp64)), a = found, fused.address
     steps, hid, batch = k_g.shape
-    w = xp.ascontiguousarray(w_hh)
+    w = xp.ascontiguousarray(w_hh.T)                # (H, 4H): the step's product dh = w d reads its rows
     pool, threads = _split(jit, batch, hid)
     sumsq = np.zeros((threads, steps)) if want_norms else None
     flags = None if live is None else np.asarray(live, dtype=np.uint8)
