@@ -34,12 +34,15 @@ def kernels(*arrays):
 def project(x, w, bias):
     """w @ x[t].T + bias for every step as one GEMM: (G, T, B), gate-major."""
     t, b, i = x.shape
+    out = fused.empty_aligned(x, (w.shape[0], t, b))
     if bias is None:
-        return (w @ x.reshape(t * b, i).T).reshape(-1, t, b)
+        xp.matmul(w, x.reshape(t * b, i).T, out=out.reshape(-1, t * b))
+        return out
     xa = xp.empty_like(x, shape=(i + 1, t, b), order="C")
     xa[:i] = x.transpose(2, 0, 1)
     xa[i] = 1.0
-    return (xp.concatenate([w, bias[:, None]], axis=1) @ xa.reshape(i + 1, t * b)).reshape(-1, t, b)
+    xp.matmul(xp.concatenate([w, bias[:, None]], axis=1), xa.reshape(i + 1, t * b), out=out.reshape(-1, t * b))
+    return out
 
 
 def flat(a):
@@ -59,12 +62,12 @@ def forward(found, x, h0, c0, w_x, w_h, bias, grad):
     (jit, (gemm, ilp64)), a = found, fused.address
     steps, batch, hid = x.shape[0], x.shape[1], w_h.shape[1]
     acts = project(x, w_x, bias)                                       # (4H, T, B)
-    hs = xp.empty_like(acts, shape=(hid, steps, batch))
-    cs = xp.empty_like(acts, shape=(steps, hid, batch))
-    rec = xp.empty_like(acts, shape=(4 * hid, batch))
-    k = xp.empty_like(acts, shape=(steps if grad else 1, 3 * hid, batch))
-    k_g, k_c = (xp.empty_like(k, shape=(steps if grad else 1, hid, batch)) for _ in range(2))
-    h0t, c0t = xp.ascontiguousarray(h0.T), xp.ascontiguousarray(c0.T)
+    hs, cs = fused.empty_aligned(acts, (hid, steps, batch)), fused.empty_aligned(acts, (steps, hid, batch))
+    rec = fused.empty_aligned(acts, (4 * hid, batch))
+    k = fused.empty_aligned(acts, (steps if grad else 1, 3 * hid, batch))
+    k_g, k_c = (fused.empty_aligned(acts, (steps if grad else 1, hid, batch)) for _ in range(2))
+    h0t, c0t = fused.empty_aligned(acts, (hid, batch)), fused.empty_aligned(acts, (hid, batch))
+    h0t[...], c0t[...] = h0.T, c0.T
     pool, threads = _split(jit, batch, hid)
     args = (a(w_h), a(h0t), a(c0t), a(acts), a(rec), a(cs), a(hs), a(k), a(k_g), a(k_c), steps, hid, batch, int(grad))
     if pool is not None:

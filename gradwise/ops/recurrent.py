@@ -12,7 +12,7 @@ Inputs are time-major: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H),
 from ..autograd import Function, _Hooks
 from ..backend import xp
 from ..errors import ArgumentError
-from . import lstm_fused
+from . import fused, lstm_fused
 
 
 def _norm(a):
@@ -193,10 +193,11 @@ class LSTMSequence(Function):
         hid = w_hh.shape[1]
         f = acts[:, hid:2 * hid]
         k_i, k_f, k_o = k[:, :hid], k[:, hid:2 * hid], k[:, 2 * hid:]
-        dh = xp.zeros_like(k_g[0]) if g_h is None else g_h.T.copy()
-        dc = xp.zeros_like(k_g[0]) if g_c is None else g_c.T.copy()
         steps, batch = acts.shape[0], acts.shape[2]
-        dgates = xp.empty_like(dh, shape=(4 * hid, steps, batch)).transpose(1, 0, 2)   # i, f, g, o; gate-major
+        dh, dc = fused.empty_aligned(k_g, (hid, batch)), fused.empty_aligned(k_g, (hid, batch))  # fused.ALIGN: why
+        dh[...] = 0 if g_h is None else g_h.T
+        dc[...] = 0 if g_c is None else g_c.T
+        dgates = fused.empty_aligned(dh, (4 * hid, steps, batch)).transpose(1, 0, 2)   # i, f, g, o; gate-major
         live = _live_steps(g_out)
         want_norms = _Hooks.time_steps is not None
         found = lstm_fused.kernels(dh, dc, k, k_g, k_c) if g_out is None or g_out.dtype == dh.dtype else None
