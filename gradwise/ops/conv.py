@@ -12,7 +12,7 @@ from ..autograd import Function
 from ..backend import get_array_module, xp
 from ..arguments import int_pair
 from ..errors import ArgumentError, ShapeError
-from . import conv_direct, conv_rows, conv_split, fused
+from . import conv_direct, conv_o16, conv_rows, conv_split, fused
 
 _as_strided = xp.lib.stride_tricks.as_strided
 
@@ -117,9 +117,12 @@ class Conv2d(Function):
         if oh <= 0 or ow <= 0:
             raise ShapeError(f"conv2d: input {h}x{w} (padded to {h + pt + pb}x{w + pl + pr}) is smaller than the "
                              f"kernel {kh}x{kw} with dilation {dilation}")
-        self.rows = self.split = self.direct = None
+        self.rows = self.split = self.direct = self.o16 = None
         if conv_direct.eligible(x, weight, stride, padding, dilation, groups, ow, self.needs_grad[0]):
             return conv_direct.forward(self, x.transpose(1, 0, 2, 3), weight, bias)
+        if conv_o16.eligible(x, weight, stride, dilation, groups):
+            self.args = (padding, oh, ow)
+            return conv_o16.forward(self, x, weight, bias, padding)
         if conv_rows.eligible(x, stride, groups, ow) or conv_rows.shallow(x, weight, stride, groups):
             self.args = (None, stride, padding, dilation)
             return conv_rows.forward(self, x, weight, bias, padding, dilation)
@@ -144,6 +147,15 @@ class Conv2d(Function):
             gx, gw = conv_direct.backward(self, gt, self.needs_grad[:2])
             gb = gt.sum(axis=(1, 2, 3)) if self.needs_grad[2] else None
             return gx, gw, gb, None, None, None, None
+        if self.o16:
+            nx, nw, nb = self.needs_grad[:3]
+            padding, oh, ow = self.args
+            gt = _channels_first(g)
+            weight = self.saved[1]
+            gx = _input_grad(gt[None], weight, (self.o16[1], self.o16[0], *self.o16[2:]), (1, 1), padding, (1, 1),
+                             oh, ow) if nx else None
+            return (gx, conv_o16.weight_grad(self, g) if nw else None, gt.sum(axis=1) if nb else None,
+                    None, None, None, None)
         cols, weight = self.saved
         pshape, stride, padding, dilation, oh, ow = self.args
         groups = 1 if self.split is not None else cols.shape[0]
@@ -158,15 +170,22 @@ class Conv2d(Function):
         if nb:
             gb = gt.sum(axis=2).reshape(-1)
         if nx:
-            pt, pb, pl, pr = padding
-            if stride == (1, 1) and groups == 1 and conv_rows.correlation_moves_less(weight, pshape, oh, ow):
-                gxc = _stride1_input_grad(gt[0], weight, pshape, dilation, oh, ow)
-            else:
-                w3 = weight.reshape(groups, weight.shape[0] // groups, -1)
-                dcols = _bmm(w3.transpose(0, 2, 1), gt).reshape(-1, *weight.shape[2:], pshape[1], oh, ow)
-                gxc = add_windows(xp.zeros_like(g, shape=pshape, order="C"), dcols, stride, dilation)
-            gx = gxc[:, :, pt:pshape[2] - pb, pl:pshape[3] - pr].transpose(1, 0, 2, 3)
+            gx = _input_grad(gt, weight, pshape, stride, padding, dilation, oh, ow)
         return gx, gw, gb, None, None, None, None
+
+
+def _input_grad(gt, weight, pshape, stride, padding, dilation, oh, ow):
+    """The input gradient (N, C, H, W), channel-major, from the output gradient gt (G, O/G, N*oh*ow)
+    of a convolution of the padded input of shape ``pshape`` (C, N, Hp, Wp)."""
+    groups = gt.shape[0]
+    pt, pb, pl, pr = padding
+    if stride == (1, 1) and groups == 1 and conv_rows.correlation_moves_less(weight, pshape, oh, ow):
+        gxc = _stride1_input_grad(gt[0], weight, pshape, dilation, oh, ow)
+    else:
+        w3 = weight.reshape(groups, weight.shape[0] // groups, -1)
+        dcols = _bmm(w3.transpose(0, 2, 1), gt).reshape(-1, *weight.shape[2:], pshape[1], oh, ow)
+        gxc = add_windows(xp.zeros_like(gt, shape=pshape, order="C"), dcols, stride, dilation)
+    return gxc[:, :, pt:pshape[2] - pb, pl:pshape[3] - pr].transpose(1, 0, 2, 3)
 
 
 def _stride1_input_grad(gt, weight, pshape, dilation, oh, ow):

@@ -37,7 +37,8 @@ import numpy as np
 from .. import blas
 from ..backend import xp
 
-_SOURCE = Path(__file__).with_name("fused_kernels.c")
+_SOURCES = [Path(__file__).with_name(name) for name in ("fused_kernels.c", "conv_kernels.c")]
+_HEADER = Path(__file__).with_name("fused_common.h")
 FLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math"]
 _STATE = {"enabled": os.environ.get("GRADWISE_FUSED", "1") != "0", "kernels": None, "tried": False,
           "status": "not built yet"}
@@ -114,7 +115,7 @@ def cpu_has(feature):
 def _library():
     """The path of the compiled library, built now if this source, compiler and CPU have none."""
     cc = _compiler()
-    source = _SOURCE.read_bytes()
+    source = b"\0".join(path.read_bytes() for path in [*_SOURCES, _HEADER])
     real = os.path.realpath(shutil.which(cc) or cc)
     key = hashlib.sha256(b"\0".join([source, real.encode(), str(os.stat(real).st_mtime_ns).encode(),
                                      " ".join(FLAGS).encode(), _cpu().encode()])).hexdigest()[:20]
@@ -127,9 +128,9 @@ def _library():
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=path.suffix)
     os.close(fd)
     try:
-        done = subprocess.run([cc, *FLAGS, "-o", tmp, str(_SOURCE)], capture_output=True, text=True, timeout=120)
+        done = subprocess.run([cc, *FLAGS, "-o", tmp, *map(str, _SOURCES)], capture_output=True, text=True, timeout=120)
         if done.returncode:
-            raise _NoCompiler(f"{cc} failed on {_SOURCE.name}: {done.stderr.strip()[:300]}")
+            raise _NoCompiler(f"{cc} failed on {', '.join(p.name for p in _SOURCES)}: {done.stderr.strip()[:300]}")
         os.replace(tmp, path)               # atomic: another process sees all of it or none
     finally:
         if os.path.exists(tmp):
@@ -192,6 +193,8 @@ class _Kernels:
                            ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
                            ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P, _L, _L, _L]),
                            ("pad1_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L]),
+                           ("conv16_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _P, _P, _P] + [_L] * 9),
+                           ("conv16_weight_grad_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _P, _P] + [_L] * 6),
                            ("pool_check", [_P, _P, ctypes.c_int])):
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = args, None
@@ -262,6 +265,26 @@ class _Kernels:
         acc = np.empty((gw.shape[0] // 2) * chans * 18 * 16, dtype=np.float32)
         self.lib.conv3x3_flat_weight_grad_f32(*self.pool(), address(x), address(g), address(gw), address(acc), chans,
                                               g.shape[1], height, width, gw.shape[0], g.shape[2])
+
+    def conv16(self, x, w16, bias, out):
+        """out (N, O, oh, ow) = the stride-1 convolution of the padded float32 planes x (N, C, Hp,
+        Wp; any order of N and C, rows contiguous) with w16 (O/16, C, kh, kw, 16) plus bias (O,);
+        out's planes contiguous, any order of N and O (``conv_o16``)."""
+        n, c, _, wp = x.shape
+        ob, _, kh, kw, _ = w16.shape
+        s, so = x.itemsize, out.itemsize
+        self.lib.conv16_f32(*self.pool(), address(x), x.strides[0] // s, x.strides[1] // s, x.strides[2] // s,
+                            address(w16), address(bias), address(out), out.strides[0] // so, out.strides[1] // so,
+                            c, n, kh, kw, ob * 16, out.shape[2], out.shape[3])
+
+    def conv16_weight_grad(self, x, g_last, gw16):
+        """gw16 (O/16, C, K, K, 16) = the weight gradient of ``conv16`` for the output gradient
+        g_last (N, oh, ow, O), channels last, contiguous; K 3 or 5."""
+        n, c = x.shape[:2]
+        s = x.itemsize
+        self.lib.conv16_weight_grad_f32(*self.pool(), address(x), x.strides[0] // s, x.strides[1] // s,
+                                        x.strides[2] // s, address(g_last), address(gw16), c, n, gw16.shape[2],
+                                        g_last.shape[3], g_last.shape[1], g_last.shape[2])
 
     def norm_forward(self, x2, weight, bias, eps, out):
         """Batch normalisation of the float32 channel rows x2 (C, M) into out; returns the rows'

@@ -1,0 +1,121 @@
+/* Direct convolutions vectorised over 16 output channels (conv_o16.py), compiled with
+ * fused_kernels.c into one library (fused.py).
+ *
+ * One vector holds 16 output channels of one output position, so every lane does useful work
+ * whatever the image's width (LeNet's second convolution writes rows of 10): a row chunk of up
+ * to 14 positions sits in vector accumulators while the input channels and kernel positions
+ * stream past, each weight vector loaded once for the chunk's multiply-adds, the inputs
+ * broadcast from memory. The weight gradient is the same idea turned around: one (16-channel
+ * block, input channel) pair's K x K kernel positions in K*K vector accumulators (K = 3 or 5),
+ * swept over every output position. */
+#include "fused_common.h"
+
+#define ROW_CHUNK 14
+
+/* out[o * oo + q] = bias[o] + sum over c, i, j of w[((c * kh + i) * kw + j) * 16 + o] *
+ * x[c * sc + i * sy + j + q], for o < 16 and q < NX: one chunk of an output row. */
+#define ROW16(NX)                                                                                    \
+    static void row16_##NX(const float *x, long sc, long sy, const float *w, long chans, long kh, long kw, \
+                           const float *bias, float *out, long oo)                                   \
+    {                                                                                                \
+        v16f acc[NX], b;                                                                             \
+        memcpy(&b, bias, sizeof b);                                                                  \
+        _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) acc[q] = b;                            \
+        for (long c = 0; c < chans; c++)                                                             \
+            for (long i = 0; i < kh; i++) {                                                          \
+                const float *row = x + c * sc + i * sy, *wr = w + (c * kh + i) * kw * 16;            \
+                for (long j = 0; j < kw; j++) {                                                      \
+                    v16f v;                                                                          \
+                    memcpy(&v, wr + j * 16, sizeof v);                                               \
+                    _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) acc[q] += v * row[j + q];  \
+                }                                                                                    \
+            }                                                                                        \
+        float t[NX][16];                                                                             \
+        memcpy(t, acc, sizeof t);                                                                    \
+        for (int o = 0; o < 16; o++)                                                                 \
+            _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) out[o * oo + q] = t[q][o];         \
+    }
+ROW16(1) ROW16(2) ROW16(3) ROW16(4) ROW16(5) ROW16(6) ROW16(7)
+ROW16(8) ROW16(9) ROW16(10) ROW16(11) ROW16(12) ROW16(13) ROW16(14)
+
+typedef void (*row16_t)(const float *, long, long, const float *, long, long, long, const float *, float *, long);
+static const row16_t ROWS16[ROW_CHUNK + 1] = {NULL, row16_1, row16_2, row16_3, row16_4, row16_5, row16_6, row16_7,
+                                              row16_8, row16_9, row16_10, row16_11, row16_12, row16_13, row16_14};
+
+/* x: input planes, image n and channel c at x + n * sn + c * sc, rows sy apart (already padded);
+ * w (O/16, C, kh, kw, 16); bias (O) or zeros; out: image n, channel o at out + n * on + o * oo,
+ * rows of ow contiguous. Stride 1. The images are shared among the threads. */
+struct conv16_part {
+    const float *x, *w, *bias; float *out;
+    long sn, sc, sy, on, oo, chans, kh, kw, outs, oh, ow, lo, hi;
+};
+
+static void conv16_part(void *arg)
+{
+    const struct conv16_part *p = arg;
+    for (long n = p->lo; n < p->hi; n++)
+        for (long ob = 0; ob < p->outs; ob += 16)
+            for (long y = 0; y < p->oh; y++)
+                for (long q = 0; q < p->ow; q += ROW_CHUNK) {
+                    long nx = p->ow - q < ROW_CHUNK ? p->ow - q : ROW_CHUNK;
+                    ROWS16[nx](p->x + n * p->sn + y * p->sy + q, p->sc, p->sy, p->w + ob * p->chans * p->kh * p->kw,
+                               p->chans, p->kh, p->kw, p->bias + ob,
+                               p->out + n * p->on + ob * p->oo + y * p->ow + q, p->oo);
+                }
+}
+
+void conv16_f32(const void *pool, int threads, const float *x, long sn, long sc, long sy, const float *w,
+                const float *bias, float *out, long on, long oo, long chans, long batch, long kh, long kw, long outs,
+                long oh, long ow)
+{
+    struct conv16_part all = {x, w, bias, out, sn, sc, sy, on, oo, chans, kh, kw, outs, oh, ow, 0, 0};
+    SPLIT(pool, threads, conv16_part, all, batch, batch);
+}
+
+/* gw[ob, c, i, j, o] = sum over n, y, q of g[((n * oh + y) * ow + q) * outs + ob * 16 + o] *
+ * x[n * sn + c * sc + (y + i) * sy + q + j]: g channels-last (N, oh, ow, O); gw (O/16, C, K, K,
+ * 16). One (block, channel) pair's K*K accumulators stay in registers over all positions; the
+ * pairs are shared among the threads (each writes its own part of gw). */
+#define WGRAD16(K)                                                                                   \
+    static void wgrad16_k##K(const float *x, long sn, long sy, const float *g, long outs, long batch, long oh, \
+                             long ow, float *gw)                                                     \
+    {                                                                                                \
+        v16f acc[K * K];                                                                             \
+        memset(acc, 0, sizeof acc);                                                                  \
+        for (long n = 0; n < batch; n++)                                                             \
+            for (long y = 0; y < oh; y++)                                                            \
+                for (long q = 0; q < ow; q++) {                                                      \
+                    v16f gv;                                                                         \
+                    memcpy(&gv, g + ((n * oh + y) * ow + q) * outs, sizeof gv);                      \
+                    const float *p = x + n * sn + y * sy + q;                                        \
+                    _Pragma("GCC unroll 5") for (int i = 0; i < K; i++)                              \
+                        _Pragma("GCC unroll 5") for (int j = 0; j < K; j++) acc[i * K + j] += gv * p[i * sy + j]; \
+                }                                                                                    \
+        memcpy(gw, acc, sizeof acc);                                                                 \
+    }
+WGRAD16(3) WGRAD16(5)
+
+struct wgrad16_part { const float *x, *g; float *gw; long sn, sc, sy, chans, batch, k, outs, oh, ow, lo, hi; };
+
+static void wgrad16_part(void *arg)
+{
+    const struct wgrad16_part *p = arg;
+    for (long pair = p->lo; pair < p->hi; pair++) {
+        long ob = pair / p->chans, c = pair % p->chans;
+        const float *x = p->x + c * p->sc, *g = p->g + ob * 16;
+        float *gw = p->gw + pair * p->k * p->k * 16;
+        if (p->k == 3)
+            wgrad16_k3(x, p->sn, p->sy, g, p->outs, p->batch, p->oh, p->ow, gw);
+        else
+            wgrad16_k5(x, p->sn, p->sy, g, p->outs, p->batch, p->oh, p->ow, gw);
+    }
+}
+
+/* k: 3 or 5 (the caller checks). */
+void conv16_weight_grad_f32(const void *pool, int threads, const float *x, long sn, long sc, long sy, const float *g,
+                            float *gw, long chans, long batch, long k, long outs, long oh, long ow)
+{
+    struct wgrad16_part all = {x, g, gw, sn, sc, sy, chans, batch, k, outs, oh, ow, 0, 0};
+    long pairs = outs / 16 * chans;
+    SPLIT(pool, threads, wgrad16_part, all, pairs, pairs);
+}

@@ -1,0 +1,56 @@
+"""Stride-1 convolutions with a multiple of 16 output channels, computed directly in C
+(``conv_kernels.c``), each vector holding 16 output channels of one output position.
+
+NOTE: why. LeNet's second convolution (6 -> 16 channels, 5x5, 14x14 inputs, batch 64) as whole-row
+columns + GEMM (``conv_rows``) copied 150 x 8,960 floats of columns and computed a third more
+positions than it kept; directly, every vector lane is useful whatever the width. Measured on an
+Intel Xeon (AVX-512), in-process, minimum of 5 x 50: see ``bench/conv_o16_ab.py``'s docstring.
+The input gradient stays the GEMM on columns scattered back (``conv._input_grad``): with 6 input
+channels a vector over input channels would be mostly empty.
+
+Taken for float32 on a CPU with AVX-512 and a C compiler: stride 1, dilation 1, one group, output
+channels a multiple of 16, a square kernel of 3 or 5 (the weight gradient keeps K*K vector
+accumulators; those two are instantiated), and not a 3x3 "same" convolution that ``conv_direct``
+takes first.
+"""
+from ..backend import xp
+from . import fused
+from .conv_rows import padded
+
+#: the square kernel sizes with a compiled weight gradient
+KERNELS = (3, 5)
+
+
+def eligible(x, weight, stride, dilation, groups):
+    o, c, kh, kw = weight.shape
+    return (stride == (1, 1) and dilation == (1, 1) and groups == 1 and o % 16 == 0 and kh == kw and kh in KERNELS
+            and type(x) is xp.ndarray and x.dtype == weight.dtype == xp.float32 and fused.cpu_has("avx512f")
+            and fused.kernels(weight) is not None)
+
+
+def forward(fn, x, weight, bias, padding):
+    """The convolution of (N, C, H, W) ``x``; returns (N, O, oh, ow), channel-major."""
+    o, c, k, _ = weight.shape
+    if any(padding):
+        xs = padded(x.transpose(1, 0, 2, 3), padding, 0)[1].transpose(1, 0, 2, 3)
+    else:
+        xs = x if x.strides[3] == x.itemsize else xp.ascontiguousarray(x)
+    n, _, hp, wp = xs.shape
+    oh, ow = hp - k + 1, wp - k + 1
+    w16 = xp.ascontiguousarray(weight.reshape(o // 16, 16, c * k * k).transpose(0, 2, 1))
+    b = xp.zeros_like(weight, shape=(o,)) if bias is None else xp.ascontiguousarray(bias)
+    out = xp.empty_like(x, shape=(o, n, oh, ow)).transpose(1, 0, 2, 3)
+    fused.kernels().conv16(xs, w16.reshape(o // 16, c, k, k, 16), b, out)
+    fn.save_for_backward(xs, weight)
+    fn.o16 = xs.shape
+    return out
+
+
+def weight_grad(fn, g):
+    """The weight gradient for the output gradient g (N, O, oh, ow)."""
+    xs, weight = fn.saved
+    o, c, k, _ = weight.shape
+    g_last = xp.ascontiguousarray(g.transpose(0, 2, 3, 1))              # (N, oh, ow, O)
+    gw16 = xp.empty_like(weight, shape=(o // 16, c, k, k, 16))
+    fused.kernels().conv16_weight_grad(xs, g_last, gw16)
+    return xp.ascontiguousarray(gw16.transpose(0, 4, 1, 2, 3)).reshape(o, c, k, k)

@@ -1,0 +1,65 @@
+"""The direct convolution over 16 output channels (ops/conv_o16.py, conv_kernels.c) against the
+NumPy path it replaces."""
+import numpy as np
+import pytest
+
+import gradwise as gw
+from gradwise.ops import fused
+
+if not fused.available() or not fused.cpu_has("avx512f"):
+    pytest.skip("the 16-channel direct convolution is taken on AVX-512 CPUs with a C compiler only",
+                allow_module_level=True)
+
+from .test_fused import K, _both_paths, _spy  # noqa: E402
+
+
+def _run(x, w, b, x_layout, **kw):
+    xt = gw.tensor(x if x_layout == "batch" else np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3),
+                   requires_grad=True)
+    wt, bt = gw.tensor(w, requires_grad=True), None if b is None else gw.tensor(b, requires_grad=True)
+    out = gw.functional.conv2d(xt, wt, bt, **kw)
+    (out * out).sum().backward()
+    return [out.numpy(), xt.grad.numpy(), wt.grad.numpy()] + ([] if b is None else [bt.grad.numpy()])
+
+
+@pytest.mark.parametrize("xshape,wshape,kw,bias,x_layout", [
+    ((4, 6, 14, 14), (16, 6, 5, 5), dict(), True, "channel"),      # LeNet's second convolution, fewer images
+    ((3, 2, 9, 33), (32, 2, 5, 5), dict(padding=2), False, "batch"),   # wide rows: chunks of 14, then the rest
+    ((2, 5, 7, 8), (16, 5, 3, 3), dict(), True, "batch"),           # 3x3 without padding
+    ((2, 3, 6, 6), (16, 3, 3, 3), dict(padding=(0, 2)), True, "channel"),
+    ((1, 4, 5, 5), (16, 4, 5, 5), dict(), True, "batch"),           # a single output position
+])
+def test_direct_16_channel_convolution_matches_the_numpy_path(xshape, wshape, kw, bias, x_layout, monkeypatch):
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal(xshape).astype(np.float32)
+    w = rng.standard_normal(wshape).astype(np.float32)
+    b = rng.standard_normal(wshape[0]).astype(np.float32) if bias else None
+    calls = _spy(monkeypatch, "conv16", "conv16_weight_grad")
+    fast, slow = _both_paths(lambda: _run(x, w, b, x_layout, **kw))
+    assert calls == ["conv16", "conv16_weight_grad"]
+    for a, e in zip(fast, slow):
+        np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-3 * np.abs(e).max())
+
+
+@pytest.mark.parametrize("wshape,kw", [
+    ((8, 6, 5, 5), dict()),                  # fewer than 16 outputs
+    ((16, 6, 4, 4), dict()),                 # a kernel size without a compiled weight gradient
+    ((16, 6, 5, 5), dict(stride=2)),
+    ((16, 6, 3, 3), dict(padding=1)),        # 3x3 "same": conv_direct's
+])
+def test_other_convolutions_do_not_take_it(wshape, kw, monkeypatch):
+    rng = np.random.default_rng(22)
+    x = gw.tensor(rng.standard_normal((2, 6, 16, 16)).astype(np.float32))
+    calls = _spy(monkeypatch, "conv16")
+    gw.functional.conv2d(x, gw.tensor(rng.standard_normal(wshape).astype(np.float32)), **kw)
+    assert calls == []
+
+
+def test_parts_on_openblas_threads_or_alone_agree(monkeypatch):
+    rng = np.random.default_rng(23)
+    x = rng.standard_normal((5, 6, 12, 12)).astype(np.float32)
+    w = rng.standard_normal((32, 6, 5, 5)).astype(np.float32)
+    pooled = _run(x, w, None, "batch")
+    monkeypatch.setattr(K, "pool", lambda: (None, 1))
+    for a, e in zip(pooled, _run(x, w, None, "batch")):
+        np.testing.assert_array_equal(a, e)
