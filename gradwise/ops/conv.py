@@ -151,9 +151,7 @@ class Conv2d(Function):
             nx, nw, nb = self.needs_grad[:3]
             padding, oh, ow = self.args
             gt = _channels_first(g)
-            weight = self.saved[1]
-            gx = _input_grad(gt[None], weight, (self.o16[1], self.o16[0], *self.o16[2:]), (1, 1), padding, (1, 1),
-                             oh, ow) if nx else None
+            gx = conv_o16.input_grad(self, gt.reshape(-1, g.shape[0], oh, ow), padding) if nx else None
             return (gx, conv_o16.weight_grad(self, g) if nw else None, gt.sum(axis=1) if nb else None,
                     None, None, None, None)
         cols, weight = self.saved

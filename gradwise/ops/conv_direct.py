@@ -59,7 +59,7 @@ def _convolve(buf, src_shape, weight):
 
 def _padded(src):
     """A flat buffer of (A, B, H, W) ``src`` padded by one, with 16 floats of slack after it."""
-    buf = fused.kernels().pad1(src, 16)
+    buf = fused.kernels().pad(src, 1, 16)
     return padded(src, (1, 1, 1, 1), 16)[0] if buf is None else buf
 
 

@@ -123,3 +123,58 @@ void conv16_weight_grad_f32(const void *pool, int threads, const float *x, long 
     long pairs = outs / 16 * chans;
     SPLIT(pool, threads, wgrad16_part, all, pairs, pairs);
 }
+
+/* The input gradient on flat planes (the idea of conv_rows.py), vectorised over positions, for
+ * any number of input channels: gx[c, n, p] = sum over o, i, j of wf[((o * K + i) * K + j) * C + c]
+ * * g[(o * N + n) * plane + p + i * wg + j], p = y * wg + x, where g is the output gradient padded
+ * by K - 1 on every side (planes of hg x wg, 32 floats of slack after the last) and wf the kernel
+ * flipped, (O, K, K, C); positions with x >= the padded input's width, and those past its
+ * height, are computed and dropped. CB input channels x 32 positions in 2 * CB accumulators, each
+ * of g's vectors loaded once for CB multiply-adds. */
+#define IGRAD16(CB)                                                                                  \
+    static void igrad_c##CB(const float *g, long gstride, long wg, const float *wf, long chans, long outs, long k, \
+                            float *gx, long xstride)                                                 \
+    {                                                                                                \
+        v16f a[CB], b[CB];                                                                           \
+        memset(a, 0, sizeof a); memset(b, 0, sizeof b);                                              \
+        for (long o = 0; o < outs; o++)                                                              \
+            for (long i = 0; i < k; i++)                                                             \
+                for (long j = 0; j < k; j++) {                                                       \
+                    const float *src = g + o * gstride + i * wg + j, *w = wf + ((o * k + i) * k + j) * chans; \
+                    v16f u, v;                                                                       \
+                    memcpy(&u, src, sizeof u); memcpy(&v, src + 16, sizeof v);                       \
+                    _Pragma("GCC unroll 8") for (int c = 0; c < CB; c++) { a[c] += u * w[c]; b[c] += v * w[c]; } \
+                }                                                                                    \
+        for (int c = 0; c < CB; c++) {                                                               \
+            memcpy(gx + c * xstride, &a[c], sizeof a[c]); memcpy(gx + c * xstride + 16, &b[c], sizeof b[c]); \
+        }                                                                                            \
+    }
+IGRAD16(1) IGRAD16(2) IGRAD16(3) IGRAD16(4) IGRAD16(5) IGRAD16(6) IGRAD16(7) IGRAD16(8)
+
+typedef void (*igrad_t)(const float *, long, long, const float *, long, long, long, float *, long);
+static const igrad_t IGRADS[9] = {NULL, igrad_c1, igrad_c2, igrad_c3, igrad_c4, igrad_c5, igrad_c6, igrad_c7,
+                                  igrad_c8};
+
+/* g: (O, N, hg, wg) flat; gx: (C, N, positions), positions a multiple of 32. The images are
+ * shared among the threads. */
+struct igrad_part { const float *g, *wf; float *gx; long chans, batch, outs, k, hg, wg, positions, lo, hi; };
+
+static void igrad_part(void *arg)
+{
+    const struct igrad_part *p = arg;
+    long plane = p->hg * p->wg, gstride = p->batch * plane, xstride = p->batch * p->positions;
+    for (long n = p->lo; n < p->hi; n++)
+        for (long c = 0; c < p->chans; c += 8) {
+            long cb = p->chans - c < 8 ? p->chans - c : 8;
+            for (long q = 0; q < p->positions; q += 32)
+                IGRADS[cb](p->g + n * plane + q, gstride, p->wg, p->wf + c, p->chans, p->outs, p->k,
+                           p->gx + (c * p->batch + n) * p->positions + q, xstride);
+        }
+}
+
+void conv_input_grad_flat_f32(const void *pool, int threads, const float *g, const float *wf, float *gx, long chans,
+                              long batch, long outs, long k, long hg, long wg, long positions)
+{
+    struct igrad_part all = {g, wf, gx, chans, batch, outs, k, hg, wg, positions, 0, 0};
+    SPLIT(pool, threads, igrad_part, all, batch, batch);
+}

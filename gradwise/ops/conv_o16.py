@@ -3,15 +3,20 @@
 
 NOTE: why. LeNet's second convolution (6 -> 16 channels, 5x5, 14x14 inputs, batch 64) as whole-row
 columns + GEMM (``conv_rows``) copied 150 x 8,960 floats of columns and computed a third more
-positions than it kept; directly, every vector lane is useful whatever the width. Measured on an
-Intel Xeon (AVX-512), in-process, minimum of 5 x 50: see ``bench/conv_o16_ab.py``'s docstring.
-The input gradient stays the GEMM on columns scattered back (``conv._input_grad``): with 6 input
-channels a vector over input channels would be mostly empty.
+positions than it kept; directly, every vector lane is useful whatever the width. The input
+gradient runs on flat planes of the output gradient padded by K - 1 (the idea of ``conv_rows``),
+vectorised over positions, so any number of input channels. Measured on an Intel Xeon (AVX-512,
+2 threads), forward / forward + backward, columns -> direct (``python bench/conv_o16_shapes.py``):
+LeNet's second convolution 1.04 -> 0.18 / 2.35 -> 0.94 ms; the same at 28x28 and 56x56 inputs
+3.7 -> 1.0 / 9.1 -> 4.4 and 23.6 -> 4.2 / 66 -> 19 ms; PyTorch's MNIST example's second (32 -> 64,
+3x3, 26x26) 9.7 -> 6.8 / 39 -> 27 ms; 3 -> 16 channels 3x3 at 32x32 0.72 -> 0.21 / 2.3 -> 1.6 ms.
+The W2 step 5.69 -> 4.14 ms, C@56 22.5 -> 14.1 ms (``python bench/lowering_ab.py o16 W2``).
 
 Taken for float32 on a CPU with AVX-512 and a C compiler: stride 1, dilation 1, one group, output
 channels a multiple of 16, a square kernel of 3 or 5 (the weight gradient keeps K*K vector
 accumulators; those two are instantiated), and not a 3x3 "same" convolution that ``conv_direct``
-takes first.
+takes first. NOTE: AVX-512 only, like conv_direct: a chunk of 14 accumulators would spill on
+AVX2's 16 registers, where each 16-float vector takes two; not measured there.
 """
 from ..backend import xp
 from . import fused
@@ -54,3 +59,20 @@ def weight_grad(fn, g):
     gw16 = xp.empty_like(weight, shape=(o // 16, c, k, k, 16))
     fused.kernels().conv16_weight_grad(xs, g_last, gw16)
     return xp.ascontiguousarray(gw16.transpose(0, 4, 1, 2, 3)).reshape(o, c, k, k)
+
+
+def input_grad(fn, gt, padding):
+    """The input gradient (N, C, H, W), channel-major, for the output gradient gt (O, N, oh, ow):
+    on flat planes of gt padded by K - 1 (``conv_input_grad_flat``), any number of channels."""
+    xs, weight = fn.saved
+    o, c, k, _ = weight.shape
+    n, _, hp, wp = xs.shape
+    buf = fused.kernels().pad(gt, k - 1, 32)
+    if buf is None:
+        buf = padded(gt, (k - 1,) * 4, 32)[0]
+    hg, wg = gt.shape[2] + 2 * k - 2, gt.shape[3] + 2 * k - 2
+    gx = xp.empty_like(weight, shape=(c, n, -(-hp * wg // 32) * 32))
+    flipped = xp.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(0, 2, 3, 1))        # (O, K, K, C)
+    fused.kernels().conv_input_grad_flat(buf, flipped, gx, hg, wg)
+    pt, pb, pl, pr = padding
+    return gx[:, :, :hp * wg].reshape(c, n, hp, wg)[:, :, pt:hp - pb, pl:wp - pr].transpose(1, 0, 2, 3)

@@ -192,9 +192,10 @@ class _Kernels:
                            ("norm_f32", [_P, ctypes.c_int, ctypes.c_int] + [_P] * 7 + [_L, _L, ctypes.c_float]),
                            ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
                            ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P, _L, _L, _L]),
-                           ("pad1_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L]),
+                           ("pad_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L, _L]),
                            ("conv16_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _P, _P, _P] + [_L] * 9),
                            ("conv16_weight_grad_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _P, _P] + [_L] * 6),
+                           ("conv_input_grad_flat_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 7),
                            ("pool_check", [_P, _P, ctypes.c_int])):
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = args, None
@@ -286,6 +287,14 @@ class _Kernels:
                                         x.strides[2] // s, address(g_last), address(gw16), c, n, gw16.shape[2],
                                         g_last.shape[3], g_last.shape[1], g_last.shape[2])
 
+    def conv_input_grad_flat(self, g, wf, gx, hg, wg):
+        """gx (C, N, positions) = the input gradient of a stride-1 convolution on flat planes, from
+        the output gradient g (O, N, hg, wg; padded by K - 1, 32 floats of slack after it) and the
+        flipped kernel wf (O, K, K, C); positions a multiple of 32 (``conv_o16``)."""
+        o, k, _, c = wf.shape
+        self.lib.conv_input_grad_flat_f32(*self.pool(), address(g), address(wf), address(gx), c, gx.shape[1], o, k,
+                                          hg, wg, gx.shape[2])
+
     def norm_forward(self, x2, weight, bias, eps, out):
         """Batch normalisation of the float32 channel rows x2 (C, M) into out; returns the rows'
         (mean, biased variance) as a (C, 2) float64 array."""
@@ -324,15 +333,16 @@ class _Kernels:
                                         address(dense(gx)), x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
         return gx
 
-    def pad1(self, src, slack):
+    def pad(self, src, pad, slack):
         """A flat buffer holding the C-contiguous float32 (A, B, H, W) array ``src`` zero-padded by
-        one on every side, (A, B, H + 2, W + 2), then ``slack`` zeros; None for other arrays."""
+        ``pad`` on every side, (A, B, H + 2 pad, W + 2 pad), then ``slack`` zeros; None for other
+        arrays."""
         if type(src) is not np.ndarray or src.dtype != np.float32 or not src.flags.c_contiguous or src.ndim != 4:
             return None
         a, b, h, w = src.shape
-        buf = np.empty(a * b * (h + 2) * (w + 2) + slack, dtype=np.float32)
+        buf = np.empty(a * b * (h + 2 * pad) * (w + 2 * pad) + slack, dtype=np.float32)
         buf[buf.size - slack:] = 0
-        self.lib.pad1_f32(*self.pool(), address(src), address(buf), a * b, h, w)
+        self.lib.pad_f32(*self.pool(), address(src), address(buf), a * b, h, w, pad)
         return buf
 
 

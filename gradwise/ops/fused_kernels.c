@@ -801,29 +801,31 @@ void max_pool2_backward_f32(const void *pool, int threads, const float *x, const
     SPLIT(pool, threads, max_pool2_backward_part, all, planes, planes * height * width >> 15);
 }
 
-/* Zero-padding by one on every side, plane by plane: src (P, H, W) -> dst (P, H + 2, W + 2), in
- * one pass that writes each element once (NumPy: a strided copy and four strided zero fills, the
- * column ones an element per row); the planes shared among the threads. */
-struct pad_part { const float *src; float *dst; long height, width, lo, hi; };
+/* Zero-padding by pad on every side, plane by plane: src (P, H, W) -> dst (P, H + 2 pad, W + 2 pad),
+ * in one pass that writes each element once (NumPy: a strided copy and four strided zero fills,
+ * the column ones a few elements per row); the planes shared among the threads. */
+struct pad_part { const float *src; float *dst; long height, width, pad, lo, hi; };
 
-static void pad1_part(void *arg)
+static void pad_part(void *arg)
 {
     const struct pad_part *p = arg;
-    long h = p->height, w = p->width, wp = w + 2;
+    long h = p->height, w = p->width, e = p->pad, wp = w + 2 * e;
     for (long q = p->lo; q < p->hi; q++) {
         const float *s = p->src + q * h * w;
-        float *d = p->dst + q * (h + 2) * wp;
-        memset(d, 0, sizeof(float) * (wp + 1));
+        float *d = p->dst + q * (h + 2 * e) * wp;
+        memset(d, 0, sizeof(float) * (e * wp + e));                /* the top rows, the first row's left */
         for (long y = 0; y < h; y++) {
-            memcpy(d + (y + 1) * wp + 1, s + y * w, sizeof(float) * w);
-            d[(y + 1) * wp + w + 1] = d[(y + 2) * wp] = 0.0f;
+            float *row = d + (y + e) * wp + e;
+            memcpy(row, s + y * w, sizeof(float) * w);
+            memset(row + w, 0, sizeof(float) * 2 * e);              /* this row's right, the next one's left */
         }
-        memset(d + (h + 1) * wp + 1, 0, sizeof(float) * (wp - 1));
+        memset(d + (h + e) * wp + e, 0, sizeof(float) * (e * wp - e));  /* the bottom rows */
     }
 }
 
-void pad1_f32(const void *pool, int threads, const float *src, float *dst, long planes, long height, long width)
+void pad_f32(const void *pool, int threads, const float *src, float *dst, long planes, long height, long width,
+             long pad)
 {
-    struct pad_part all = {src, dst, height, width, 0, 0};
-    SPLIT(pool, threads, pad1_part, all, planes, planes * height * width >> 15);
+    struct pad_part all = {src, dst, height, width, pad, 0, 0};
+    SPLIT(pool, threads, pad_part, all, planes, planes * height * width >> 15);
 }

@@ -34,9 +34,9 @@ def test_direct_16_channel_convolution_matches_the_numpy_path(xshape, wshape, kw
     x = rng.standard_normal(xshape).astype(np.float32)
     w = rng.standard_normal(wshape).astype(np.float32)
     b = rng.standard_normal(wshape[0]).astype(np.float32) if bias else None
-    calls = _spy(monkeypatch, "conv16", "conv16_weight_grad")
+    calls = _spy(monkeypatch, "conv16", "conv_input_grad_flat", "conv16_weight_grad")
     fast, slow = _both_paths(lambda: _run(x, w, b, x_layout, **kw))
-    assert calls == ["conv16", "conv16_weight_grad"]
+    assert calls == ["conv16", "conv_input_grad_flat", "conv16_weight_grad"]
     for a, e in zip(fast, slow):
         np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-3 * np.abs(e).max())
 

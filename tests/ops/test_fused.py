@@ -340,9 +340,11 @@ def test_compiled_max_pool_backward_matches_the_numpy_path(layout, monkeypatch):
     assert fast[0][0, 0, 0, 0] == gout[0, 0, 0, 0] and fast[0][0, 0, 0, 1] == 0
 
 
-def test_compiled_padding_matches_numpy():
+@pytest.mark.parametrize("pad", [1, 2, 4])
+def test_compiled_padding_matches_numpy(pad):
     x = np.random.default_rng(16).standard_normal((3, 2, 5, 7)).astype(np.float32)
-    buf = K.pad1(x, 16)
-    np.testing.assert_array_equal(buf[:-16].reshape(3, 2, 7, 9), np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))))
+    buf = K.pad(x, pad, 16)
+    np.testing.assert_array_equal(buf[:-16].reshape(3, 2, 5 + 2 * pad, 7 + 2 * pad),
+                                  np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))))
     assert not buf[-16:].any()
-    assert K.pad1(x.transpose(1, 0, 2, 3), 16) is None and K.pad1(x.astype(np.float64), 16) is None
+    assert K.pad(x.transpose(1, 0, 2, 3), pad, 16) is None and K.pad(x.astype(np.float64), pad, 16) is None
