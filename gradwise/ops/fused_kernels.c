@@ -173,35 +173,35 @@ static void small_product(const float *a, long ars, long acs, const float *b, lo
     }
 }
 
-/* The forward over all steps, on gate-major a (4H, T, B) and hs (H, T, B); h0t and c0t (H, B);
- * cs (T, H, B); k (T, 3H, B), k_g and k_c (T, H, B) with grad, else one step's worth each; rec
- * (4H, B). Batch columns [off, off + nb) of them (all: off 0, nb B). gemm NULL: small_product. */
-static void lstm_forward_cols(const void *gemm, int ilp64, const float *w_h, const float *h0t, const float *c0t,
-                              float *a, float *rec, float *cs, float *hs, float *k, float *k_g, float *k_c,
-                              long steps, long hid, long batch, int grad, long off, long nb)
+/* The forward over all steps, on gate-major a (4H, T, B) and hs (H, T + 1, B), whose step 0 holds
+ * h0 (the caller's) and step t + 1 gets h_t (so that the previous states of every step are one
+ * (H, T * B) block for the weight gradient); c0t (H, B); cs (T, H, B); k (T, 3H, B), k_g and k_c
+ * (T, H, B) with grad, else one step's worth each; rec (4H, B). Batch columns [off, off + nb) of
+ * them (all: off 0, nb B). gemm NULL: small_product. */
+static void lstm_forward_cols(const void *gemm, int ilp64, const float *w_h, const float *c0t, float *a, float *rec,
+                              float *cs, float *hs, float *k, float *k_g, float *k_c, long steps, long hid,
+                              long batch, int grad, long off, long nb)
 {
-    long rows = steps * batch, block = hid * batch, g = grad ? 1 : 0;
+    long rows = steps * batch, ldh = rows + batch, block = hid * batch, g = grad ? 1 : 0;
     a += off; rec += off; cs += off; hs += off; k += off; k_g += off; k_c += off;
     const float *c_prev = c0t + off;
     for (long t = 0; t < steps; t++) {
-        const float *h = t ? hs + (t - 1) * batch : h0t + off;
-        long ldh = t ? rows : batch;
+        const float *h = hs + t * batch;
         if (gemm)
             sgemm(gemm, ilp64, 0, 0, 4 * hid, nb, hid, w_h, hid, h, ldh, rec, batch);
         else
             small_product(w_h, hid, 1, h, ldh, rec, batch, 4 * hid, nb, hid);
         float *c = cs + t * block;
-        lstm_forward_step(a + t * batch, rows, rec, c_prev, c, hs + t * batch, rows, k + g * t * 3 * block,
+        lstm_forward_step(a + t * batch, rows, rec, c_prev, c, hs + (t + 1) * batch, ldh, k + g * t * 3 * block,
                           k_g + g * t * block, k_c + g * t * block, hid, batch, nb, grad);
         c_prev = c;
     }
 }
 
-void lstm_forward(const void *gemm, int ilp64, const float *w_h, const float *h0t, const float *c0t, float *a,
-                  float *rec, float *cs, float *hs, float *k, float *k_g, float *k_c, long steps, long hid,
-                  long batch, int grad)
+void lstm_forward(const void *gemm, int ilp64, const float *w_h, const float *c0t, float *a, float *rec, float *cs,
+                  float *hs, float *k, float *k_g, float *k_c, long steps, long hid, long batch, int grad)
 {
-    lstm_forward_cols(gemm, ilp64, w_h, h0t, c0t, a, rec, cs, hs, k, k_g, k_c, steps, hid, batch, grad, 0, batch);
+    lstm_forward_cols(gemm, ilp64, w_h, c0t, a, rec, cs, hs, k, k_g, k_c, steps, hid, batch, grad, 0, batch);
 }
 
 /* The backward through time, batch columns [off, off + nb): per step t from the last, dh += the
@@ -266,7 +266,7 @@ void lstm_backward(const void *gemm, int ilp64, const float *w_t, float *dh, flo
  * never reads another's, so the blocks need no synchronisation between steps. The per-block
  * sums of squares go to sumsq + part * T; a block flushes its own vanished gradients. */
 struct lstm_part {
-    const float *w, *h0t, *c0t, *g_out; float *a, *rec, *cs, *hs, *k, *k_g, *k_c, *dh, *dc, *d;
+    const float *w, *c0t, *g_out; float *a, *rec, *cs, *hs, *k, *k_g, *k_c, *dh, *dc, *d;
     const long *gs; const unsigned char *live; double *sumsq; float vanished;
     long a_step, a_row, d_step, d_row, flush_every, steps, hid, batch, off, nb; int grad;
 };
@@ -274,7 +274,7 @@ struct lstm_part {
 static void lstm_forward_part(void *arg)
 {
     const struct lstm_part *p = arg;
-    lstm_forward_cols(NULL, 0, p->w, p->h0t, p->c0t, p->a, p->rec, p->cs, p->hs, p->k, p->k_g, p->k_c, p->steps,
+    lstm_forward_cols(NULL, 0, p->w, p->c0t, p->a, p->rec, p->cs, p->hs, p->k, p->k_g, p->k_c, p->steps,
                       p->hid, p->batch, p->grad, p->off, p->nb);
 }
 
@@ -301,11 +301,11 @@ static int lstm_blocks(struct lstm_part *parts, const struct lstm_part *all, int
     return count;
 }
 
-void lstm_forward_split(const void *pool, int threads, const float *w_h, const float *h0t, const float *c0t, float *a,
-                        float *rec, float *cs, float *hs, float *k, float *k_g, float *k_c, long steps, long hid,
-                        long batch, int grad)
+void lstm_forward_split(const void *pool, int threads, const float *w_h, const float *c0t, float *a, float *rec,
+                        float *cs, float *hs, float *k, float *k_g, float *k_c, long steps, long hid, long batch,
+                        int grad)
 {
-    struct lstm_part parts[MAX_PARTS], all = {.w = w_h, .h0t = h0t, .c0t = c0t, .a = a, .rec = rec, .cs = cs,
+    struct lstm_part parts[MAX_PARTS], all = {.w = w_h, .c0t = c0t, .a = a, .rec = rec, .cs = cs,
                                               .hs = hs, .k = k, .k_g = k_g, .k_c = k_c, .steps = steps, .hid = hid,
                                               .batch = batch, .grad = grad};
     run_parts(pool, lstm_forward_part, parts, lstm_blocks(parts, &all, threads), sizeof parts[0]);

@@ -57,24 +57,28 @@ def flat(a):
 def forward(found, x, h0, c0, w_x, w_h, bias, grad):
     """The recurrence over all steps; ``w_x``, ``w_h``, ``bias`` in the NumPy path's internal
     form (gates i, f, o, g, the sigmoid gates' negated). Returns (acts (T, 4H, B) view of the
-    gate-major buffer, holding the forget gates; hs (H, T, B); cs (T, H, B); k, k_g, k_c: the
-    backward's factors, None without ``grad``)."""
+    gate-major buffer, holding the forget gates; hs (H, T, B); h_prev (H, T*B): the state before
+    each step, h0 first, a view of the same buffer; cs (T, H, B); k, k_g, k_c: the backward's
+    factors, None without ``grad``)."""
     (jit, (gemm, ilp64)), a = found, fused.address
     steps, batch, hid = x.shape[0], x.shape[1], w_h.shape[1]
     acts = project(x, w_x, bias)                                       # (4H, T, B)
-    hs, cs = fused.empty_aligned(acts, (hid, steps, batch)), fused.empty_aligned(acts, (steps, hid, batch))
+    states = fused.empty_aligned(acts, (hid, steps + 1, batch))        # h0, then the step's h
+    states[:, 0] = h0.T
+    cs = fused.empty_aligned(acts, (steps, hid, batch))
     rec = fused.empty_aligned(acts, (4 * hid, batch))
     k = fused.empty_aligned(acts, (steps if grad else 1, 3 * hid, batch))
     k_g, k_c = (fused.empty_aligned(acts, (steps if grad else 1, hid, batch)) for _ in range(2))
-    h0t, c0t = fused.empty_aligned(acts, (hid, batch)), fused.empty_aligned(acts, (hid, batch))
-    h0t[...], c0t[...] = h0.T, c0.T
+    c0t = fused.empty_aligned(acts, (hid, batch))
+    c0t[...] = c0.T
     pool, threads = _split(jit, batch, hid)
-    args = (a(w_h), a(h0t), a(c0t), a(acts), a(rec), a(cs), a(hs), a(k), a(k_g), a(k_c), steps, hid, batch, int(grad))
+    args = (a(w_h), a(c0t), a(acts), a(rec), a(cs), a(states), a(k), a(k_g), a(k_c), steps, hid, batch, int(grad))
     if pool is not None:
         jit.lib.lstm_forward_split(pool, threads, *args)
     else:
         jit.lib.lstm_forward(gemm, ilp64, *args)
-    return acts.transpose(1, 0, 2), hs, cs, *((k, k_g, k_c) if grad else (None, None, None))
+    h_prev = states.reshape(hid, -1)[:, :steps * batch]
+    return acts.transpose(1, 0, 2), states[:, 1:], h_prev, cs, *((k, k_g, k_c) if grad else (None, None, None))
 
 
 def backward(found, w_hh, a_flat, k, k_g, k_c, dh, dc, d_flat, g_out, live, want_norms, vanished, flush_every):
