@@ -37,7 +37,7 @@ import numpy as np
 from .. import blas
 from ..backend import xp
 
-_SOURCES = [Path(__file__).with_name(name) for name in ("fused_kernels.c", "conv_kernels.c")]
+_SOURCES = [Path(__file__).with_name(name) for name in ("fused_kernels.c", "conv_kernels.c", "lstm_kernels.c")]
 _HEADER = Path(__file__).with_name("fused_common.h")
 FLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math"]
 _STATE = {"enabled": os.environ.get("GRADWISE_FUSED", "1") != "0", "kernels": None, "tried": False,
@@ -175,12 +175,10 @@ class _Kernels:
                            ("add_windows_f32", [_P, ctypes.c_int, _P, _P] + [_L] * 12),
                            ("add_windows_f64", [_P, ctypes.c_int, _P, _P] + [_L] * 12),
                            ("add_runs_f32", [_P, _L, _P] + [_L] * 8), ("add_runs_f64", [_P, _L, _P] + [_L] * 8),
-                           ("lstm_forward", [_P, ctypes.c_int] + [_P] * 9 + [_L, _L, _L, ctypes.c_int]),
-                           ("lstm_backward", [_P, ctypes.c_int] + [_P] * 7 + [_L, _L, _P, _L, _L, _P, _P, _P, _P,
-                                                                             ctypes.c_float, _L, _L, _L, _L]),
-                           ("lstm_forward_split", [_P, ctypes.c_int] + [_P] * 9 + [_L, _L, _L, ctypes.c_int]),
-                           ("lstm_backward_split", [_P, ctypes.c_int] + [_P] * 7 + [_L, _L, _P, _L, _L, _P, _P, _P,
-                                                                                   _P, ctypes.c_float, _L, _L, _L, _L]),
+                           ("lstm_forward", [_P, ctypes.c_int, _P, _P, ctypes.c_int, _P, _L] + [_P] * 8
+                            + [_L, _L, _L, ctypes.c_int]),
+                           ("lstm_backward", [_P, ctypes.c_int, _P, _P, ctypes.c_int] + [_P] * 12
+                            + [ctypes.c_float, _L, _L, _L, _L]),
                            ("shallow_conv_f32", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_f64", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_weight_grad_f32", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),

@@ -1,5 +1,6 @@
-/* What gradwise's compiled kernels share (fused_kernels.c, conv_kernels.c): the vector type and
- * the running of a job's parts on OpenBLAS's threads. Static, so each file has its own copy. */
+/* What gradwise's compiled kernels share (fused_kernels.c, conv_kernels.c, lstm_kernels.c): the
+ * vector type, the running of a job's parts on OpenBLAS's threads, exp. Static, so each file has
+ * its own copy. */
 #ifndef GRADWISE_FUSED_COMMON_H
 #define GRADWISE_FUSED_COMMON_H
 #include <stddef.h>
@@ -54,5 +55,24 @@ static inline void run_split(const void *pool, int threads, void (*fn)(void *), 
                        "lo, hi adjacent");                                                           \
         run_split(pool, threads, fn, &(all), sizeof(all), offsetof(__typeof__(all), lo), total, work); \
     } while (0)
+
+/* exp is plain arithmetic so that the compiler vectorises the loops around it (no vector math
+ * library is assumed): exp(x) = 2^n e^r, n = round(x / ln 2), |r| <= ln 2 / 2, e^r by its Taylor
+ * polynomial to r^7 (truncation under 6e-9 relative, below float32's 6e-8), 2^n written into the
+ * exponent bits; x is clamped to [-87, 88], where the result is a normal float. */
+static inline float fexp(float x)
+{
+    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+    float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;          /* ln 2 in two parts */
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.66666667e-1f + r * (4.16666667e-2f
+              + r * (8.33333333e-3f + r * (1.38888889e-3f + r * 1.98412698e-4f))))));
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+static inline float ftanh(float x) { return 1.0f - 2.0f / (fexp(2.0f * x) + 1.0f); }
 
 #endif

@@ -1,20 +1,20 @@
-"""The LSTM's time loops in compiled code (``fused_kernels.c``), for float32 on the CPU.
+"""The LSTM's time loops in compiled code (``lstm_kernels.c``), for float32 on the CPU.
 
 NOTE: why. In NumPy an LSTM step is 22 calls on (H, B) blocks in the forward and 8 in the
 backward, each a pass through the cache; here each step's gate arithmetic is one loop, and the
 whole time loop, the per-step matrix products included (by the BLAS NumPy itself uses, its
 address from ``gradwise/blas.py``), is one call: no Python between the steps (~15 us a step).
-The buffers are gate-major, (G, T, B): the input projection is one GEMM, and the backward's
-(G, T*B) operands are views of them, not copies. Measured on an AMD EPYC Zen 4 (in-process A/B,
-alternating, minimum over 15 rounds, two runs): the op at the W3 shape forward 8.84 and 7.86 ->
-6.52 and 5.97 ms, backward 11.70 and 10.18 -> 9.76 and 8.52 ms (with the step kernels called
-from a Python loop, an intermediate version: 7.50 -> 6.13 and 9.43 -> 8.19 ms). On AVX-512
-CPUs, batches of 32 or more run as column blocks side by side on OpenBLAS's threads (``_split``):
-the forward loop at the W3 shape 6.9 -> 5.8 ms, the W3 step -16 to -20% (Intel Xeon, in-process
-A/B, alternating, 12 rounds).
+Each step's product takes the input and the bias too (w (4H, H + I + 1) against the states
+buffer's [h_{t-1}; x_t; 1]): no separate input projection, whose (4H, T, B) result was written
+and read back once more, and the weight gradient is one GEMM against the same buffer. On
+AVX-512 CPUs, batches of 32 or more run as column blocks side by side on OpenBLAS's threads
+(``_split``), every buffer block-major (see the C file). Measured on an Intel Xeon, fresh
+processes alternating, 7 rounds: the W3 step 11.7 -> 9.9 ms against the previous version (input
+projection as a GEMM of its own, blocks side by side in every row, its weight gradient as three
+products).
 
-The NumPy path in ``recurrent.py`` is the reference: same layouts of the parameters and
-gradients, same results to float32 precision (tests/ops/test_fused.py).
+The NumPy path in ``recurrent.py`` is the reference: same results to float32 precision
+(tests/ops/test_fused.py).
 """
 import numpy as np
 
@@ -31,76 +31,104 @@ def kernels(*arrays):
     return None if gemm is None else (jit, gemm)
 
 
-def project(x, w, bias):
-    """w @ x[t].T + bias for every step as one GEMM: (G, T, B), gate-major."""
-    t, b, i = x.shape
-    out = fused.empty_aligned(x, (w.shape[0], t, b))
-    if bias is None:
-        xp.matmul(w, x.reshape(t * b, i).T, out=out.reshape(-1, t * b))
-        return out
-    xa = xp.empty_like(x, shape=(i + 1, t, b), order="C")
-    xa[:i] = x.transpose(2, 0, 1)
-    xa[i] = 1.0
-    xp.matmul(xp.concatenate([w, bias[:, None]], axis=1), xa.reshape(i + 1, t * b), out=out.reshape(-1, t * b))
-    return out
+class Run:
+    """What the backward needs of a forward: the block plan and the loops' buffers."""
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
 
 
-def flat(a):
-    """A (T, G, B) view over a C-contiguous buffer, time-major or gate-major, for the compiled
-    kernels: (the flat buffer, floats between time steps, floats between rows); None otherwise."""
-    buf = a if a.flags.c_contiguous else a.transpose(1, 0, 2)
-    if not buf.flags.c_contiguous:
-        return None
-    return buf.reshape(-1), a.strides[0] // a.itemsize, a.strides[1] // a.itemsize
+def _columns(buf, per_column, lo, hi):
+    """Block [lo, hi)'s part of a block-major (R, per_column * B) buffer: (R, per_column, hi - lo)."""
+    return buf[:, per_column * lo:per_column * hi].reshape(buf.shape[0], per_column, hi - lo)
+
+
+def _own(buf, per_column, lo, hi, *shape):
+    """Block [lo, hi)'s part of a loop's own flat buffer (``per_column`` floats a batch column)."""
+    return buf[per_column * lo:per_column * hi].reshape(*shape, hi - lo)
 
 
 def forward(found, x, h0, c0, w_x, w_h, bias, grad):
     """The recurrence over all steps; ``w_x``, ``w_h``, ``bias`` in the NumPy path's internal
-    form (gates i, f, o, g, the sigmoid gates' negated). Returns (acts (T, 4H, B) view of the
-    gate-major buffer, holding the forget gates; hs (H, T, B); h_prev (H, T*B): the state before
-    each step, h0 first, a view of the same buffer; cs (T, H, B); k, k_g, k_c: the backward's
-    factors, None without ``grad``)."""
+    form (gates i, f, o, g, the sigmoid gates' negated). Returns (out (T, B, H), h_n (B, H), c_n
+    (B, H), the Run for ``backward``, None without ``grad``)."""
     (jit, (gemm, ilp64)), a = found, fused.address
-    steps, batch, hid = x.shape[0], x.shape[1], w_h.shape[1]
-    acts = project(x, w_x, bias)                                       # (4H, T, B)
-    states = fused.empty_aligned(acts, (hid, steps + 1, batch))        # h0, then the step's h
-    states[:, 0] = h0.T
-    cs = fused.empty_aligned(acts, (steps, hid, batch))
-    rec = fused.empty_aligned(acts, (4 * hid, batch))
-    k = fused.empty_aligned(acts, (steps if grad else 1, 3 * hid, batch))
-    k_g, k_c = (fused.empty_aligned(acts, (steps if grad else 1, hid, batch)) for _ in range(2))
-    c0t = fused.empty_aligned(acts, (hid, batch))
-    c0t[...] = c0.T
-    pool, threads = _split(jit, batch, hid)
-    args = (a(w_h), a(c0t), a(acts), a(rec), a(cs), a(states), a(k), a(k_g), a(k_c), steps, hid, batch, int(grad))
-    if pool is not None:
-        jit.lib.lstm_forward_split(pool, threads, *args)
-    else:
-        jit.lib.lstm_forward(gemm, ilp64, *args)
-    h_prev = states.reshape(hid, -1)[:, :steps * batch]
-    return acts.transpose(1, 0, 2), states[:, 1:], h_prev, cs, *((k, k_g, k_c) if grad else (None, None, None))
+    steps, batch, inp = x.shape
+    hid = w_h.shape[1]
+    kdim = hid + inp + 1
+    pool, offs = _split(jit, batch, hid)
+    blocks = list(zip(offs, offs[1:]))
+    states = fused.empty_aligned(x, (kdim, (steps + 1) * batch))       # [h_{t-1}; x_t; 1], block-major
+    c0b = fused.empty_aligned(x, (hid * batch,))
+    for lo, hi in blocks:
+        s = _columns(states, steps + 1, lo, hi)
+        s[:hid, 0] = h0[lo:hi].T
+        s[hid:hid + inp, :steps] = x[:, lo:hi].transpose(2, 0, 1)
+        s[hid + inp, :steps] = 1.0
+        _own(c0b, hid, lo, hi, hid)[...] = c0[lo:hi].T
+    w = xp.concatenate([w_h, w_x, xp.zeros_like(w_h[:, :1]) if bias is None else bias[:, None]], axis=1)
+    kept = steps if grad else 1
+    rec = fused.empty_aligned(x, (4 * hid * batch,))
+    f, cs = fused.empty_aligned(x, (steps * hid * batch,)), fused.empty_aligned(x, (steps * hid * batch,))
+    k = fused.empty_aligned(x, (kept * 3 * hid * batch,))
+    k_g, k_c = fused.empty_aligned(x, (kept * hid * batch,)), fused.empty_aligned(x, (kept * hid * batch,))
+    plan = np.asarray(offs, dtype=np.int_)
+    jit.lib.lstm_forward(None if pool else gemm, ilp64, pool, a(plan), len(blocks), a(w), kdim, a(c0b),
+                         a(states), a(rec), a(f), a(cs), a(k), a(k_g), a(k_c), steps, hid, batch, int(grad))
+    out = xp.empty_like(x, shape=(steps, batch, hid))
+    c_n = c0.copy() if not steps else xp.empty_like(x, shape=(batch, hid))
+    for lo, hi in blocks:
+        out[:, lo:hi] = _columns(states, steps + 1, lo, hi)[:hid, 1:].transpose(1, 2, 0)
+        if steps:
+            c_n[lo:hi] = _own(cs, steps * hid, lo, hi, steps, hid)[-1].T
+    h_n = out[-1].copy() if steps else h0.copy()
+    run = Run(found=found, pool=pool, offs=offs, plan=plan, states=states, f=f, k=k, k_g=k_g, k_c=k_c, steps=steps,
+              hid=hid, inp=inp) if grad else None
+    return out, h_n, c_n, run
 
 
-def backward(found, w_hh, a_flat, k, k_g, k_c, dh, dc, d_flat, g_out, live, want_norms, vanished, flush_every):
-    """Backpropagation through time into the gate gradients ``d_flat`` (``flat`` of a (T, 4H, B)
-    view, PyTorch's gate order), updating ``dh`` and ``dc`` in place; returns the per-step norms
-    of dh (time order) when ``want_norms``."""
-    (jit, (gemm, ilp64)), a = found, fused.address
-    steps, hid, batch = k_g.shape
-    w = xp.ascontiguousarray(w_hh.T)                # (H, 4H): the step's product dh = w d reads its rows
-    pool, threads = _split(jit, batch, hid)
-    sumsq = np.zeros((threads, steps)) if want_norms else None
-    flags = None if live is None else np.asarray(live, dtype=np.uint8)
+def backward(run, w_ih, w_hh, g_out, g_h, g_c, needs, want_norms, vanished, flush_every):
+    """Backpropagation through time and the weights' gradients, from the forward's ``run``.
+    Returns (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, the per-step norms of dh in time order
+    when ``want_norms``), None for a gradient not in ``needs``."""
+    (jit, (gemm, ilp64)), a = run.found, fused.address
+    steps, hid, inp, offs = run.steps, run.hid, run.inp, run.offs
+    batch, blocks = offs[-1], list(zip(offs, offs[1:]))
+    dh, dc = fused.empty_aligned(w_hh, (hid * batch,)), fused.empty_aligned(w_hh, (hid * batch,))
+    for lo, hi in blocks:
+        _own(dh, hid, lo, hi, hid)[...] = 0 if g_h is None else g_h[lo:hi].T
+        _own(dc, hid, lo, hi, hid)[...] = 0 if g_c is None else g_c[lo:hi].T
+    d = fused.empty_aligned(w_hh, (4 * hid, steps * batch))           # PyTorch's gate order, block-major
+    w_t = xp.ascontiguousarray(w_hh.T)              # (H, 4H): the step's product dh = w_t d reads its rows
+    sumsq = np.zeros((len(blocks), steps)) if want_norms else None
+    live = None if g_out is None else np.asarray(g_out.reshape(steps, -1).any(axis=1), dtype=np.uint8)
+    if g_out is not None and g_out.dtype != np.float32:
+        g_out = g_out.astype(np.float32)
     strides = None if g_out is None else np.array([s // g_out.itemsize for s in g_out.strides], dtype=np.int_)
-    args = (a(w), a(dh), a(dc), a(k), a(k_g), a(k_c), a(a_flat[0]), a_flat[1], a_flat[2], a(d_flat[0]), d_flat[1],
-            d_flat[2], None if g_out is None else a(g_out), None if strides is None else a(strides),
-            None if flags is None else a(flags), None if sumsq is None else a(sumsq), vanished, flush_every, steps, hid,
-            batch)
-    if pool is not None:
-        jit.lib.lstm_backward_split(pool, threads, *args)
-    else:
-        jit.lib.lstm_backward(gemm, ilp64, *args)
-    return None if sumsq is None else np.sqrt(sumsq.sum(axis=0)).tolist()
+    jit.lib.lstm_backward(None if run.pool else gemm, ilp64, run.pool, a(run.plan), len(blocks), a(w_t), a(dh),
+                          a(dc), a(run.k), a(run.k_g), a(run.k_c), a(run.f), a(d),
+                          None if g_out is None else a(g_out), None if strides is None else a(strides),
+                          None if live is None else a(live), None if sumsq is None else a(sumsq), vanished,
+                          flush_every, steps, hid, batch)
+    dx = dw_ih = dw_hh = db_ih = db_hh = None
+    if needs["w_ih"] or needs["w_hh"] or needs["b_ih"] or needs["b_hh"]:
+        dw = None                                   # (4H, H + I + 1): [w_hh | w_ih | bias], block by block
+        for lo, hi in blocks:
+            part = d[:, steps * lo:steps * hi] @ _columns(run.states, steps + 1, lo, hi)[:, :steps].reshape(
+                hid + inp + 1, -1).T
+            dw = part if dw is None else dw + part
+        dw_hh = dw[:, :hid].copy() if needs["w_hh"] else None
+        dw_ih = dw[:, hid:hid + inp].copy() if needs["w_ih"] else None
+        db_ih = dw[:, -1].copy() if needs["b_ih"] else None
+        db_hh = dw[:, -1].copy() if needs["b_hh"] else None
+    if needs["x"]:
+        dx = xp.empty_like(w_ih, shape=(steps, batch, inp))
+        for lo, hi in blocks:
+            dx[:, lo:hi] = (d[:, steps * lo:steps * hi].T @ w_ih).reshape(steps, hi - lo, inp)
+    dh0, dc0 = xp.empty_like(w_hh, shape=(batch, hid)), xp.empty_like(w_hh, shape=(batch, hid))
+    for lo, hi in blocks:
+        dh0[lo:hi], dc0[lo:hi] = _own(dh, hid, lo, hi, hid).T, _own(dc, hid, lo, hi, hid).T
+    norms = None if sumsq is None else np.sqrt(sumsq.sum(axis=0)).tolist()
+    return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, norms
 
 
 #: the narrowest batch split among threads (each block is a multiple of 16 columns)
@@ -108,15 +136,18 @@ MIN_SPLIT_BATCH = 32
 
 
 def _split(jit, batch, hid):
-    """(pool, threads) when the loops run as batch blocks side by side on OpenBLAS's threads (an
-    AVX-512 CPU, a batch of 32 or more in multiples of 16, hidden size a multiple of 8), else
-    (None, 1).
+    """(pool, the blocks' first columns and the batch) when the loops run as batch blocks side by
+    side on OpenBLAS's threads (an AVX-512 CPU, a batch of 32 or more in multiples of 16, hidden
+    size a multiple of 8), else (None, [0, batch]): one block, each step's product by OpenBLAS.
 
     NOTE: why. The recurrence of one sample never reads another's, so the blocks need no
     synchronisation between time steps, where OpenBLAS's two-thread product of each step
     synchronises twice. Each block's products are the kernel file's own (small_product: OpenBLAS
     cannot be called from its own threads)."""
     if batch % 16 or batch < MIN_SPLIT_BATCH or hid % 8 or not fused.cpu_has("avx512f"):
-        return None, 1
+        return None, [0, batch]
     pool, threads = jit.pool()
-    return (pool, threads) if pool is not None else (None, 1)
+    if pool is None:
+        return None, [0, batch]
+    count = min(threads, batch // 16)
+    return pool, [batch // 16 * i // count * 16 for i in range(count + 1)]

@@ -59,16 +59,13 @@ def _gate_major(a):
     return a.transpose(1, 0, 2).reshape(a.shape[1], -1)
 
 
-def _input_grads(d_x, d_h, x, h0, hs, w_ih, needs, h_prev=None):
+def _input_grads(d_x, d_h, x, h0, hs, w_ih, needs):
     """Gradients of x, w_ih, w_hh and the biases of a recurrence, one GEMM each.
 
     ``d_h`` (G, T*B) is the gradient of the recurrent pre-activations W_hh h + b_hh, ``d_x`` the
     row blocks of the input pre-activations' gradient (the LSTM and RNN: [d_h]; the GRU: its r
     and z rows, then its own n row), ``hs`` (H, T*B) the hidden states, all with columns (t, b);
-    transposed views of batch-major arrays serve as well as gate-major copies. ``h_prev`` (H,
-    T*B), when given: the state before each step (h0, then hs without its last step) in one
-    block, so that the recurrent weights' gradient is one GEMM (the compiled LSTM keeps its
-    states so: 2.2 -> 1.9 ms for this gradient at the W3 shape, Intel Xeon)."""
+    transposed views of batch-major arrays serve as well as gate-major copies."""
     t, b, i = x.shape
     x2 = x.reshape(t * b, i)
     rows = xp.cumsum([0] + [blk.shape[0] for blk in d_x]).tolist()
@@ -83,9 +80,7 @@ def _input_grads(d_x, d_h, x, h0, hs, w_ih, needs, h_prev=None):
     ones = xp.ones_like(d_h, shape=(t * b,)) if needs["b_ih"] or needs["b_hh"] else None
     if needs["b_ih"]:       # row sums as matrix-vector products: BLAS, 3x faster than .sum(axis=1) here
         db_ih = xp.concatenate([blk @ ones for blk in d_x])
-    if needs["w_hh"] and h_prev is not None:
-        dw_hh = d_h @ h_prev.T
-    elif needs["w_hh"]:     # sum_t d_h[t] h[t-1]^T: the columns of hs shifted by one step, no copy
+    if needs["w_hh"]:       # sum_t d_h[t] h[t-1]^T: the columns of hs shifted by one step, no copy
         dw_hh = d_h[:, :b] @ h0
         if t > 1:
             dw_hh += d_h[:, b:] @ hs[:, :-b].T
@@ -139,11 +134,11 @@ class LSTMSequence(Function):
             ((0 if b_ih is None else b_ih) + (0 if b_hh is None else b_hh))[order] * scale
         w_x, w_h = w_ih[order] * scale[:, None], w_hh[order] * scale[:, None]
         found = lstm_fused.kernels(w_h) if x.dtype == h0.dtype == c0.dtype == w_h.dtype else None
+        self.compiled = None
         if found is not None:           # the time loop compiled (ops/lstm_fused.py)
-            acts, hs_gm, h_prev, cs, k, k_g, k_c = lstm_fused.forward(found, x, h0, c0, w_x, w_h, bias, grad)
-            out = hs_gm.transpose(1, 2, 0)              # (T, B, H), a view
-            self.save_for_backward(x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out, h_prev)
-            return out, out[-1].copy() if steps else h0.copy(), (cs[-1].T.copy() if steps else c0.copy())
+            out, h_n, c_n, self.compiled = lstm_fused.forward(found, x, h0, c0, w_x, w_h, bias, grad)
+            self.save_for_backward(w_ih, w_hh)
+            return out, h_n, c_n
         acts = _project_fm(x, w_x, bias)        # (T, 4H, B), becomes activations
         hs = xp.empty_like(acts, shape=(steps, hid, batch), order="C")
         cs = xp.empty_like(hs)
@@ -189,51 +184,51 @@ class LSTMSequence(Function):
             c_prev = c
         errstate.__exit__(None, None, None)
         out = hs.transpose(0, 2, 1)             # (T, B, H), a view
-        self.save_for_backward(x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out, None)
+        self.save_for_backward(x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out)
         return out, h.T.copy(), c.T.copy()
 
     def backward(self, grads):
         g_out, g_h, g_c = grads
-        x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out, h_prev = self.saved
+        needs = _needs(self.needs_grad, ["x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"])
+        want_norms = _Hooks.time_steps is not None
+        if self.compiled is not None:       # the loops in C, on the forward's buffers (ops/lstm_fused.py)
+            w_ih, w_hh = self.saved
+            *result, norms = lstm_fused.backward(self.compiled, w_ih, w_hh, g_out, g_h, g_c, needs, want_norms,
+                                                 VANISHED, FLUSH_EVERY)
+            if norms is not None:
+                _Hooks.time_steps(self, norms)
+            dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh = result
+            return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
+        x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out = self.saved
         hid = w_hh.shape[1]
         f = acts[:, hid:2 * hid]
         k_i, k_f, k_o = k[:, :hid], k[:, hid:2 * hid], k[:, 2 * hid:]
+        dh = xp.zeros_like(k_g[0]) if g_h is None else g_h.T.copy()
+        dc = xp.zeros_like(k_g[0]) if g_c is None else g_c.T.copy()
         steps, batch = acts.shape[0], acts.shape[2]
-        dh, dc = fused.empty_aligned(k_g, (hid, batch)), fused.empty_aligned(k_g, (hid, batch))  # fused.ALIGN: why
-        dh[...] = 0 if g_h is None else g_h.T
-        dc[...] = 0 if g_c is None else g_c.T
-        dgates = fused.empty_aligned(dh, (4 * hid, steps, batch)).transpose(1, 0, 2)   # i, f, g, o; gate-major
+        dgates = xp.empty_like(dh, shape=(4 * hid, steps, batch)).transpose(1, 0, 2)   # i, f, g, o; gate-major
         live = _live_steps(g_out)
-        want_norms = _Hooks.time_steps is not None
-        found = lstm_fused.kernels(dh, dc, k, k_g, k_c) if g_out is None or g_out.dtype == dh.dtype else None
-        a_flat, d_flat = lstm_fused.flat(acts), lstm_fused.flat(dgates)
-        if found is not None and a_flat is not None and d_flat is not None:     # the loop in C (ops/lstm_fused.py)
-            norms = lstm_fused.backward(found, w_hh, a_flat, k, k_g, k_c, dh, dc, d_flat, g_out, live, want_norms,
-                                        VANISHED, FLUSH_EVERY)
-        else:
-            tmp, w_t, norms = xp.empty_like(dc), w_hh.T.copy(), [] if want_norms else None
-            for t in range(steps - 1, -1, -1):
-                if live is not None and live[t]:
-                    dh += g_out[t].T
-                if norms is not None:
-                    norms.append(_norm(dh))
-                xp.multiply(dh, k_c[t], out=tmp)
-                dc += tmp
-                d = dgates[t]
-                xp.multiply(dc, k_i[t], out=d[:hid])
-                xp.multiply(dc, k_f[t], out=d[hid:2 * hid])
-                xp.multiply(dc, k_g[t], out=d[2 * hid:3 * hid])
-                xp.multiply(dh, k_o[t], out=d[3 * hid:])
-                dc *= f[t]
-                dh = w_t @ d
-                _flush_vanished(t, dh, dc)
-            norms = None if norms is None else norms[::-1]      # collected last step first
+        tmp, w_t, norms = xp.empty_like(dc), w_hh.T.copy(), [] if want_norms else None
+        for t in range(steps - 1, -1, -1):
+            if live is not None and live[t]:
+                dh += g_out[t].T
+            if norms is not None:
+                norms.append(_norm(dh))
+            xp.multiply(dh, k_c[t], out=tmp)
+            dc += tmp
+            d = dgates[t]
+            xp.multiply(dc, k_i[t], out=d[:hid])
+            xp.multiply(dc, k_f[t], out=d[hid:2 * hid])
+            xp.multiply(dc, k_g[t], out=d[2 * hid:3 * hid])
+            xp.multiply(dh, k_o[t], out=d[3 * hid:])
+            dc *= f[t]
+            dh = w_t @ d
+            _flush_vanished(t, dh, dc)
         if norms is not None:
-            _Hooks.time_steps(self, norms)
-        needs = _needs(self.needs_grad, ["x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"])
+            _Hooks.time_steps(self, norms[::-1])        # collected last step first
         d2 = _gate_major(dgates)
         dx, dw_ih, dw_hh, db_ih, db_hh = _input_grads([d2], d2, x, h0, _gate_major(out.transpose(0, 2, 1)),
-                                                         w_ih, needs, h_prev)
+                                                         w_ih, needs)
         return dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh, db_ih, db_hh
 
 

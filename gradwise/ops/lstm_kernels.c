@@ -1,0 +1,240 @@
+/* The LSTM's time loops (lstm_fused.py), compiled with fused_kernels.c into one library.
+ *
+ * The batch is cut into column blocks (one when the loop runs alone with OpenBLAS's sgemm, else a
+ * multiple of 16 columns each, side by side on OpenBLAS's threads with small_product below: the
+ * recurrence of one sample never reads another's, so the blocks need no synchronisation between
+ * steps). Every buffer is block-major: a block's columns are contiguous within each row, so the
+ * two threads never share a cache line, and a core's prefetcher fetches the block's own next step
+ * rather than the other core's columns (with the blocks side by side in every row, the forward
+ * loop ran 1.26x slower than the same work in two processes).
+ *
+ * With block b holding batch columns [off, off + nb):
+ *   states (K, (T + 1) * B), K = H + I + 1: the block's columns start at (T + 1) * off, step t's
+ *     at + t * nb, rows (T + 1) * B apart: rows [0, H) hold h_{t-1} (step 0: h0, the caller's),
+ *     rows [H, H + I) the input x_t and row H + I ones (the caller's), so that each step's
+ *     pre-activations are one product w (4H, K) @ states_t, the input projection and the bias
+ *     included, and the weight gradient one GEMM on states' first T steps;
+ *   d (4H, T * B): the gates' gradients, block at T * off, step t at + t * nb, PyTorch's gate order;
+ *   the loops' own buffers, at (floats per column) * off: rec (4H, nb); c0, dh, dc (H, nb); cs, f
+ *     (T, H, nb); k (T, 3H, nb), k_g and k_c (T, H, nb) (one step's worth each without grad). */
+#include "fused_common.h"
+
+typedef void (*gemm32_t)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *,
+                         int);
+typedef void (*gemm64_t)(int, int, int, int64_t, int64_t, int64_t, float, const float *, int64_t, const float *,
+                         int64_t, float, float *, int64_t);
+
+static void sgemm(const void *fn, int ilp64, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                  float *c, long ldc)
+{   /* c = a @ b, row-major, by the BLAS NumPy uses (its cblas_sgemm, 32- or 64-bit integers) */
+    if (ilp64)
+        ((gemm64_t)fn)(101, 111, 111, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+    else
+        ((gemm32_t)fn)(101, 111, 111, (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb, 0.0f, c, (int)ldc);
+}
+
+/* c (m, n) = a (m, k) @ b (k, n), a's rows lda apart, b's ldb, c's ldc; m a multiple of 8, n of
+ * 16. 8 rows x 32 columns in 16 vector accumulators, each of a's elements broadcast once for two
+ * multiply-adds: one thread's small products (an LSTM step's 512 x 161 @ 161 x 32) without
+ * OpenBLAS, which cannot be called from its own threads. Rows of b far apart (T * B floats) share
+ * a few L1 sets: their columns [j, j + 32) are packed first (the forward's products 85 -> 114
+ * GFLOP/s; near rows are read in place). */
+static void small_product(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n,
+                          long k)
+{
+    int pack = ldb > 256;
+    float panel[pack ? k * 32 : 1] __attribute__((aligned(64)));
+    for (long j = 0; j < n; j += 32) {
+        int two = j + 32 <= n;
+        const float *bp = pack ? panel : b + j;
+        long ld = pack ? 32 : ldb;
+        for (long q = 0; q < k && pack; q++)
+            memcpy(panel + q * 32, b + q * ldb + j, sizeof(float) * (two ? 32 : 16));
+        for (long r = 0; r < m; r += 8) {
+            v16f s[8][2] = {{{0}}};
+            for (long q = 0; q < k; q++) {
+                v16f u, v = {0};
+                memcpy(&u, bp + q * ld, sizeof u);
+                if (two)
+                    memcpy(&v, bp + q * ld + 16, sizeof v);
+                const float *ar = a + r * lda + q;
+                for (int i = 0; i < 8; i++) {
+                    float e = ar[i * lda];
+                    s[i][0] += u * e; s[i][1] += v * e;
+                }
+            }
+            for (int i = 0; i < 8; i++) {
+                memcpy(c + (r + i) * ldc + j, &s[i][0], sizeof(v16f));
+                if (two)
+                    memcpy(c + (r + i) * ldc + j + 16, &s[i][1], sizeof(v16f));
+            }
+        }
+    }
+}
+
+static void product(const void *gemm, int ilp64, const float *a, long lda, const float *b, long ldb, float *c,
+                    long m, long n, long k)
+{   /* c (m, n), rows n apart */
+    if (gemm)
+        sgemm(gemm, ilp64, m, n, k, a, lda, b, ldb, c, n);
+    else
+        small_product(a, lda, b, ldb, c, n, m, n, k);
+}
+
+/* One row r of a step (nb batch elements): separate restrict-qualified rows, the form in which
+ * GCC vectorises the loop. z*: the gates' pre-activations, the sigmoid gates' negated. Writes c,
+ * h, the forget gate f and, with grad, the backward's factors k_i = i(1-i)g, k_f = f(1-f)c_prev,
+ * k_o = o(1-o)tanh(c), k_g = (1-g^2) i, k_c = (1-tanh(c)^2) o. */
+static void lstm_row(const float *restrict zi, const float *restrict zf, const float *restrict zo,
+                     const float *restrict zg, const float *restrict cp, float *restrict cr, float *restrict hr,
+                     float *restrict fr, long nb)
+{
+    for (long j = 0; j < nb; j++) {
+        float i = 1.0f / (1.0f + fexp(zi[j])), f = 1.0f / (1.0f + fexp(zf[j]));
+        float o = 1.0f / (1.0f + fexp(zo[j])), g = ftanh(zg[j]);
+        float ce = f * cp[j] + i * g;
+        cr[j] = ce; hr[j] = o * ftanh(ce); fr[j] = f;
+    }
+}
+
+static void lstm_row_grad(const float *restrict zi, const float *restrict zf, const float *restrict zo,
+                          const float *restrict zg, const float *restrict cp, float *restrict cr,
+                          float *restrict hr, float *restrict fr, float *restrict ki, float *restrict kf,
+                          float *restrict ko, float *restrict kg, float *restrict kc, long nb)
+{
+    for (long j = 0; j < nb; j++) {
+        float i = 1.0f / (1.0f + fexp(zi[j])), f = 1.0f / (1.0f + fexp(zf[j]));
+        float o = 1.0f / (1.0f + fexp(zo[j])), g = ftanh(zg[j]);
+        float ce = f * cp[j] + i * g, tc = ftanh(ce);
+        cr[j] = ce; hr[j] = o * tc; fr[j] = f;
+        ki[j] = i * (1.0f - i) * g; kf[j] = f * (1.0f - f) * cp[j]; ko[j] = o * (1.0f - o) * tc;
+        kg[j] = (1.0f - g * g) * i; kc[j] = (1.0f - tc * tc) * o;
+    }
+}
+
+struct lstm_part {
+    const void *gemm; const float *w, *c0, *g_out; float *states, *rec, *f, *cs, *k, *k_g, *k_c, *dh, *dc, *d;
+    const long *gs; const unsigned char *live; double *sumsq; float vanished; int ilp64, grad;
+    long kdim, flush_every, steps, hid, batch, off, nb;
+};
+
+/* One block's forward over all steps: rec = w @ states_t (gate rows i, f, o, g, the sigmoid
+ * gates' negated: the NumPy path's internal form), then the step's arithmetic. */
+static void lstm_forward_part(void *arg)
+{
+    const struct lstm_part *p = arg;
+    long hid = p->hid, nb = p->nb, off = p->off, steps = p->steps, g = p->grad ? 1 : 0;
+    long srow = (steps + 1) * p->batch, block = hid * nb;
+    float *st = p->states + (steps + 1) * off, *rec = p->rec + 4 * hid * off, *f = p->f + steps * hid * off;
+    float *cs = p->cs + steps * hid * off, *k = p->k + (g ? steps : 1) * 3 * hid * off;
+    float *k_g = p->k_g + (g ? steps : 1) * hid * off, *k_c = p->k_c + (g ? steps : 1) * hid * off;
+    const float *c_prev = p->c0 + hid * off;
+    for (long t = 0; t < steps; t++) {
+        product(p->gemm, p->ilp64, p->w, p->kdim, st + t * nb, srow, rec, 4 * hid, nb, p->kdim);
+        float *c = cs + t * block, *h = st + (t + 1) * nb, *ft = f + t * block;
+        float *kt = k + g * t * 3 * block, *kgt = k_g + g * t * block, *kct = k_c + g * t * block;
+        for (long r = 0; r < hid; r++) {
+            const float *zi = rec + r * nb, *zf = rec + (hid + r) * nb, *zo = rec + (2 * hid + r) * nb;
+            const float *zg = rec + (3 * hid + r) * nb;
+            if (g)
+                lstm_row_grad(zi, zf, zo, zg, c_prev + r * nb, c + r * nb, h + r * srow, ft + r * nb, kt + r * nb,
+                              kt + (hid + r) * nb, kt + (2 * hid + r) * nb, kgt + r * nb, kct + r * nb, nb);
+            else
+                lstm_row(zi, zf, zo, zg, c_prev + r * nb, c + r * nb, h + r * srow, ft + r * nb, nb);
+        }
+        c_prev = c;
+    }
+}
+
+static void lstm_back_row(const float *restrict gh, float *restrict gc, const float *restrict ki,
+                          const float *restrict kf, const float *restrict ko, const float *restrict kg,
+                          const float *restrict kc, const float *restrict fr, float *restrict di,
+                          float *restrict df, float *restrict dg, float *restrict dd, long nb)
+{
+    for (long j = 0; j < nb; j++) {
+        float g_c = gc[j] + gh[j] * kc[j];
+        di[j] = g_c * ki[j]; df[j] = g_c * kf[j]; dg[j] = g_c * kg[j]; dd[j] = gh[j] * ko[j];
+        gc[j] = g_c * fr[j];
+    }
+}
+
+/* One block's backward through time: per step t from the last, dh += the output's gradient
+ * (g_out at element strides gs, where live[t]), its sum of squares into sumsq[t] (when not NULL:
+ * the doctor's per-step gradient norms), dc += dh k_c, the gates' gradients into d, dc *= f,
+ * dh = w d (w: w_hh transposed, (H, 4H), read along its rows: small_product 110 -> 133 GFLOP/s,
+ * Intel Xeon), and every flush_every steps dh and dc flushed to 0 once both are below vanished
+ * (see _flush_vanished in recurrent.py). */
+static void lstm_backward_part(void *arg)
+{
+    const struct lstm_part *p = arg;
+    long hid = p->hid, nb = p->nb, off = p->off, steps = p->steps, block = hid * nb, drow = steps * p->batch;
+    float *dh = p->dh + hid * off, *dc = p->dc + hid * off, *d = p->d + steps * off;
+    const float *k = p->k + steps * 3 * hid * off, *k_g = p->k_g + steps * hid * off;
+    const float *k_c = p->k_c + steps * hid * off, *f = p->f + steps * hid * off;
+    for (long t = steps - 1; t >= 0; t--) {
+        if (p->live && p->live[t]) {
+            const long *gs = p->gs;
+            const float *src = p->g_out + t * gs[0] + off * gs[1];
+            for (long r = 0; r < hid; r++)
+                for (long j = 0; j < nb; j++) dh[r * nb + j] += src[j * gs[1] + r * gs[2]];
+        }
+        if (p->sumsq) {
+            double sum = 0;
+            for (long e = 0; e < block; e++) sum += (double)dh[e] * dh[e];
+            p->sumsq[t] = sum;
+        }
+        float *dt = d + t * nb;
+        const float *kt = k + t * 3 * block, *kgt = k_g + t * block, *kct = k_c + t * block, *ft = f + t * block;
+        for (long r = 0; r < hid; r++)
+            lstm_back_row(dh + r * nb, dc + r * nb, kt + r * nb, kt + (hid + r) * nb, kt + (2 * hid + r) * nb,
+                          kgt + r * nb, kct + r * nb, ft + r * nb, dt + r * drow, dt + (hid + r) * drow,
+                          dt + (2 * hid + r) * drow, dt + (3 * hid + r) * drow, nb);
+        product(p->gemm, p->ilp64, p->w, 4 * hid, dt, drow, dh, hid, nb, 4 * hid);
+        if (t % p->flush_every == 0) {
+            int small = 1;              /* a NaN is not small: it stays */
+            for (long e = 0; e < block && small; e++)
+                small = __builtin_fabsf(dh[e]) < p->vanished && __builtin_fabsf(dc[e]) < p->vanished;
+            if (small)
+                for (long e = 0; e < block; e++) dh[e] = dc[e] = 0;
+        }
+    }
+}
+
+/* offs: the blocks' first columns and the batch, blocks + 1 of them; pool NULL: the blocks one
+ * after another, each step's product by gemm (NULL: small_product). */
+static void lstm_run(const void *pool, void (*fn)(void *), struct lstm_part *all, const long *offs, int blocks)
+{
+    struct lstm_part parts[MAX_PARTS];
+    int count = blocks < MAX_PARTS ? blocks : MAX_PARTS;
+    for (int i = 0; i < count; i++) {
+        parts[i] = *all;
+        parts[i].off = offs[i];
+        parts[i].nb = offs[i + 1] - offs[i];
+        if (all->sumsq)
+            parts[i].sumsq = all->sumsq + i * all->steps;
+    }
+    run_parts(pool, fn, parts, count, sizeof parts[0]);
+}
+
+void lstm_forward(const void *gemm, int ilp64, const void *pool, const long *offs, int blocks, const float *w,
+                  long kdim, const float *c0, float *states, float *rec, float *f, float *cs, float *k, float *k_g,
+                  float *k_c, long steps, long hid, long batch, int grad)
+{
+    struct lstm_part all = {.gemm = gemm, .ilp64 = ilp64, .w = w, .kdim = kdim, .c0 = c0, .states = states,
+                            .rec = rec, .f = f, .cs = cs, .k = k, .k_g = k_g, .k_c = k_c, .steps = steps, .hid = hid,
+                            .batch = batch, .grad = grad};
+    lstm_run(pool, lstm_forward_part, &all, offs, blocks);
+}
+
+/* sumsq: (blocks, T) when not NULL, one row per block (lstm_fused.py adds them up). */
+void lstm_backward(const void *gemm, int ilp64, const void *pool, const long *offs, int blocks, const float *w_t,
+                   float *dh, float *dc, const float *k, const float *k_g, const float *k_c, const float *f, float *d,
+                   const float *g_out, const long *gs, const unsigned char *live, double *sumsq, float vanished,
+                   long flush_every, long steps, long hid, long batch)
+{
+    struct lstm_part all = {.gemm = gemm, .ilp64 = ilp64, .w = w_t, .dh = dh, .dc = dc, .k = (float *)k,
+                            .k_g = (float *)k_g, .k_c = (float *)k_c, .f = (float *)f, .d = d, .g_out = g_out,
+                            .gs = gs, .live = live, .sumsq = sumsq, .vanished = vanished, .flush_every = flush_every,
+                            .steps = steps, .hid = hid, .batch = batch};
+    lstm_run(pool, lstm_backward_part, &all, offs, blocks);
+}
