@@ -12,7 +12,7 @@ Inputs are time-major: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H),
 from ..autograd import Function, _Hooks
 from ..backend import xp
 from ..errors import ArgumentError
-from . import fused, lstm_fused
+from . import lstm_fused
 
 
 def _norm(a):
