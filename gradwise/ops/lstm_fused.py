@@ -59,11 +59,8 @@ def forward(found, x, h0, c0, w_x, w_h, bias, grad):
     blocks = list(zip(offs, offs[1:]))
     states = fused.empty_aligned(x, (kdim, (steps + 1) * batch))       # [h_{t-1}; x_t; 1], block-major
     c0b = fused.empty_aligned(x, (hid * batch,))
-    for lo, hi in blocks:
-        s = _columns(states, steps + 1, lo, hi)
-        s[:hid, 0] = h0[lo:hi].T
-        s[hid:hid + inp, :steps] = x[:, lo:hi].transpose(2, 0, 1)
-        s[hid + inp, :steps] = 1.0
+    for lo, hi in blocks:                           # x_t and the ones: the kernel's, step by step
+        _columns(states, steps + 1, lo, hi)[:hid, 0] = h0[lo:hi].T
         _own(c0b, hid, lo, hi, hid)[...] = c0[lo:hi].T
     w = xp.concatenate([w_h, w_x, xp.zeros_like(w_h[:, :1]) if bias is None else bias[:, None]], axis=1)
     kept = steps if grad else 1
@@ -72,12 +69,13 @@ def forward(found, x, h0, c0, w_x, w_h, bias, grad):
     k = fused.empty_aligned(x, (kept * 3 * hid * batch,))
     k_g, k_c = fused.empty_aligned(x, (kept * hid * batch,)), fused.empty_aligned(x, (kept * hid * batch,))
     plan = np.asarray(offs, dtype=np.int_)
-    jit.lib.lstm_forward(None if pool else gemm, ilp64, pool, a(plan), len(blocks), a(w), kdim, a(c0b),
-                         a(states), a(rec), a(f), a(cs), a(k), a(k_g), a(k_c), steps, hid, batch, int(grad))
-    out = xp.empty_like(x, shape=(steps, batch, hid))
-    c_n = c0.copy() if not steps else xp.empty_like(x, shape=(batch, hid))
+    x_strides = np.array([s // x.itemsize for s in x.strides], dtype=np.int_)
+    out = xp.empty_like(x, shape=(steps, batch, hid), order="C")
+    jit.lib.lstm_forward(None if pool else gemm, ilp64, pool, a(plan), len(blocks), a(w), kdim, a(x), a(x_strides),
+                         a(c0b), a(states), a(rec), a(f), a(cs), a(k), a(k_g), a(k_c), a(out), steps, hid, batch,
+                         int(grad))
+    c_n = c0.copy() if not steps else xp.empty_like(x, shape=(batch, hid), order="C")
     for lo, hi in blocks:
-        out[:, lo:hi] = _columns(states, steps + 1, lo, hi)[:hid, 1:].transpose(1, 2, 0)
         if steps:
             c_n[lo:hi] = _own(cs, steps * hid, lo, hi, steps, hid)[-1].T
     h_n = out[-1].copy() if steps else h0.copy()
@@ -121,10 +119,10 @@ def backward(run, w_ih, w_hh, g_out, g_h, g_c, needs, want_norms, vanished, flus
         db_ih = dw[:, -1].copy() if needs["b_ih"] else None
         db_hh = dw[:, -1].copy() if needs["b_hh"] else None
     if needs["x"]:
-        dx = xp.empty_like(w_ih, shape=(steps, batch, inp))
+        dx = xp.empty_like(w_ih, shape=(steps, batch, inp), order="C")
         for lo, hi in blocks:
             dx[:, lo:hi] = (d[:, steps * lo:steps * hi].T @ w_ih).reshape(steps, hi - lo, inp)
-    dh0, dc0 = xp.empty_like(w_hh, shape=(batch, hid)), xp.empty_like(w_hh, shape=(batch, hid))
+    dh0, dc0 = (xp.empty_like(w_hh, shape=(batch, hid), order="C") for _ in range(2))
     for lo, hi in blocks:
         dh0[lo:hi], dc0[lo:hi] = _own(dh, hid, lo, hi, hid).T, _own(dc, hid, lo, hi, hid).T
     norms = None if sumsq is None else np.sqrt(sumsq.sum(axis=0)).tolist()

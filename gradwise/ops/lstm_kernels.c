@@ -11,7 +11,7 @@
  * With block b holding batch columns [off, off + nb):
  *   states (K, (T + 1) * B), K = H + I + 1: the block's columns start at (T + 1) * off, step t's
  *     at + t * nb, rows (T + 1) * B apart: rows [0, H) hold h_{t-1} (step 0: h0, the caller's),
- *     rows [H, H + I) the input x_t and row H + I ones (the caller's), so that each step's
+ *     rows [H, H + I) the input x_t and row H + I ones (both copied in step by step), so that each step's
  *     pre-activations are one product w (4H, K) @ states_t, the input projection and the bias
  *     included, and the weight gradient one GEMM on states' first T steps;
  *   d (4H, T * B): the gates' gradients, block at T * off, step t at + t * nb, PyTorch's gate order;
@@ -113,23 +113,31 @@ static void lstm_row_grad(const float *restrict zi, const float *restrict zf, co
 }
 
 struct lstm_part {
-    const void *gemm; const float *w, *c0, *g_out; float *states, *rec, *f, *cs, *k, *k_g, *k_c, *dh, *dc, *d;
-    const long *gs; const unsigned char *live; double *sumsq; float vanished; int ilp64, grad;
+    const void *gemm; const float *w, *c0, *g_out, *x; float *states, *rec, *f, *cs, *k, *k_g, *k_c, *dh, *dc, *d, *out;
+    const long *gs, *xs; const unsigned char *live; double *sumsq; float vanished; int ilp64, grad;
     long kdim, flush_every, steps, hid, batch, off, nb;
 };
 
-/* One block's forward over all steps: rec = w @ states_t (gate rows i, f, o, g, the sigmoid
- * gates' negated: the NumPy path's internal form), then the step's arithmetic. */
+/* One block's forward over all steps: x_t's block and a row of ones into the states buffer (x at
+ * element strides xs, (T, B, I)), rec = w @ states_t (gate rows i, f, o, g, the sigmoid gates'
+ * negated: the NumPy path's internal form), the step's arithmetic, and h_t into out (T, B, H),
+ * transposed while it is in cache (NumPy's copy of the output afterwards cost 0.5 ms of the W3
+ * forward's 3). */
 static void lstm_forward_part(void *arg)
 {
     const struct lstm_part *p = arg;
-    long hid = p->hid, nb = p->nb, off = p->off, steps = p->steps, g = p->grad ? 1 : 0;
-    long srow = (steps + 1) * p->batch, block = hid * nb;
+    long hid = p->hid, nb = p->nb, off = p->off, steps = p->steps, g = p->grad ? 1 : 0, batch = p->batch;
+    long srow = (steps + 1) * batch, block = hid * nb, inp = p->kdim - hid - 1;
     float *st = p->states + (steps + 1) * off, *rec = p->rec + 4 * hid * off, *f = p->f + steps * hid * off;
     float *cs = p->cs + steps * hid * off, *k = p->k + (g ? steps : 1) * 3 * hid * off;
     float *k_g = p->k_g + (g ? steps : 1) * hid * off, *k_c = p->k_c + (g ? steps : 1) * hid * off;
     const float *c_prev = p->c0 + hid * off;
+    const long *xs = p->xs;
     for (long t = 0; t < steps; t++) {
+        float *xt = st + hid * srow + t * nb;
+        for (long i = 0; i < inp; i++)
+            for (long j = 0; j < nb; j++) xt[i * srow + j] = p->x[t * xs[0] + (off + j) * xs[1] + i * xs[2]];
+        for (long j = 0; j < nb; j++) xt[inp * srow + j] = 1.0f;
         product(p->gemm, p->ilp64, p->w, p->kdim, st + t * nb, srow, rec, 4 * hid, nb, p->kdim);
         float *c = cs + t * block, *h = st + (t + 1) * nb, *ft = f + t * block;
         float *kt = k + g * t * 3 * block, *kgt = k_g + g * t * block, *kct = k_c + g * t * block;
@@ -141,6 +149,10 @@ static void lstm_forward_part(void *arg)
                               kt + (hid + r) * nb, kt + (2 * hid + r) * nb, kgt + r * nb, kct + r * nb, nb);
             else
                 lstm_row(zi, zf, zo, zg, c_prev + r * nb, c + r * nb, h + r * srow, ft + r * nb, nb);
+        }
+        for (long j = 0; j < nb; j++) {
+            float *o = p->out + (t * batch + off + j) * hid;
+            for (long r = 0; r < hid; r++) o[r] = h[r * srow + j];
         }
         c_prev = c;
     }
@@ -217,10 +229,11 @@ static void lstm_run(const void *pool, void (*fn)(void *), struct lstm_part *all
 }
 
 void lstm_forward(const void *gemm, int ilp64, const void *pool, const long *offs, int blocks, const float *w,
-                  long kdim, const float *c0, float *states, float *rec, float *f, float *cs, float *k, float *k_g,
-                  float *k_c, long steps, long hid, long batch, int grad)
+                  long kdim, const float *x, const long *xs, const float *c0, float *states, float *rec, float *f,
+                  float *cs, float *k, float *k_g, float *k_c, float *out, long steps, long hid, long batch, int grad)
 {
-    struct lstm_part all = {.gemm = gemm, .ilp64 = ilp64, .w = w, .kdim = kdim, .c0 = c0, .states = states,
+    struct lstm_part all = {.gemm = gemm, .ilp64 = ilp64, .w = w, .kdim = kdim, .x = x, .xs = xs, .c0 = c0,
+                            .out = out, .states = states,
                             .rec = rec, .f = f, .cs = cs, .k = k, .k_g = k_g, .k_c = k_c, .steps = steps, .hid = hid,
                             .batch = batch, .grad = grad};
     lstm_run(pool, lstm_forward_part, &all, offs, blocks);

@@ -318,6 +318,28 @@ def test_batch_split_lstm_matches_the_numpy_path_and_reports_the_same_norms(step
     np.testing.assert_allclose(seen[0], seen[1], rtol=1e-5)
 
 
+@pytest.mark.parametrize("batch", [5, 32])
+def test_compiled_lstm_layer_batch_first_matches_the_numpy_path(batch):
+    """A batch-first input reaches the kernels as a strided (T, B, I) view; the output is written
+    by the kernels (time-major, contiguous) whatever the input's layout."""
+    rng = np.random.default_rng(17)
+    gw.manual_seed(1)
+    lstm = gw.nn.LSTM(5, 16, batch_first=True)
+    x = rng.standard_normal((batch, 7, 5), dtype=np.float32)
+
+    def run():
+        xt = gw.tensor(x, requires_grad=True)
+        out, (h, c) = lstm(xt)
+        ((out * out).sum() + (h * c).sum()).backward()
+        grads = [p.grad.numpy().copy() for p in lstm.parameters()]
+        lstm.zero_grad()
+        return [out.numpy(), h.numpy(), c.numpy(), xt.grad.numpy()] + grads
+
+    fast, slow = _both_paths(run)
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5 * max(1.0, np.abs(b).max()))
+
+
 @pytest.mark.parametrize("layout", ["c", "channel-major"])
 def test_compiled_max_pool_backward_matches_the_numpy_path(layout, monkeypatch):
     rng = np.random.default_rng(15)
