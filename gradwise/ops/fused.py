@@ -177,7 +177,7 @@ class _Kernels:
                            ("add_runs_f32", [_P, _L, _P] + [_L] * 8), ("add_runs_f64", [_P, _L, _P] + [_L] * 8),
                            ("lstm_forward", [_P, ctypes.c_int, _P, _P, ctypes.c_int, _P, _L] + [_P] * 11
                             + [_L, _L, _L, ctypes.c_int]),
-                           ("lstm_backward", [_P, ctypes.c_int, _P, _P, ctypes.c_int] + [_P] * 12
+                           ("lstm_backward", [_P, ctypes.c_int, _P, _P, ctypes.c_int] + [_P] * 11
                             + [ctypes.c_float, _L, _L, _L, _L]),
                            ("shallow_conv_f32", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_f64", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),

@@ -98,14 +98,13 @@ def backward(run, w_ih, w_hh, g_out, g_h, g_c, needs, want_norms, vanished, flus
     d = fused.empty_aligned(w_hh, (4 * hid, steps * batch))           # PyTorch's gate order, block-major
     w_t = xp.ascontiguousarray(w_hh.T)              # (H, 4H): the step's product dh = w_t d reads its rows
     sumsq = np.zeros((len(blocks), steps)) if want_norms else None
-    live = None if g_out is None else np.asarray(g_out.reshape(steps, -1).any(axis=1), dtype=np.uint8)
     if g_out is not None and g_out.dtype != np.float32:
         g_out = g_out.astype(np.float32)
     strides = None if g_out is None else np.array([s // g_out.itemsize for s in g_out.strides], dtype=np.int_)
     jit.lib.lstm_backward(None if run.pool else gemm, ilp64, run.pool, a(run.plan), len(blocks), a(w_t), a(dh),
                           a(dc), a(run.k), a(run.k_g), a(run.k_c), a(run.f), a(d),
                           None if g_out is None else a(g_out), None if strides is None else a(strides),
-                          None if live is None else a(live), None if sumsq is None else a(sumsq), vanished,
+                          None if sumsq is None else a(sumsq), vanished,
                           flush_every, steps, hid, batch)
     dx = dw_ih = dw_hh = db_ih = db_hh = None
     if needs["w_ih"] or needs["w_hh"] or needs["b_ih"] or needs["b_hh"]:
