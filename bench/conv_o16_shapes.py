@@ -13,8 +13,11 @@ cases = [("LeNet conv2 6->16 5x5 14x14 b64", (64,6,14,14), (16,6,5,5), {}),
          ("C@112 conv2 6->16 5x5 56x56 b64", (64,6,56,56), (16,6,5,5), {}),
          ("mnist example conv2 32->64 3x3 26x26 b64", (64,32,26,26), (64,32,3,3), {}),
          ("3x3 pad1 16->16 at 5x5 (too narrow for conv_direct) b32", (32,16,5,5), (16,16,3,3), dict(padding=1)),
-         ("3x3 no pad 3->16 32x32 b32", (32,3,32,32), (16,3,3,3), {})]
-for name, xs, ws, kw in cases:
+         ("3x3 no pad 3->16 32x32 b32", (32,3,32,32), (16,3,3,3), {}),
+         ("ResNet stride 2 16->32 3x3 32x32 b32", (32,16,32,32), (32,16,3,3), dict(stride=2, padding=1)),
+         ("ResNet stride 2 32->64 3x3 16x16 b32", (32,32,16,16), (64,32,3,3), dict(stride=2, padding=1))]
+import sys
+for name, xs, ws, kw in cases[int(sys.argv[1]) if len(sys.argv) > 1 else 0:]:
     x = gw.tensor(rng.standard_normal(xs).astype(np.float32), requires_grad=True)
     w = gw.tensor(rng.standard_normal(ws).astype(np.float32) * 0.1, requires_grad=True)
     b = gw.tensor(np.zeros(ws[0], np.float32), requires_grad=True)

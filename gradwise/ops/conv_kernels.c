@@ -13,10 +13,10 @@
 #define ROW_CHUNK 14
 
 /* out[o * oo + q] = bias[o] + sum over c, i, j of w[((c * kh + i) * kw + j) * 16 + o] *
- * x[c * sc + i * sy + j + q], for o < 16 and q < NX: one chunk of an output row. */
+ * x[c * sc + i * sy + j + q * st], for o < 16 and q < NX: one chunk of an output row (stride st). */
 #define ROW16(NX)                                                                                    \
-    static void row16_##NX(const float *x, long sc, long sy, const float *w, long chans, long kh, long kw, \
-                           const float *bias, float *out, long oo)                                   \
+    static void row16_##NX(const float *x, long sc, long sy, long st, const float *w, long chans, long kh, \
+                           long kw, const float *bias, float *out, long oo)                          \
     {                                                                                                \
         v16f acc[NX], b;                                                                             \
         memcpy(&b, bias, sizeof b);                                                                  \
@@ -27,7 +27,7 @@
                 for (long j = 0; j < kw; j++) {                                                      \
                     v16f v;                                                                          \
                     memcpy(&v, wr + j * 16, sizeof v);                                               \
-                    _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) acc[q] += v * row[j + q];  \
+                    _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) acc[q] += v * row[j + q * st]; \
                 }                                                                                    \
             }                                                                                        \
         float t[NX][16];                                                                             \
@@ -38,16 +38,17 @@
 ROW16(1) ROW16(2) ROW16(3) ROW16(4) ROW16(5) ROW16(6) ROW16(7)
 ROW16(8) ROW16(9) ROW16(10) ROW16(11) ROW16(12) ROW16(13) ROW16(14)
 
-typedef void (*row16_t)(const float *, long, long, const float *, long, long, long, const float *, float *, long);
+typedef void (*row16_t)(const float *, long, long, long, const float *, long, long, long, const float *, float *,
+                        long);
 static const row16_t ROWS16[ROW_CHUNK + 1] = {NULL, row16_1, row16_2, row16_3, row16_4, row16_5, row16_6, row16_7,
                                               row16_8, row16_9, row16_10, row16_11, row16_12, row16_13, row16_14};
 
 /* x: input planes, image n and channel c at x + n * sn + c * sc, rows sy apart (already padded);
  * w (O/16, C, kh, kw, 16); bias (O) or zeros; out: image n, channel o at out + n * on + o * oo,
- * rows of ow contiguous. Stride 1. The images are shared among the threads. */
+ * rows of ow contiguous; stride st both ways. The images are shared among the threads. */
 struct conv16_part {
     const float *x, *w, *bias; float *out;
-    long sn, sc, sy, on, oo, chans, kh, kw, outs, oh, ow, lo, hi;
+    long sn, sc, sy, st, on, oo, chans, kh, kw, outs, oh, ow, lo, hi;
 };
 
 static void conv16_part(void *arg)
@@ -58,26 +59,28 @@ static void conv16_part(void *arg)
             for (long y = 0; y < p->oh; y++)
                 for (long q = 0; q < p->ow; q += ROW_CHUNK) {
                     long nx = p->ow - q < ROW_CHUNK ? p->ow - q : ROW_CHUNK;
-                    ROWS16[nx](p->x + n * p->sn + y * p->sy + q, p->sc, p->sy, p->w + ob * p->chans * p->kh * p->kw,
+                    ROWS16[nx](p->x + n * p->sn + (y * p->sy + q) * p->st, p->sc, p->sy, p->st,
+                               p->w + ob * p->chans * p->kh * p->kw,
                                p->chans, p->kh, p->kw, p->bias + ob,
                                p->out + n * p->on + ob * p->oo + y * p->ow + q, p->oo);
                 }
 }
 
-void conv16_f32(const void *pool, int threads, const float *x, long sn, long sc, long sy, const float *w,
+void conv16_f32(const void *pool, int threads, const float *x, long sn, long sc, long sy, long st, const float *w,
                 const float *bias, float *out, long on, long oo, long chans, long batch, long kh, long kw, long outs,
                 long oh, long ow)
 {
-    struct conv16_part all = {x, w, bias, out, sn, sc, sy, on, oo, chans, kh, kw, outs, oh, ow, 0, 0};
+    struct conv16_part all = {x, w, bias, out, sn, sc, sy, st, on, oo, chans, kh, kw, outs, oh, ow, 0, 0};
     SPLIT(pool, threads, conv16_part, all, batch, batch);
 }
 
 /* gw[ob, c, i, j, o] += sum over y, q of g[(y * ow + q) * outs + ob * 16 + o] *
- * x[c * sc + (y + i) * sy + q + j] for one image: g channels-last (oh, ow, O); gw (O/16, C, K,
- * K, 16). One (block, channel) pair's K*K accumulators stay in registers over the image's
+ * x[c * sc + (y * st + i) * sy + q * st + j] for one image: g channels-last (oh, ow, O); gw (O/16,
+ * C, K, K, 16). One (block, channel) pair's K*K accumulators stay in registers over the image's
  * positions. */
 #define WGRAD16(K)                                                                                   \
-    static void wgrad16_k##K(const float *x, long sy, const float *g, long outs, long oh, long ow, float *gw) \
+    static void wgrad16_k##K(const float *x, long sy, long st, const float *g, long outs, long oh, long ow,     \
+                             float *gw)                                                              \
     {                                                                                                \
         v16f acc[K * K];                                                                             \
         memcpy(acc, gw, sizeof acc);                                                                 \
@@ -85,7 +88,7 @@ void conv16_f32(const void *pool, int threads, const float *x, long sn, long sc,
             for (long q = 0; q < ow; q++) {                                                          \
                 v16f gv;                                                                             \
                 memcpy(&gv, g + (y * ow + q) * outs, sizeof gv);                                     \
-                const float *p = x + y * sy + q;                                                     \
+                const float *p = x + (y * sy + q) * st;                                              \
                 _Pragma("GCC unroll 5") for (int i = 0; i < K; i++)                                  \
                     _Pragma("GCC unroll 5") for (int j = 0; j < K; j++) acc[i * K + j] += gv * p[i * sy + j]; \
             }                                                                                        \
@@ -97,7 +100,7 @@ WGRAD16(3) WGRAD16(5)
  * while every pair sweeps it (pair by pair over all images, a 64-channel layer's gradient was
  * streamed from memory once per pair: 1.4x slower than the GEMM on columns); the pairs are shared
  * among the threads, each writing its own part of gw. */
-struct wgrad16_part { const float *x, *g; float *gw; long sn, sc, sy, chans, batch, k, outs, oh, ow, lo, hi; };
+struct wgrad16_part { const float *x, *g; float *gw; long sn, sc, sy, st, chans, batch, k, outs, oh, ow, lo, hi; };
 
 static void wgrad16_part(void *arg)
 {
@@ -109,17 +112,17 @@ static void wgrad16_part(void *arg)
             long ob = pair / p->chans, c = pair % p->chans;
             const float *x = p->x + n * p->sn + c * p->sc, *g = p->g + n * p->oh * p->ow * p->outs + ob * 16;
             if (p->k == 3)
-                wgrad16_k3(x, p->sy, g, p->outs, p->oh, p->ow, p->gw + pair * kk16);
+                wgrad16_k3(x, p->sy, p->st, g, p->outs, p->oh, p->ow, p->gw + pair * kk16);
             else
-                wgrad16_k5(x, p->sy, g, p->outs, p->oh, p->ow, p->gw + pair * kk16);
+                wgrad16_k5(x, p->sy, p->st, g, p->outs, p->oh, p->ow, p->gw + pair * kk16);
         }
 }
 
 /* k: 3 or 5 (the caller checks). */
-void conv16_weight_grad_f32(const void *pool, int threads, const float *x, long sn, long sc, long sy, const float *g,
-                            float *gw, long chans, long batch, long k, long outs, long oh, long ow)
+void conv16_weight_grad_f32(const void *pool, int threads, const float *x, long sn, long sc, long sy, long st,
+                            const float *g, float *gw, long chans, long batch, long k, long outs, long oh, long ow)
 {
-    struct wgrad16_part all = {x, g, gw, sn, sc, sy, chans, batch, k, outs, oh, ow, 0, 0};
+    struct wgrad16_part all = {x, g, gw, sn, sc, sy, st, chans, batch, k, outs, oh, ow, 0, 0};
     long pairs = outs / 16 * chans;
     SPLIT(pool, threads, wgrad16_part, all, pairs, pairs);
 }

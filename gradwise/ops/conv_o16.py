@@ -1,4 +1,4 @@
-"""Stride-1 convolutions with a multiple of 16 output channels, computed directly in C
+"""Convolutions with a multiple of 16 output channels, computed directly in C
 (``conv_kernels.c``), each vector holding 16 output channels of one output position.
 
 NOTE: why. LeNet's second convolution (6 -> 16 channels, 5x5, 14x14 inputs, batch 64) as whole-row
@@ -11,8 +11,11 @@ LeNet's second convolution 1.04 -> 0.18 / 2.35 -> 0.94 ms; the same at 28x28 and
 3.7 -> 1.0 / 9.1 -> 4.4 and 23.6 -> 4.2 / 66 -> 19 ms; PyTorch's MNIST example's second (32 -> 64,
 3x3, 26x26) 9.7 -> 6.8 / 39 -> 27 ms; 3 -> 16 channels 3x3 at 32x32 0.72 -> 0.21 / 2.3 -> 1.6 ms.
 The W2 step 5.69 -> 4.14 ms, C@56 22.5 -> 14.1 ms (``python bench/lowering_ab.py o16 W2``).
+Stride 2 (ResNet's downsampling 3x3 convolutions, forward and weight gradient; the input gradient
+of a strided one stays the columns' adjoint): 16 -> 32 channels at 32x32 forward 1.56 -> 0.79
+ms, 32 -> 64 at 16x16 1.19 -> 0.61 ms; the W6 step on/off 0.915 (15 rounds).
 
-Taken for float32 on a CPU with AVX-512 and a C compiler: stride 1, dilation 1, one group, output
+Taken for float32 on a CPU with AVX-512 and a C compiler: stride 1 or 2, dilation 1, one group, output
 channels a multiple of 16, a square kernel of 3 or 5 (the weight gradient keeps K*K vector
 accumulators; those two are instantiated), and not a 3x3 "same" convolution that ``conv_direct``
 takes first. NOTE: AVX-512 only, like conv_direct: a chunk of 14 accumulators would spill on
@@ -26,26 +29,31 @@ from .conv_rows import padded
 KERNELS = (3, 5)
 
 
+#: the strides taken (the same both ways)
+STRIDES = (1, 2)
+
+
 def eligible(x, weight, stride, dilation, groups):
     o, c, kh, kw = weight.shape
-    return (stride == (1, 1) and dilation == (1, 1) and groups == 1 and o % 16 == 0 and kh == kw and kh in KERNELS
+    return (stride[0] == stride[1] and stride[0] in STRIDES and dilation == (1, 1) and groups == 1 and o % 16 == 0 and kh == kw and kh in KERNELS
             and type(x) is xp.ndarray and x.dtype == weight.dtype == xp.float32 and fused.cpu_has("avx512f")
             and fused.kernels(weight) is not None)
 
 
-def forward(fn, x, weight, bias, padding):
-    """The convolution of (N, C, H, W) ``x``; returns (N, O, oh, ow), channel-major."""
+def forward(fn, x, weight, bias, padding, stride):
+    """The convolution of (N, C, H, W) ``x`` with this stride (both ways); returns (N, O, oh, ow),
+    channel-major."""
     o, c, k, _ = weight.shape
     if any(padding):
         xs = padded(x.transpose(1, 0, 2, 3), padding, 0)[1].transpose(1, 0, 2, 3)
     else:
         xs = x if x.strides[3] == x.itemsize else xp.ascontiguousarray(x)
     n, _, hp, wp = xs.shape
-    oh, ow = hp - k + 1, wp - k + 1
+    oh, ow = (hp - k) // stride + 1, (wp - k) // stride + 1
     w16 = xp.ascontiguousarray(weight.reshape(o // 16, 16, c * k * k).transpose(0, 2, 1))
     b = xp.zeros_like(weight, shape=(o,)) if bias is None else xp.ascontiguousarray(bias)
-    out = xp.empty_like(x, shape=(o, n, oh, ow)).transpose(1, 0, 2, 3)
-    fused.kernels().conv16(xs, w16.reshape(o // 16, c, k, k, 16), b, out)
+    out = xp.empty_like(x, shape=(o, n, oh, ow), order="C").transpose(1, 0, 2, 3)     # channel-major
+    fused.kernels().conv16(xs, w16.reshape(o // 16, c, k, k, 16), b, out, stride)
     fn.save_for_backward(xs, weight)
     fn.o16 = xs.shape
     return out
@@ -56,14 +64,15 @@ def weight_grad(fn, g):
     xs, weight = fn.saved
     o, c, k, _ = weight.shape
     g_last = xp.ascontiguousarray(g.transpose(0, 2, 3, 1))              # (N, oh, ow, O)
-    gw16 = xp.empty_like(weight, shape=(o // 16, c, k, k, 16))
-    fused.kernels().conv16_weight_grad(xs, g_last, gw16)
+    gw16 = xp.empty_like(weight, shape=(o // 16, c, k, k, 16), order="C")
+    fused.kernels().conv16_weight_grad(xs, g_last, gw16, fn.args[3])
     return xp.ascontiguousarray(gw16.transpose(0, 4, 1, 2, 3)).reshape(o, c, k, k)
 
 
 def input_grad(fn, gt, padding):
-    """The input gradient (N, C, H, W), channel-major, for the output gradient gt (O, N, oh, ow):
-    on flat planes of gt padded by K - 1 (``conv_input_grad_flat``), any number of channels."""
+    """The input gradient (N, C, H, W), channel-major, of a stride-1 convolution for the output
+    gradient gt (O, N, oh, ow): on flat planes of gt padded by K - 1 (``conv_input_grad_flat``),
+    any number of channels."""
     xs, weight = fn.saved
     o, c, k, _ = weight.shape
     n, _, hp, wp = xs.shape
@@ -71,7 +80,7 @@ def input_grad(fn, gt, padding):
     if buf is None:
         buf = padded(gt, (k - 1,) * 4, 32)[0]
     hg, wg = gt.shape[2] + 2 * k - 2, gt.shape[3] + 2 * k - 2
-    gx = xp.empty_like(weight, shape=(c, n, -(-hp * wg // 32) * 32))
+    gx = xp.empty_like(weight, shape=(c, n, -(-hp * wg // 32) * 32), order="C")
     flipped = xp.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(0, 2, 3, 1))        # (O, K, K, C)
     fused.kernels().conv_input_grad_flat(buf, flipped, gx, hg, wg)
     pt, pb, pl, pr = padding
