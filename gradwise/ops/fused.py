@@ -2,8 +2,10 @@
 
 ``kernels(*arrays)`` gives the compiled kernels when they can serve these arrays (NumPy arrays of
 the given dtypes, C-contiguous) and this machine has a C compiler, else None, and the caller runs
-its NumPy code, which stays the reference and is tested on its own. The source,
-``fused_kernels.c``, is compiled on first use (never by ``import gradwise``) with ``cc -O3
+its NumPy code, which stays the reference and is tested on its own. The sources,
+``fused_kernels.c``, ``conv_kernels.c`` (the 16-channel direct convolutions, ``conv_o16.py``)
+and ``lstm_kernels.c`` (the LSTM's loops, ``lstm_fused.py``), with what they share in
+``fused_common.h``, are compiled into one library on first use (never by ``import gradwise``) with ``cc -O3
 -march=native`` (or ``$CC``), about a second, and the library is cached per source, compiler and
 CPU in ``$GRADWISE_CACHE_DIR`` (default ``~/.cache/gradwise``), written atomically. ``status()``
 says which it is. ``GRADWISE_FUSED=0`` in the environment, or ``set_enabled(False)``, turns
