@@ -9,6 +9,7 @@
 
 typedef float v16f __attribute__((vector_size(64)));   /* 16 floats: one AVX-512 register */
 
+
 /* Parts of one job run on OpenBLAS's own worker threads, through its gotoblas_pthread (pool: its
  * address, from gradwise/blas.py), or one after another when pool is NULL. NOTE: why. A thread of
  * our own fights OpenBLAS's, which spin for a while after every matrix product: a 1.2 ms kernel on
