@@ -20,8 +20,8 @@
 #if defined(__AVX512F__) && defined(__GNUC__) && !defined(__clang__)
 /* the loops GCC vectorises itself (the gate arithmetic) with 512-bit vectors, not its default
  * 256 on AVX-512: 15.4 -> 12.2 us of a forward step's 47 on one thread, the W3 step about 1%
- * (Intel Xeon); the whole file, so that
- * exp stays inlined (a function with other target options cannot inline it) */
+ * (Intel Xeon); for the whole file, so that exp stays inlined (a function with other target
+ * options cannot inline it) */
 #pragma GCC target("prefer-vector-width=512")
 #endif
 #include "fused_common.h"
