@@ -9,13 +9,15 @@ buffer's [h_{t-1}; x_t; 1]): no separate input projection, whose (4H, T, B) resu
 and read back once more, and the weight gradient is one GEMM against the same buffer. On
 AVX-512 CPUs, batches of 32 or more run as column blocks side by side on OpenBLAS's threads
 (``_split``), every buffer block-major (see the C file). Measured on an Intel Xeon, fresh
-processes alternating, 7 rounds: the W3 step 11.7 -> 9.9 ms against the previous version (input
-projection as a GEMM of its own, blocks side by side in every row, its weight gradient as three
-products).
+processes alternating, 5 rounds: the W3 step 10.7 -> 8.5 ms against the previous version (input
+projection as a GEMM of its own, blocks side by side in every row, the weight gradient as three
+products, the output copied out by NumPy).
 
 The NumPy path in ``recurrent.py`` is the reference: same results to float32 precision
 (tests/ops/test_fused.py).
 """
+from types import SimpleNamespace
+
 import numpy as np
 
 from .. import blas
@@ -31,12 +33,6 @@ def kernels(*arrays):
     return None if gemm is None else (jit, gemm)
 
 
-class Run:
-    """What the backward needs of a forward: the block plan and the loops' buffers."""
-    def __init__(self, **fields):
-        self.__dict__.update(fields)
-
-
 def _columns(buf, per_column, lo, hi):
     """Block [lo, hi)'s part of a block-major (R, per_column * B) buffer: (R, per_column, hi - lo)."""
     return buf[:, per_column * lo:per_column * hi].reshape(buf.shape[0], per_column, hi - lo)
@@ -48,9 +44,10 @@ def _own(buf, per_column, lo, hi, *shape):
 
 
 def forward(found, x, h0, c0, w_x, w_h, bias, grad):
-    """The recurrence over all steps; ``w_x``, ``w_h``, ``bias`` in the NumPy path's internal
+    """The recurrence over all steps (one at least); ``w_x``, ``w_h``, ``bias`` in the NumPy path's internal
     form (gates i, f, o, g, the sigmoid gates' negated). Returns (out (T, B, H), h_n (B, H), c_n
-    (B, H), the Run for ``backward``, None without ``grad``)."""
+    (B, H), what ``backward`` needs (the block plan and the loops' buffers), None without
+    ``grad``)."""
     (jit, (gemm, ilp64)), a = found, fused.address
     steps, batch, inp = x.shape
     hid = w_h.shape[1]
@@ -74,14 +71,12 @@ def forward(found, x, h0, c0, w_x, w_h, bias, grad):
     jit.lib.lstm_forward(None if pool else gemm, ilp64, pool, a(plan), len(blocks), a(w), kdim, a(x), a(x_strides),
                          a(c0b), a(states), a(rec), a(f), a(cs), a(k), a(k_g), a(k_c), a(out), steps, hid, batch,
                          int(grad))
-    c_n = c0.copy() if not steps else xp.empty_like(x, shape=(batch, hid), order="C")
+    c_n = xp.empty_like(x, shape=(batch, hid), order="C")
     for lo, hi in blocks:
-        if steps:
-            c_n[lo:hi] = _own(cs, steps * hid, lo, hi, steps, hid)[-1].T
-    h_n = out[-1].copy() if steps else h0.copy()
-    run = Run(found=found, pool=pool, offs=offs, plan=plan, states=states, f=f, k=k, k_g=k_g, k_c=k_c, steps=steps,
-              hid=hid, inp=inp) if grad else None
-    return out, h_n, c_n, run
+        c_n[lo:hi] = _own(cs, steps * hid, lo, hi, steps, hid)[-1].T
+    run = SimpleNamespace(found=found, pool=pool, offs=offs, plan=plan, states=states, f=f, k=k, k_g=k_g, k_c=k_c,
+                          steps=steps, hid=hid, inp=inp) if grad else None
+    return out, out[-1].copy(), c_n, run
 
 
 def backward(run, w_ih, w_hh, g_out, g_h, g_c, needs, want_norms, vanished, flush_every):
@@ -104,14 +99,13 @@ def backward(run, w_ih, w_hh, g_out, g_h, g_c, needs, want_norms, vanished, flus
     jit.lib.lstm_backward(None if run.pool else gemm, ilp64, run.pool, a(run.plan), len(blocks), a(w_t), a(dh),
                           a(dc), a(run.k), a(run.k_g), a(run.k_c), a(run.f), a(d),
                           None if g_out is None else a(g_out), None if strides is None else a(strides),
-                          None if sumsq is None else a(sumsq), vanished,
-                          flush_every, steps, hid, batch)
+                          None if sumsq is None else a(sumsq), vanished, flush_every, steps, hid, batch)
     dx = dw_ih = dw_hh = db_ih = db_hh = None
     if needs["w_ih"] or needs["w_hh"] or needs["b_ih"] or needs["b_hh"]:
         dw = None                                   # (4H, H + I + 1): [w_hh | w_ih | bias], block by block
         for lo, hi in blocks:
-            part = d[:, steps * lo:steps * hi] @ _columns(run.states, steps + 1, lo, hi)[:, :steps].reshape(
-                hid + inp + 1, -1).T
+            states = _columns(run.states, steps + 1, lo, hi)[:, :steps].reshape(hid + inp + 1, -1)
+            part = d[:, steps * lo:steps * hi] @ states.T
             dw = part if dw is None else dw + part
         dw_hh = dw[:, :hid].copy() if needs["w_hh"] else None
         dw_ih = dw[:, hid:hid + inp].copy() if needs["w_ih"] else None

@@ -135,7 +135,7 @@ class LSTMSequence(Function):
         bias = None if b_ih is None and b_hh is None else \
             ((0 if b_ih is None else b_ih) + (0 if b_hh is None else b_hh))[order] * scale
         w_x, w_h = w_ih[order] * scale[:, None], w_hh[order] * scale[:, None]
-        found = lstm_fused.kernels(w_h) if x.dtype == h0.dtype == c0.dtype == w_h.dtype else None
+        found = lstm_fused.kernels(w_h) if x.dtype == h0.dtype == c0.dtype == w_h.dtype and steps else None
         self.compiled = None
         if found is not None:           # the time loop compiled (ops/lstm_fused.py)
             out, h_n, c_n, self.compiled = lstm_fused.forward(found, x, h0, c0, w_x, w_h, bias, grad)
