@@ -310,16 +310,28 @@ def backward(roots, grads, retain_graph=False, capture=None):
                 if shapes is not None and ig.shape != shapes[i]:
                     raise ShapeError(f"{fn.name()}.backward returned a gradient of shape {ig.shape} for "
                                      f"input {i}, whose shape is {shapes[i]}")
-                if ig is prev:          # the same array sent to two inputs (add): give each its own
-                    ig = ig.copy()
+                if ig is prev:          # the same array sent to two inputs (add): give each its own,
+                    ig = ig.copy(order="K")         # laid out alike (a plain copy is C-ordered)
                 prev = ig
                 have = sums.get(n)
-                sums[n] = ig if have is None else have + ig
+                sums[n] = ig if have is None else _accumulate(have, ig)
             left = pending[n] - 1
             pending[n] = left
             if left == 0:
                 ready.append(n)
     _run_queued(capture is None)
+
+
+def _accumulate(have, g):
+    """have + g, laid out in memory as ``have`` is.
+
+    NOTE: why. For operands laid out differently NumPy's sum is C-ordered: at a residual block the
+    channel-major gradient of one branch met the other's, the sum came out batch-major, and the
+    batch norms downstream each copied it back (W6: four copies a step)."""
+    if type(have) is xp.ndarray and type(g) is xp.ndarray and have.shape == g.shape and have.ndim > 1:
+        out = xp.empty_like(have, dtype=xp.result_type(have, g))
+        return xp.add(have, g, out=out)
+    return have + g
 
 
 _queued = []

@@ -245,3 +245,38 @@ def test_copies_of_leaves_get_their_own_gradients():
     assert model[0].weight.grad is None
     with pytest.raises(RuntimeError, match="only leaf tensors can be copied"):
         copy.deepcopy(model[0].weight * 2)
+
+
+def test_gradients_summed_at_a_fork_keep_the_first_ones_layout():
+    """A residual block's two branches send gradients laid out differently (channel-major from a
+    convolution, batch-major from elsewhere); NumPy's plain sum would be batch-major, and every
+    batch norm downstream would copy it back."""
+    from gradwise.autograd import _accumulate
+    rng = np.random.default_rng(0)
+    channel_major = np.ascontiguousarray(rng.standard_normal((3, 2, 4, 5))).transpose(1, 0, 2, 3)
+    batch_major = rng.standard_normal((2, 3, 4, 5))
+    total = _accumulate(channel_major, batch_major)
+    assert total.transpose(1, 0, 2, 3).flags.c_contiguous
+    np.testing.assert_array_equal(total, channel_major + batch_major)
+    assert _accumulate(np.float32(1), np.float64(2)) == 3.0
+
+
+def test_an_add_sends_each_input_a_gradient_laid_out_like_the_incoming_one():
+    x = gw.tensor(np.ones((2, 3, 4, 4)), requires_grad=True)
+    seen = []
+    y = x * 1.0
+    y.register_hook(lambda g: seen.append(g.numpy()) or g)
+    out = y + y
+    g = np.ascontiguousarray(np.ones((3, 2, 4, 4))).transpose(1, 0, 2, 3)
+    from gradwise import autograd
+    autograd.backward([out], [g])               # the engine itself: a channel-major incoming gradient
+    assert seen[0].transpose(1, 0, 2, 3).flags.c_contiguous           # the two halves, summed at y
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * np.ones((2, 3, 4, 4)))
+
+
+def test_relu_gradient_is_laid_out_like_its_output():
+    x = np.ascontiguousarray(np.random.default_rng(1).standard_normal((3, 2, 4, 4))).transpose(1, 0, 2, 3)
+    xt = gw.tensor(x, requires_grad=True)
+    gw.functional.relu(xt).backward(gw.tensor(np.ones((2, 3, 4, 4))))
+    assert xt.grad.numpy().transpose(1, 0, 2, 3).flags.c_contiguous
+    np.testing.assert_array_equal(xt.grad.numpy(), (x > 0).astype(float))

@@ -91,7 +91,9 @@ class ReLU(Function):
         y = self.saved[0]
         jit = fused.kernels() if y.size >= 1 << 16 else None
         gx = None if jit is None else jit.relu_backward(y, g)
-        return g * (y > 0) if gx is None else gx
+        if gx is None:      # in y's layout (channel-major after a convolution), whatever g's
+            gx = xp.multiply(g, y > 0, out=xp.empty_like(y, dtype=xp.result_type(g, y)))
+        return gx
 
 
 def relu(a):
