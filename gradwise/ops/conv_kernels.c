@@ -5,9 +5,10 @@
  * whatever the image's width (LeNet's second convolution writes rows of 10): a row chunk of up
  * to 14 positions sits in vector accumulators while the input channels and kernel positions
  * stream past, each weight vector loaded once for the chunk's multiply-adds, the inputs
- * broadcast from memory. The weight gradient is the same idea turned around: one (16-channel
- * block, input channel) pair's K x K kernel positions in K*K vector accumulators (K = 3 or 5),
- * swept over every output position. */
+ * broadcast from memory; stride 1 or 2. The weight gradient is the same idea turned around: one
+ * (16-channel block, input channel) pair's K x K kernel positions in K*K vector accumulators (K = 3
+ * or 5), swept over every output position, image by image. The stride-1 input gradient is
+ * vectorised over positions instead, on flat planes (any number of input channels). */
 #include "fused_common.h"
 
 #define ROW_CHUNK 14
