@@ -57,16 +57,10 @@ def _convolve(buf, src_shape, weight):
     return xp.ascontiguousarray(flat[:, :, :h * (w + 2)].reshape(o, n, h, w + 2)[..., :w])
 
 
-def _padded(src):
-    """A flat buffer of (A, B, H, W) ``src`` padded by one, with 16 floats of slack after it."""
-    buf = fused.kernels().pad(src, 1, 16)
-    return padded(src, (1, 1, 1, 1), 16)[0] if buf is None else buf
-
-
 def forward(fn, xt, weight, bias):
     """The convolution of the channel-major input ``xt`` (C, N, H, W); returns (N, O, H, W),
     channel-major."""
-    buf = _padded(xt)
+    buf = padded(xt, (1, 1, 1, 1), 16)[0]
     out = _convolve(buf, xt.shape, weight)
     if bias is not None:
         out += bias[:, None, None, None]
@@ -82,7 +76,7 @@ def backward(fn, gt, needs):
     o = weight.shape[0]
     gx = gw = None
     if needs[0]:
-        gbuf = _padded(gt)
+        gbuf = padded(gt, (1, 1, 1, 1), 16)[0]
         flipped = xp.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))      # (C, O, 3, 3)
         gx = _convolve(gbuf, gt.shape, flipped).transpose(1, 0, 2, 3)
     if needs[1]:

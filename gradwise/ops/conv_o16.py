@@ -45,7 +45,7 @@ def forward(fn, x, weight, bias, padding, stride):
     channel-major."""
     o, c, k, _ = weight.shape
     if any(padding):
-        xs = _padded(x.transpose(1, 0, 2, 3), padding).transpose(1, 0, 2, 3)
+        xs = padded(x.transpose(1, 0, 2, 3), padding, 0)[1].transpose(1, 0, 2, 3)
     else:
         xs = x if x.strides[3] == x.itemsize else xp.ascontiguousarray(x)
     n, _, hp, wp = xs.shape
@@ -57,17 +57,6 @@ def forward(fn, x, weight, bias, padding, stride):
     fn.save_for_backward(xs, weight)
     fn.o16 = xs.shape
     return out
-
-
-def _padded(xc, padding):
-    """(C, N, H, W) ``xc`` zero-padded: in one compiled pass when the padding is the same on every
-    side and xc is contiguous (``pad``), else by NumPy."""
-    if len(set(padding)) == 1:
-        buf = fused.kernels().pad(xc, padding[0], 0)
-        if buf is not None:
-            c, n, h, w = xc.shape
-            return buf.reshape(c, n, h + 2 * padding[0], w + 2 * padding[0])
-    return padded(xc, padding, 0)[1]
 
 
 def weight_grad(fn, g):
@@ -87,10 +76,8 @@ def input_grad(fn, gt, padding):
     xs, weight = fn.saved
     o, c, k, _ = weight.shape
     n, _, hp, wp = xs.shape
-    buf = fused.kernels().pad(gt, k - 1, 32)
-    if buf is None:
-        buf = padded(gt, (k - 1,) * 4, 32)[0]
-    hg, wg = gt.shape[2] + 2 * k - 2, gt.shape[3] + 2 * k - 2
+    buf, gpad = padded(gt, (k - 1,) * 4, 32)
+    hg, wg = gpad.shape[2:]
     gx = xp.empty_like(weight, shape=(c, n, -(-hp * wg // 32) * 32), order="C")
     flipped = xp.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(0, 2, 3, 1))        # (O, K, K, C)
     fused.kernels().conv_input_grad_flat(buf, flipped, gx, hg, wg)

