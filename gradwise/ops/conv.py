@@ -121,7 +121,6 @@ class Conv2d(Function):
         if conv_direct.eligible(x, weight, stride, padding, dilation, groups, ow, self.needs_grad[0]):
             return conv_direct.forward(self, x.transpose(1, 0, 2, 3), weight, bias)
         if conv_o16.eligible(x, weight, stride, dilation, groups):
-            self.args = (padding, oh, ow, stride[0])
             return conv_o16.forward(self, x, weight, bias, padding, stride[0])
         if conv_rows.eligible(x, stride, groups, ow) or conv_rows.shallow(x, weight, stride, groups):
             self.args = (None, stride, padding, dilation)
@@ -148,17 +147,7 @@ class Conv2d(Function):
             gb = gt.sum(axis=(1, 2, 3)) if self.needs_grad[2] else None
             return gx, gw, gb, None, None, None, None
         if self.o16:
-            nx, nw, nb = self.needs_grad[:3]
-            padding, oh, ow, step = self.args
-            gt = _channels_first(g)
-            gx = None
-            if nx and step == 1:
-                gx = conv_o16.input_grad(self, gt.reshape(-1, g.shape[0], oh, ow), padding)
-            elif nx:            # strided: the columns' adjoint, scattered back
-                gx = _input_grad(gt[None], self.saved[1], (self.o16[1], self.o16[0], *self.o16[2:]), (step, step),
-                                 padding, (1, 1), oh, ow)
-            return (gx, conv_o16.weight_grad(self, g) if nw else None, gt.sum(axis=1) if nb else None,
-                    None, None, None, None)
+            return conv_o16.backward(self, g, _input_grad) + (None,) * 4
         cols, weight = self.saved
         pshape, stride, padding, dilation, oh, ow = self.args
         groups = 1 if self.split is not None else cols.shape[0]

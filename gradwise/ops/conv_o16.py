@@ -27,22 +27,20 @@ from .conv_rows import padded
 
 #: the square kernel sizes with a compiled weight gradient
 KERNELS = (3, 5)
-
-
 #: the strides taken (the same both ways)
 STRIDES = (1, 2)
 
 
 def eligible(x, weight, stride, dilation, groups):
     o, c, kh, kw = weight.shape
-    return (stride[0] == stride[1] and stride[0] in STRIDES and dilation == (1, 1) and groups == 1 and o % 16 == 0 and kh == kw and kh in KERNELS
-            and type(x) is xp.ndarray and x.dtype == weight.dtype == xp.float32 and fused.cpu_has("avx512f")
-            and fused.kernels(weight) is not None)
+    return (stride[0] == stride[1] and stride[0] in STRIDES and dilation == (1, 1) and groups == 1
+            and o % 16 == 0 and kh == kw and kh in KERNELS and type(x) is xp.ndarray
+            and x.dtype == weight.dtype == xp.float32 and fused.cpu_has("avx512f") and fused.kernels(weight) is not None)
 
 
 def forward(fn, x, weight, bias, padding, stride):
     """The convolution of (N, C, H, W) ``x`` with this stride (both ways); returns (N, O, oh, ow),
-    channel-major."""
+    channel-major. Keeps on ``fn`` what ``backward`` needs."""
     o, c, k, _ = weight.shape
     if any(padding):
         xs = padded(x.transpose(1, 0, 2, 3), padding, 0)[1].transpose(1, 0, 2, 3)
@@ -55,25 +53,41 @@ def forward(fn, x, weight, bias, padding, stride):
     out = xp.empty_like(x, shape=(o, n, oh, ow), order="C").transpose(1, 0, 2, 3)     # channel-major
     fused.kernels().conv16(xs, w16.reshape(o // 16, c, k, k, 16), b, out, stride)
     fn.save_for_backward(xs, weight)
-    fn.o16 = xs.shape
+    fn.o16 = (padding, stride)
     return out
 
 
-def weight_grad(fn, g):
-    """The weight gradient for the output gradient g (N, O, oh, ow)."""
+def backward(fn, g, strided_input_grad):
+    """(gx, gw, gb) for the output gradient g (N, O, oh, ow), None where not needed; a strided
+    convolution's input gradient by ``strided_input_grad(gt, weight, padded shape (C, N, Hp, Wp),
+    stride, padding, dilation, oh, ow)``, the columns' adjoint (``conv._input_grad``)."""
     xs, weight = fn.saved
+    padding, stride = fn.o16
+    nx, nw, nb = fn.needs_grad[:3]
+    o, oh, ow = g.shape[1:]
+    gt = xp.ascontiguousarray(g.transpose(1, 0, 2, 3))                  # (O, N, oh, ow)
+    gx = None
+    if nx and stride == 1:
+        gx = _input_grad(xs, weight, gt, padding)
+    elif nx:
+        pshape = (xs.shape[1], xs.shape[0], *xs.shape[2:])
+        gx = strided_input_grad(gt.reshape(1, o, -1), weight, pshape, (stride, stride), padding, (1, 1), oh, ow)
+    return gx, _weight_grad(xs, weight, g, stride) if nw else None, gt.reshape(o, -1).sum(axis=1) if nb else None
+
+
+def _weight_grad(xs, weight, g, stride):
+    """The weight gradient for the output gradient g (N, O, oh, ow)."""
     o, c, k, _ = weight.shape
     g_last = xp.ascontiguousarray(g.transpose(0, 2, 3, 1))              # (N, oh, ow, O)
     gw16 = xp.empty_like(weight, shape=(o // 16, c, k, k, 16), order="C")
-    fused.kernels().conv16_weight_grad(xs, g_last, gw16, fn.args[3])
+    fused.kernels().conv16_weight_grad(xs, g_last, gw16, stride)
     return xp.ascontiguousarray(gw16.transpose(0, 4, 1, 2, 3)).reshape(o, c, k, k)
 
 
-def input_grad(fn, gt, padding):
+def _input_grad(xs, weight, gt, padding):
     """The input gradient (N, C, H, W), channel-major, of a stride-1 convolution for the output
     gradient gt (O, N, oh, ow): on flat planes of gt padded by K - 1 (``conv_input_grad_flat``),
     any number of channels."""
-    xs, weight = fn.saved
     o, c, k, _ = weight.shape
     n, _, hp, wp = xs.shape
     buf, gpad = padded(gt, (k - 1,) * 4, 32)

@@ -195,12 +195,11 @@ class LSTMSequence(Function):
         want_norms = _Hooks.time_steps is not None
         if self.compiled is not None:       # the loops in C, on the forward's buffers (ops/lstm_fused.py)
             w_ih, w_hh = self.saved
-            *result, norms = lstm_fused.backward(self.compiled, w_ih, w_hh, g_out, g_h, g_c, needs, want_norms,
-                                                 VANISHED, FLUSH_EVERY)
+            *grads, norms = lstm_fused.backward(self.compiled, w_ih, w_hh, g_out, g_h, g_c, needs, want_norms,
+                                                VANISHED, FLUSH_EVERY)
             if norms is not None:
                 _Hooks.time_steps(self, norms)
-            dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh = result
-            return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
+            return tuple(grads)
         x, h0, c0, w_ih, w_hh, acts, k, k_g, k_c, out = self.saved
         hid = w_hh.shape[1]
         f = acts[:, hid:2 * hid]
