@@ -43,15 +43,15 @@ def _own(buf, per_column, lo, hi, *shape):
     return buf[per_column * lo:per_column * hi].reshape(*shape, hi - lo)
 
 
-def forward(found, x, h0, c0, w_x, w_h, bias, grad):
-    """The recurrence over all steps (one at least); ``w_x``, ``w_h``, ``bias`` in the NumPy path's internal
-    form (gates i, f, o, g, the sigmoid gates' negated). Returns (out (T, B, H), h_n (B, H), c_n
-    (B, H), what ``backward`` needs (the block plan and the loops' buffers), None without
-    ``grad``)."""
+def forward(found, x, h0, c0, w, grad):
+    """The recurrence over all steps (one at least); ``w`` (4H, H + I + 1) is [w_hh | w_ih |
+    bias] in the NumPy path's internal form (gates i, f, o, g, the sigmoid gates' rows negated).
+    Returns (out (T, B, H), h_n (B, H), c_n (B, H), what ``backward`` needs (the block plan and
+    the loops' buffers), None without ``grad``)."""
     (jit, (gemm, ilp64)), a = found, fused.address
     steps, batch, inp = x.shape
-    hid = w_h.shape[1]
-    kdim = hid + inp + 1
+    hid = w.shape[0] // 4
+    kdim = w.shape[1]
     pool, offs = _split(jit, batch, hid)
     blocks = list(zip(offs, offs[1:]))
     states = fused.empty_aligned(x, (kdim, (steps + 1) * batch))       # [h_{t-1}; x_t; 1], block-major
@@ -59,7 +59,6 @@ def forward(found, x, h0, c0, w_x, w_h, bias, grad):
     for lo, hi in blocks:                           # x_t and the ones: the kernel's, step by step
         _columns(states, steps + 1, lo, hi)[:hid, 0] = h0[lo:hi].T
         _own(c0b, hid, lo, hi, hid)[...] = c0[lo:hi].T
-    w = xp.concatenate([w_h, w_x, xp.zeros_like(w_h[:, :1]) if bias is None else bias[:, None]], axis=1)
     kept = steps if grad else 1
     rec = fused.empty_aligned(x, (4 * hid * batch,))
     f, cs = fused.empty_aligned(x, (steps * hid * batch,)), fused.empty_aligned(x, (steps * hid * batch,))

@@ -133,14 +133,19 @@ class LSTMSequence(Function):
         grad = any(self.needs_grad)
         order, scale = self._internal(hid, w_ih)
         bias = None if b_ih is None and b_hh is None else \
-            ((0 if b_ih is None else b_ih) + (0 if b_hh is None else b_hh))[order] * scale
-        w_x, w_h = w_ih[order] * scale[:, None], w_hh[order] * scale[:, None]
-        found = lstm_fused.kernels(w_h) if x.dtype == h0.dtype == c0.dtype == w_h.dtype and steps else None
+            ((0 if b_ih is None else b_ih) + (0 if b_hh is None else b_hh))
+        found = lstm_fused.kernels(w_hh) if x.dtype == h0.dtype == c0.dtype == w_hh.dtype == w_ih.dtype and steps \
+            else None
         self.compiled = None
-        if found is not None:           # the time loop compiled (ops/lstm_fused.py)
-            out, h_n, c_n, self.compiled = lstm_fused.forward(found, x, h0, c0, w_x, w_h, bias, grad)
+        if found is not None:           # the time loop compiled (ops/lstm_fused.py), w (4H, H + I + 1) built once
+            w = xp.concatenate([w_hh, w_ih, xp.zeros_like(w_hh[:, :1]) if bias is None else bias[:, None]], axis=1)
+            w = w[order]
+            w[:3 * hid] *= -1.0
+            out, h_n, c_n, self.compiled = lstm_fused.forward(found, x, h0, c0, w, grad)
             self.save_for_backward(w_ih, w_hh)
             return out, h_n, c_n
+        bias = None if bias is None else bias[order] * scale
+        w_x, w_h = w_ih[order] * scale[:, None], w_hh[order] * scale[:, None]
         acts = _project_fm(x, w_x, bias)        # (T, 4H, B), becomes activations
         hs = xp.empty_like(acts, shape=(steps, hid, batch), order="C")
         cs = xp.empty_like(hs)
