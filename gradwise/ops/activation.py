@@ -82,8 +82,11 @@ class ReLU(Function):
     saves_inputs = False
 
     def forward(self, a):
-        zeros = zeros_view(a)
-        out = xp.maximum(a, 0 if zeros is None else zeros)
+        jit = fused.kernels() if a.size >= 1 << 16 else None
+        out = None if jit is None else jit.relu_forward(a)
+        if out is None:
+            zeros = zeros_view(a)
+            out = xp.maximum(a, 0 if zeros is None else zeros)
         self.save_for_backward(out)
         return out
 

@@ -190,6 +190,7 @@ class _Kernels:
                            ("conv3x3_flat_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 6),
                            ("conv3x3_flat_weight_grad_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 6),
                            ("norm_f32", [_P, ctypes.c_int, ctypes.c_int] + [_P] * 7 + [_L, _L, ctypes.c_float]),
+                           ("relu_forward_f32", [_P, ctypes.c_int, _P, _P, _L]),
                            ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
                            ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P, _L, _L, _L]),
                            ("pad_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L, _L]),
@@ -310,6 +311,16 @@ class _Kernels:
         self.lib.norm_f32(*self.pool(), 1, address(x2), address(g2), _maybe(weight), None, _maybe(gx), address(stats),
                           address(sums), x2.shape[0], x2.shape[1], eps)
         return sums
+
+    def relu_forward(self, x):
+        """max(x, 0) for a float32 array in one dense block (any axis order), laid out like x;
+        None for other arrays."""
+        flat_x = dense(x)
+        if flat_x is None:
+            return None
+        y = np.empty_like(x)            # x's layout, so dense like it
+        self.lib.relu_forward_f32(*self.pool(), address(flat_x), address(dense(y)), x.size)
+        return y
 
     def relu_backward(self, y, g):
         """g where y > 0, else 0, for float32 arrays laid out alike in one dense block (any axis

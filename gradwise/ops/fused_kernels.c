@@ -453,6 +453,22 @@ void norm_f32(const void *pool, int threads, int backward, const float *x, const
     SPLIT(pool, threads, backward ? norm_backward_part : norm_forward_part, all, chans, chans);
 }
 
+/* ReLU, y = max(x, 0) as NumPy's maximum (NaN stays NaN, -0 becomes 0), over n floats in blocks
+ * shared among the threads (NumPy's maximum: one core). */
+struct relu_fwd_part { const float *x; float *y; long lo, hi; };
+
+static void relu_forward_part(void *arg)
+{
+    const struct relu_fwd_part *p = arg;
+    for (long i = p->lo; i < p->hi; i++) p->y[i] = p->x[i] <= 0.0f ? 0.0f : p->x[i];
+}
+
+void relu_forward_f32(const void *pool, int threads, const float *x, float *y, long n)
+{
+    struct relu_fwd_part all = {x, y, 0, 0};
+    SPLIT(pool, threads, relu_forward_part, all, n, n >> 16);
+}
+
 /* ReLU's backward, gx = g * (y > 0), over n floats, in blocks shared among the threads
  * (NumPy: g * (y > 0), a pass for the mask, one for the product, on one core). */
 struct relu_part { const float *y, *g; float *gx; long lo, hi; };

@@ -1,6 +1,6 @@
 """Matrix product with NumPy's rules (1-D, 2-D, batched and broadcast)."""
 from ..autograd import Function
-from .. import backend
+from .. import backend, blas
 from ..backend import xp
 from ..errors import ArgumentError, ShapeError
 from .util import unbroadcast
@@ -75,9 +75,7 @@ class Linear(Function):
             raise ShapeError(f"linear: input of shape {x.shape} does not match weight {weight.shape}: the last "
                              f"dimension must be {weight.shape[1]}")
         x2 = x.reshape(-1, x.shape[-1])
-        out = x2 @ weight.T
-        if bias is not None:
-            out += bias
+        out = x2 @ weight.T if bias is None else blas.addmm(bias, x2, weight.T)
         self.save_for_backward(x2, weight)
         self.lead = x.shape[:-1]
         return out.reshape(*self.lead, weight.shape[0])
@@ -88,7 +86,7 @@ class Linear(Function):
         g2 = g.reshape(-1, weight.shape[0])
         gx = (g2 @ weight).reshape(*self.lead, weight.shape[1]) if nx else None
         gw = g2.T @ x2 if nw else None
-        gb = g2.sum(axis=0) if nb else None
+        gb = blas.column_sums(g2) if nb else None
         return gx, gw, gb
 
 

@@ -33,11 +33,6 @@ def kernels(*arrays):
     return None if gemm is None else (jit, gemm)
 
 
-def _columns(buf, per_column, lo, hi):
-    """Block [lo, hi)'s part of a block-major (R, per_column * B) buffer: (R, per_column, hi - lo)."""
-    return buf[:, per_column * lo:per_column * hi].reshape(buf.shape[0], per_column, hi - lo)
-
-
 def _own(buf, per_column, lo, hi, *shape):
     """Block [lo, hi)'s part of a loop's own flat buffer (``per_column`` floats a batch column)."""
     return buf[per_column * lo:per_column * hi].reshape(*shape, hi - lo)
@@ -57,7 +52,7 @@ def forward(found, x, h0, c0, w, grad):
     states = fused.empty_aligned(x, (kdim, (steps + 1) * batch))       # [h_{t-1}; x_t; 1], block-major
     c0b = fused.empty_aligned(x, (hid * batch,))
     for lo, hi in blocks:                           # x_t and the ones: the kernel's, step by step
-        _columns(states, steps + 1, lo, hi)[:hid, 0] = h0[lo:hi].T
+        states[:hid, steps * lo:steps * lo + hi - lo] = h0[lo:hi].T
         _own(c0b, hid, lo, hi, hid)[...] = c0[lo:hi].T
     kept = steps if grad else 1
     rec = fused.empty_aligned(x, (4 * hid * batch,))
@@ -101,11 +96,7 @@ def backward(run, w_ih, w_hh, g_out, g_h, g_c, needs, want_norms, vanished, flus
                           None if sumsq is None else a(sumsq), vanished, flush_every, steps, hid, batch)
     dx = dw_ih = dw_hh = db_ih = db_hh = None
     if needs["w_ih"] or needs["w_hh"] or needs["b_ih"] or needs["b_hh"]:
-        dw = None                                   # (4H, H + I + 1): [w_hh | w_ih | bias], block by block
-        for lo, hi in blocks:
-            states = _columns(run.states, steps + 1, lo, hi)[:, :steps].reshape(hid + inp + 1, -1)
-            part = d[:, steps * lo:steps * hi] @ states.T
-            dw = part if dw is None else dw + part
+        dw = d @ run.states[:, :steps * batch].T    # (4H, H + I + 1): [w_hh | w_ih | bias]
         dw_hh = dw[:, :hid].copy() if needs["w_hh"] else None
         dw_ih = dw[:, hid:hid + inp].copy() if needs["w_ih"] else None
         db_ih = dw[:, -1].copy() if needs["b_ih"] else None

@@ -120,3 +120,25 @@ def test_blas_gemm_accumulates_into_windows_and_transposes():
         np.testing.assert_allclose(blas.gemm(np.eye(2), np.eye(2), c, 2.0), 2 * np.ones((2, 2)) + np.eye(2))
     finally:
         blas.enable(True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_blas_addmm_and_column_sums_match_numpy(dtype):
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((300, 70)).astype(dtype), rng.standard_normal((120, 70)).astype(dtype)
+    bias = rng.standard_normal(120).astype(dtype)
+    g = rng.standard_normal((400, 90)).astype(dtype)
+    for on in (True, False):
+        blas.enable(on)
+        try:
+            got = blas.addmm(bias, a, b.T)                                  # 36,000 outputs: BLAS, beta = 1
+            assert got.dtype == dtype and got.flags.c_contiguous
+            np.testing.assert_allclose(got, a @ b.T + bias, rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(blas.addmm(bias[:7], a[:3], b[:7].T), a[:3] @ b[:7].T + bias[:7], rtol=1e-5)
+            wide = blas.addmm(bias.astype(np.float64), a, b.T)              # the product's dtype, as `out += bias`
+            assert wide.dtype == dtype
+            np.testing.assert_allclose(wide, a @ b.T + bias, rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(blas.column_sums(g), g.sum(axis=0), rtol=1e-5, atol=1e-4)
+            np.testing.assert_allclose(blas.column_sums(g[:, ::2]), g[:, ::2].sum(axis=0), rtol=1e-5, atol=1e-4)
+        finally:
+            blas.enable(True)

@@ -275,13 +275,14 @@ def test_compiled_batch_norm_matches_the_numpy_path(affine, shape, monkeypatch):
 
 
 @pytest.mark.parametrize("layout", ["c", "channel-major"])
-def test_compiled_relu_backward_matches_the_numpy_path(layout, monkeypatch):
+def test_compiled_relu_matches_the_numpy_path(layout, monkeypatch):
     rng = np.random.default_rng(13)
     x = rng.standard_normal((8, 16, 24, 24)).astype(np.float32)             # 73,728 floats: compiled
+    x.flat[:4] = [np.nan, -0.0, 0.0, -np.inf]                               # as NumPy's maximum
     if layout != "c":
         x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
     gout = rng.standard_normal(x.shape).astype(np.float32)
-    calls = _spy(monkeypatch, "relu_backward")
+    calls = _spy(monkeypatch, "relu_forward", "relu_backward")
 
     def run():
         xt = gw.tensor(x, requires_grad=True)
@@ -290,9 +291,12 @@ def test_compiled_relu_backward_matches_the_numpy_path(layout, monkeypatch):
         return y.numpy(), xt.grad.numpy()
 
     fast, slow = _both_paths(run)
-    assert calls == ["relu_backward"]
+    assert calls == ["relu_forward", "relu_backward"]
     _assert_all_close(fast, slow, np.float32, 0)
+    assert np.array_equal(np.signbit(fast[0]), np.signbit(slow[0]))        # -0 becomes 0, as in NumPy
+    assert fast[0].strides == x.strides                                     # laid out like its input
     assert fused.dense(x) is not None and fused.dense(x[:, :, ::2]) is None
+    assert K.relu_forward(x[:, :, ::2]) is None                             # not one block: NumPy's
 
 
 @pytest.mark.skipif(not fused.cpu_has("avx512f"), reason="the batch-split LSTM loops are taken on AVX-512 CPUs only")
