@@ -6,25 +6,26 @@ minimum over rounds.
     python bench/lowering_ab.py rows W2                    # narrow outputs on whole rows (ops/conv_rows.py)
     python bench/lowering_ab.py fused W3                   # compiled C kernels (ops/fused.py)
     python bench/lowering_ab.py o16 W2                     # direct, 16 output channels a vector (ops/conv_o16.py)
+    python bench/lowering_ab.py direct W6                  # direct 3x3, stride 1 (ops/conv_direct.py)
 """
 import argparse
 import timeit
 
 from gradwise.bench import cpu_name
 from gradwise.bench.workloads import build
-from gradwise.ops import conv_o16, conv_rows, conv_split, fused
+from gradwise.ops import conv_direct, conv_o16, conv_rows, conv_split, fused
 
 
-ORIGINAL = {"split": conv_split.eligible, "rows": conv_rows.MAX_WIDTH, "o16": conv_o16.eligible}
+MODULES = {"split": conv_split, "o16": conv_o16, "direct": conv_direct}
+ORIGINAL = {"rows": conv_rows.MAX_WIDTH, **{name: module.eligible for name, module in MODULES.items()}}
 
 
 def switch(lowering, on):
     """Turn a lowering on or off (its eligibility test, or the width limit of the row lowering)."""
     if lowering == "fused":
         fused.set_enabled(on)
-    elif lowering in ("split", "o16"):
-        module = conv_split if lowering == "split" else conv_o16
-        module.eligible = ORIGINAL[lowering] if on else (lambda *args: False)
+    elif lowering in MODULES:
+        MODULES[lowering].eligible = ORIGINAL[lowering] if on else (lambda *args: False)
     else:
         conv_rows.MAX_WIDTH = ORIGINAL["rows"] if on else 0
 
@@ -46,7 +47,7 @@ def main(lowering, name, rounds):
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("lowering", choices=["split", "rows", "fused", "o16"])
+    p.add_argument("lowering", choices=["split", "rows", "fused", "o16", "direct"])
     p.add_argument("name")
     p.add_argument("--rounds", type=int, default=11)
     a = p.parse_args()

@@ -35,7 +35,7 @@ def eligible(x, weight, stride, padding, dilation, groups, ow, input_grad):
     return ((kh, kw) == (3, 3) and stride == (1, 1) and dilation == (1, 1) and tuple(padding) == (1, 1, 1, 1)
             and groups == 1 and (ow % 16 == 0 or ow >= MIN_FLAT_WIDTH) and o % 8 == 0
             and (not input_grad or c % 8 == 0) and type(x) is xp.ndarray and x.dtype == weight.dtype == xp.float32
-            and fused.cpu_has("avx512f") and fused.kernels(weight) is not None)
+            and fused.vector_floats() >= 8 and fused.kernels(weight) is not None)
 
 
 def _positions(h, w):

@@ -35,7 +35,7 @@ def eligible(x, weight, stride, dilation, groups):
     o, c, kh, kw = weight.shape
     return (stride[0] == stride[1] and stride[0] in STRIDES and dilation == (1, 1) and groups == 1
             and o % 16 == 0 and kh == kw and kh in KERNELS and type(x) is xp.ndarray
-            and x.dtype == weight.dtype == xp.float32 and fused.cpu_has("avx512f") and fused.kernels(weight) is not None)
+            and x.dtype == weight.dtype == xp.float32 and fused.wide_vectors() and fused.kernels(weight) is not None)
 
 
 def forward(fn, x, weight, bias, padding, stride):

@@ -103,15 +103,17 @@ def _cpu():
         return platform.machine() + platform.processor()
 
 
-def cpu_has(feature):
-    """Whether the CPU lists ``feature`` (e.g. "avx512f") among its flags (Linux; False elsewhere)."""
-    if "cpu_flags" not in _STATE:
-        flags = set()
-        for line in _cpu().splitlines():
-            if line.startswith(("flags", "Features")):
-                flags |= set(line.split(":", 1)[1].split())
-        _STATE["cpu_flags"] = flags
-    return feature in _STATE["cpu_flags"]
+def vector_floats():
+    """Floats per vector register the compiled kernels were built for: 16 (AVX-512), 8 (AVX2),
+    4 (older or other CPUs), 0 without the kernels."""
+    return _STATE["kernels"].vector_floats if available() else 0
+
+
+def wide_vectors():
+    """Whether the compiled kernels are built for 16-float (AVX-512) vectors, which the kernels
+    that keep many 16-float accumulators need (conv_o16, the LSTM's batch split): with 8-float
+    registers those accumulators spill."""
+    return vector_floats() >= 16
 
 
 def _library():
@@ -200,6 +202,8 @@ class _Kernels:
                            ("pool_check", [_P, _P, ctypes.c_int])):
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = args, None
+        lib.vector_floats.argtypes, lib.vector_floats.restype = [], ctypes.c_int
+        self.vector_floats = lib.vector_floats()
         self._pool_checked = None
 
     def pool(self):

@@ -125,7 +125,7 @@ def _split(jit, batch, hid):
     synchronisation between time steps, where OpenBLAS's two-thread product of each step
     synchronises twice. Each block's products are the kernel file's own (small_product: OpenBLAS
     cannot be called from its own threads)."""
-    if batch % 16 or batch < MIN_SPLIT_BATCH or hid % 8 or not fused.cpu_has("avx512f"):
+    if batch % 16 or batch < MIN_SPLIT_BATCH or hid % 8 or not fused.wide_vectors():
         return None, [0, batch]
     pool, threads = jit.pool()
     if pool is None:

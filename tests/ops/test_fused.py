@@ -190,7 +190,7 @@ def test_shallow_convolution_gradcheck():
     assert gw.gradcheck(lambda x, w, b: gw.functional.conv2d(x, w, b, padding=(1, 2)), (x, w, b))
 
 
-@pytest.mark.skipif(not fused.cpu_has("avx512f"), reason="the direct 3x3 convolution is taken on AVX-512 CPUs only")
+@pytest.mark.skipif(fused.vector_floats() < 8, reason="the direct 3x3 convolution is taken on AVX2 and AVX-512 CPUs only")
 @pytest.mark.parametrize("shape,outs", [((2, 8, 5, 16), 8), ((3, 16, 4, 32), 16), ((2, 3, 3, 16), 8)])
 def test_direct_convolution_matches_the_numpy_path(shape, outs, monkeypatch):
     rng = np.random.default_rng(9)
@@ -212,7 +212,7 @@ def test_direct_convolution_matches_the_numpy_path(shape, outs, monkeypatch):
     _assert_all_close(fast, slow, np.float32, 1e-3)
 
 
-@pytest.mark.skipif(not fused.cpu_has("avx512f"), reason="the direct 3x3 convolution is taken on AVX-512 CPUs only")
+@pytest.mark.skipif(fused.vector_floats() < 8, reason="the direct 3x3 convolution is taken on AVX2 and AVX-512 CPUs only")
 @pytest.mark.parametrize("shape,outs,kernels", [
     ((2, 8, 4, 16), 8, ["conv3x3", "conv3x3", "conv3x3_weight_grad"]),
     ((3, 8, 6, 32), 16, ["conv3x3", "conv3x3", "conv3x3_weight_grad"]),
@@ -299,7 +299,7 @@ def test_compiled_relu_matches_the_numpy_path(layout, monkeypatch):
     assert K.relu_forward(x[:, :, ::2]) is None                             # not one block: NumPy's
 
 
-@pytest.mark.skipif(not fused.cpu_has("avx512f"), reason="the batch-split LSTM loops are taken on AVX-512 CPUs only")
+@pytest.mark.skipif(not fused.wide_vectors(), reason="the batch-split LSTM loops are taken on AVX-512 CPUs only")
 @pytest.mark.parametrize("steps,batch,hid,live", [(6, 32, 8, "all"), (5, 48, 16, "last"), (4, 64, 24, "all")])
 def test_batch_split_lstm_matches_the_numpy_path_and_reports_the_same_norms(steps, batch, hid, live, monkeypatch):
     """Batch blocks side by side on OpenBLAS's threads (or one after another without them), each
