@@ -6,8 +6,8 @@ whole time loop, the per-step matrix products included (by the BLAS NumPy itself
 address from ``gradwise/blas.py``), is one call: no Python between the steps (~15 us a step).
 Each step's product takes the input and the bias too (w (4H, H + I + 1) against the states
 buffer's [h_{t-1}; x_t; 1]): no separate input projection, whose (4H, T, B) result was written
-and read back once more, and the weight gradient is one GEMM against the same buffer. On
-AVX-512 CPUs, batches of 32 or more run as column blocks side by side on OpenBLAS's threads
+and read back once more, and the weight gradient is one GEMM against the same buffer. On AVX2
+and AVX-512 CPUs, batches of 32 or more run as column blocks side by side on OpenBLAS's threads
 (``_split``), every buffer block-major (see the C file). Measured on an Intel Xeon, fresh
 processes alternating, 5 rounds: the W3 step 10.7 -> 8.5 ms against the previous version (input
 projection as a GEMM of its own, blocks side by side in every row, the weight gradient as three
@@ -118,14 +118,14 @@ MIN_SPLIT_BATCH = 32
 
 def _split(jit, batch, hid):
     """(pool, the blocks' first columns and the batch) when the loops run as batch blocks side by
-    side on OpenBLAS's threads (an AVX-512 CPU, a batch of 32 or more in multiples of 16, hidden
-    size a multiple of 8), else (None, [0, batch]): one block, each step's product by OpenBLAS.
+    side on OpenBLAS's threads (an AVX2 or AVX-512 build of the kernels, a batch of 32 or more
+    in multiples of 16, hidden size a multiple of 8), else (None, [0, batch]): one block, each step's product by OpenBLAS.
 
     NOTE: why. The recurrence of one sample never reads another's, so the blocks need no
     synchronisation between time steps, where OpenBLAS's two-thread product of each step
     synchronises twice. Each block's products are the kernel file's own (small_product: OpenBLAS
     cannot be called from its own threads)."""
-    if batch % 16 or batch < MIN_SPLIT_BATCH or hid % 8 or not fused.wide_vectors():
+    if batch % 16 or batch < MIN_SPLIT_BATCH or hid % 8 or fused.vector_floats() < 8:
         return None, [0, batch]
     pool, threads = jit.pool()
     if pool is None:

@@ -46,49 +46,51 @@ static void sgemm(const void *fn, int ilp64, long m, long n, long k, const float
 }
 
 /* c (m, n) = a (m, k) @ b (k, n), a's rows lda apart, b's ldb, c's ldc; m a multiple of 8, n of
- * 16. 8 rows x 32 columns in 16 vector accumulators, each of a's elements broadcast once for two
+ * 16. TILE rows x 2 VF columns in 2 TILE vector accumulators (8 x 32 on AVX-512, 4 x 16 on AVX2:
+ * 16 of 32 zmm, 8 of 16 ymm registers), each of a's elements broadcast once for two
  * multiply-adds: one thread's small products (an LSTM step's 512 x 161 @ 161 x 32) without
  * OpenBLAS, which cannot be called from its own threads. Rows of b far apart (T * B floats) share
- * a few L1 sets: their columns [j, j + 32) are packed first (the forward's products 85 -> 114
+ * a few L1 sets: their columns [j, j + 2 VF) are packed first (the forward's products 85 -> 114
  * GFLOP/s; near rows are read in place), at most PRODUCT_DEPTH rows at a time, so that the panel
  * stays in L1 while the row tiles pass (the backward's k = 512 in two: the W3 step +2%, two A/B
  * runs of 9 and 11 rounds; a depth of 128, which cuts the forward's 161 too: -2.5%). */
+#define TILE (VF == 16 ? 8 : 4)
 static void small_product(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n,
                           long k)
 {
     int pack = ldb > 256;
     long depth = pack && k > PRODUCT_DEPTH ? PRODUCT_DEPTH : k;
-    float panel[pack ? depth * 32 : 1] __attribute__((aligned(64)));
-    for (long j = 0; j < n; j += 32) {
-        int two = j + 32 <= n;
+    float panel[pack ? depth * 2 * VF : 1] __attribute__((aligned(64)));
+    for (long j = 0; j < n; j += 2 * VF) {
+        int two = j + 2 * VF <= n;
         for (long q0 = 0; q0 < k; q0 += depth) {
             long kq = k - q0 < depth ? k - q0 : depth;
             const float *bp = pack ? panel : b + q0 * ldb + j;
-            long ld = pack ? 32 : ldb;
+            long ld = pack ? 2 * VF : ldb;
             for (long q = 0; q < kq && pack; q++)
-                memcpy(panel + q * 32, b + (q0 + q) * ldb + j, sizeof(float) * (two ? 32 : 16));
-            for (long r = 0; r < m; r += 8) {
-                v16f s[8][2] = {{{0}}};
-                for (int i = 0; i < 8 && q0; i++) {
-                    memcpy(&s[i][0], c + (r + i) * ldc + j, sizeof(v16f));
+                memcpy(panel + q * 2 * VF, b + (q0 + q) * ldb + j, sizeof(float) * (two ? 2 * VF : VF));
+            for (long r = 0; r < m; r += TILE) {
+                vec s[TILE][2] = {{{0}}};
+                for (int i = 0; i < TILE && q0; i++) {
+                    memcpy(&s[i][0], c + (r + i) * ldc + j, sizeof(vec));
                     if (two)
-                        memcpy(&s[i][1], c + (r + i) * ldc + j + 16, sizeof(v16f));
+                        memcpy(&s[i][1], c + (r + i) * ldc + j + VF, sizeof(vec));
                 }
                 for (long q = 0; q < kq; q++) {
-                    v16f u, v = {0};
+                    vec u, v = {0};
                     memcpy(&u, bp + q * ld, sizeof u);
                     if (two)
-                        memcpy(&v, bp + q * ld + 16, sizeof v);
+                        memcpy(&v, bp + q * ld + VF, sizeof v);
                     const float *ar = a + r * lda + q0 + q;
-                    for (int i = 0; i < 8; i++) {
+                    for (int i = 0; i < TILE; i++) {
                         float e = ar[i * lda];
                         s[i][0] += u * e; s[i][1] += v * e;
                     }
                 }
-                for (int i = 0; i < 8; i++) {
-                    memcpy(c + (r + i) * ldc + j, &s[i][0], sizeof(v16f));
+                for (int i = 0; i < TILE; i++) {
+                    memcpy(c + (r + i) * ldc + j, &s[i][0], sizeof(vec));
                     if (two)
-                        memcpy(c + (r + i) * ldc + j + 16, &s[i][1], sizeof(v16f));
+                        memcpy(c + (r + i) * ldc + j + VF, &s[i][1], sizeof(vec));
                 }
             }
         }

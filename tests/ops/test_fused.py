@@ -299,7 +299,7 @@ def test_compiled_relu_matches_the_numpy_path(layout, monkeypatch):
     assert K.relu_forward(x[:, :, ::2]) is None                             # not one block: NumPy's
 
 
-@pytest.mark.skipif(not fused.wide_vectors(), reason="the batch-split LSTM loops are taken on AVX-512 CPUs only")
+@pytest.mark.skipif(fused.vector_floats() < 8, reason="the batch-split LSTM loops are taken on AVX2 and AVX-512 CPUs only")
 @pytest.mark.parametrize("steps,batch,hid,live", [(6, 32, 8, "all"), (5, 48, 16, "last"), (4, 64, 24, "all")])
 def test_batch_split_lstm_matches_the_numpy_path_and_reports_the_same_norms(steps, batch, hid, live, monkeypatch):
     """Batch blocks side by side on OpenBLAS's threads (or one after another without them), each
