@@ -1,5 +1,5 @@
-"""Convolutions with a multiple of 16 output channels, computed directly in C
-(``conv_kernels.c``), each vector holding 16 output channels of one output position.
+"""Convolutions with a multiple of 16 output channels (8 on AVX2), computed directly in C
+(``conv_kernels.c``), each vector holding 16 output channels (8) of one output position.
 
 NOTE: why. LeNet's second convolution (6 -> 16 channels, 5x5, 14x14 inputs, batch 64) as whole-row
 columns + GEMM (``conv_rows``) copied 150 x 8,960 floats of columns and computed a third more
@@ -15,11 +15,13 @@ Stride 2 (ResNet's downsampling 3x3 convolutions, forward and weight gradient; t
 of a strided one stays the columns' adjoint): 16 -> 32 channels at 32x32 forward 1.56 -> 0.79
 ms, 32 -> 64 at 16x16 1.19 -> 0.61 ms; the W6 step on/off 0.915 (15 rounds).
 
-Taken for float32 on a CPU with AVX-512 and a C compiler: stride 1 or 2, dilation 1, one group, output
-channels a multiple of 16, a square kernel of 3 or 5 (the weight gradient keeps K*K vector
+Taken for float32 with the compiled kernels built for AVX2 or AVX-512: stride 1 or 2, dilation 1,
+one group, output channels a multiple of the vector's floats (``fused.vector_floats()``: 16 on
+AVX-512, 8 on AVX2), a square kernel of 3 or 5 (the weight gradient keeps K*K vector
 accumulators; those two are instantiated), and not a 3x3 "same" convolution that ``conv_direct``
-takes first. NOTE: AVX-512 only, like conv_direct: a chunk of 14 accumulators would spill on
-AVX2's 16 registers, where each 16-float vector takes two; not measured there.
+takes first. With both frameworks held to AVX2 on the same Xeon (kernels built for haswell,
+OPENBLAS_CORETYPE=Haswell), on/off: W2 step 0.765, W6 0.951, C@56 0.731
+(``python bench/lowering_ab.py o16 W2``, in-process alternating, minimum of 9, 7, 5 rounds).
 """
 from ..backend import xp
 from . import fused
@@ -34,8 +36,8 @@ STRIDES = (1, 2)
 def eligible(x, weight, stride, dilation, groups):
     o, c, kh, kw = weight.shape
     return (stride[0] == stride[1] and stride[0] in STRIDES and dilation == (1, 1) and groups == 1
-            and o % 16 == 0 and kh == kw and kh in KERNELS and type(x) is xp.ndarray
-            and x.dtype == weight.dtype == xp.float32 and fused.wide_vectors() and fused.kernels(weight) is not None)
+            and fused.vector_floats() >= 8 and o % fused.vector_floats() == 0 and kh == kw and kh in KERNELS
+            and type(x) is xp.ndarray and x.dtype == weight.dtype == xp.float32 and fused.kernels(weight) is not None)
 
 
 def forward(fn, x, weight, bias, padding, stride):
@@ -48,10 +50,11 @@ def forward(fn, x, weight, bias, padding, stride):
         xs = x if x.strides[3] == x.itemsize else xp.ascontiguousarray(x)
     n, _, hp, wp = xs.shape
     oh, ow = (hp - k) // stride + 1, (wp - k) // stride + 1
-    w16 = xp.ascontiguousarray(weight.reshape(o // 16, 16, c * k * k).transpose(0, 2, 1))
+    vf = fused.vector_floats()
+    wv = xp.ascontiguousarray(weight.reshape(o // vf, vf, c * k * k).transpose(0, 2, 1))
     b = xp.zeros_like(weight, shape=(o,)) if bias is None else xp.ascontiguousarray(bias)
     out = xp.empty_like(x, shape=(o, n, oh, ow), order="C").transpose(1, 0, 2, 3)     # channel-major
-    fused.kernels().conv16(xs, w16.reshape(o // 16, c, k, k, 16), b, out, stride)
+    fused.kernels().conv16(xs, wv.reshape(o // vf, c, k, k, vf), b, out, stride)
     fn.save_for_backward(xs, weight)
     fn.o16 = (padding, stride)
     return out
@@ -79,9 +82,10 @@ def _weight_grad(xs, weight, g, stride):
     """The weight gradient for the output gradient g (N, O, oh, ow)."""
     o, c, k, _ = weight.shape
     g_last = xp.ascontiguousarray(g.transpose(0, 2, 3, 1))              # (N, oh, ow, O)
-    gw16 = xp.empty_like(weight, shape=(o // 16, c, k, k, 16), order="C")
-    fused.kernels().conv16_weight_grad(xs, g_last, gw16, stride)
-    return xp.ascontiguousarray(gw16.transpose(0, 4, 1, 2, 3)).reshape(o, c, k, k)
+    vf = fused.vector_floats()
+    gwv = xp.empty_like(weight, shape=(o // vf, c, k, k, vf), order="C")
+    fused.kernels().conv16_weight_grad(xs, g_last, gwv, stride)
+    return xp.ascontiguousarray(gwv.transpose(0, 4, 1, 2, 3)).reshape(o, c, k, k)
 
 
 def _input_grad(xs, weight, gt, padding):

@@ -272,24 +272,24 @@ class _Kernels:
         self.lib.conv3x3_flat_weight_grad_f32(*self.pool(), address(x), address(g), address(gw), address(acc), chans,
                                               g.shape[1], height, width, gw.shape[0], g.shape[2])
 
-    def conv16(self, x, w16, bias, out, stride=1):
+    def conv16(self, x, wv, bias, out, stride=1):
         """out (N, O, oh, ow) = the convolution (stride both ways) of the padded float32 planes x
-        (N, C, Hp, Wp; any order of N and C, rows contiguous) with w16 (O/16, C, kh, kw, 16) plus
+        (N, C, Hp, Wp; any order of N and C, rows contiguous) with wv (O/VF, C, kh, kw, VF) plus
         bias (O,); out's planes contiguous, any order of N and O (``conv_o16``)."""
         n, c, _, wp = x.shape
-        ob, _, kh, kw, _ = w16.shape
+        ob, _, kh, kw, vf = wv.shape
         s, so = x.itemsize, out.itemsize
         self.lib.conv16_f32(*self.pool(), address(x), x.strides[0] // s, x.strides[1] // s, x.strides[2] // s,
-                            stride, address(w16), address(bias), address(out), out.strides[0] // so, out.strides[1] // so,
-                            c, n, kh, kw, ob * 16, out.shape[2], out.shape[3])
+                            stride, address(wv), address(bias), address(out), out.strides[0] // so, out.strides[1] // so,
+                            c, n, kh, kw, ob * vf, out.shape[2], out.shape[3])
 
-    def conv16_weight_grad(self, x, g_last, gw16, stride=1):
-        """gw16 (O/16, C, K, K, 16) = the weight gradient of ``conv16`` for the output gradient
+    def conv16_weight_grad(self, x, g_last, gwv, stride=1):
+        """gwv (O/VF, C, K, K, VF) = the weight gradient of ``conv16`` for the output gradient
         g_last (N, oh, ow, O), channels last, contiguous; K 3 or 5."""
         n, c = x.shape[:2]
         s = x.itemsize
         self.lib.conv16_weight_grad_f32(*self.pool(), address(x), x.strides[0] // s, x.strides[1] // s,
-                                        x.strides[2] // s, stride, address(g_last), address(gw16), c, n, gw16.shape[2],
+                                        x.strides[2] // s, stride, address(g_last), address(gwv), c, n, gwv.shape[2],
                                         g_last.shape[3], g_last.shape[1], g_last.shape[2])
 
     def conv_input_grad_flat(self, g, wf, gx, hg, wg):
