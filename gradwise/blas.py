@@ -63,6 +63,11 @@ def _lookup():
                                  ctypes.c_int.in_dll(lib, "blas_cpu_number"))
             except (AttributeError, ValueError):
                 pass
+            for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                         "openblas_set_num_threads64_", "openblas_set_num_threads"):
+                if hasattr(lib, name):          # for set_threads_address()
+                    found["set_threads"] = ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
+                    break
             return found
     return {}
 
@@ -192,6 +197,13 @@ def pool():
         return None, 1
     address, threads = _ROUTINES["pool"]
     return address, max(1, threads.value)
+
+
+def set_threads_address():
+    """The address of OpenBLAS's ``openblas_set_num_threads(int)`` (NumPy's own library), for
+    compiled code that runs OpenBLAS's sgemm on one thread from inside a job on its threads
+    (``ops/lstm_kernels.c``, ``lstm_backward``); None without it."""
+    return _ROUTINES.get("set_threads") if available() and "pool" in _ROUTINES else None
 
 
 def gemm_address(dtype):

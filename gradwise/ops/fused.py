@@ -182,7 +182,7 @@ class _Kernels:
                            ("lstm_forward", [_P, ctypes.c_int, _P, _P, ctypes.c_int, _P, _L] + [_P] * 11
                             + [_L, _L, _L, ctypes.c_int]),
                            ("lstm_backward", [_P, ctypes.c_int, _P, _P, ctypes.c_int] + [_P] * 11
-                            + [ctypes.c_float, _L, _L, _L, _L]),
+                            + [ctypes.c_float, _L, _L, _L, _L, _P, _P, ctypes.c_int, _P, _L, _P]),
                            ("shallow_conv_f32", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_f64", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_weight_grad_f32", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),

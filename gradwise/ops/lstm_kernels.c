@@ -36,13 +36,14 @@ typedef void (*gemm32_t)(int, int, int, int, int, int, float, const float *, int
 typedef void (*gemm64_t)(int, int, int, int64_t, int64_t, int64_t, float, const float *, int64_t, const float *,
                          int64_t, float, float *, int64_t);
 
-static void sgemm(const void *fn, int ilp64, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
-                  float *c, long ldc)
-{   /* c = a @ b, row-major, by the BLAS NumPy uses (its cblas_sgemm, 32- or 64-bit integers) */
+static void sgemm(const void *fn, int ilp64, int transb, long m, long n, long k, const float *a, long lda,
+                  const float *b, long ldb, float *c, long ldc)
+{   /* c = a @ b (transb: a @ b^T), row-major, by the BLAS NumPy uses (its cblas_sgemm, 32- or 64-bit integers) */
+    int tb = transb ? 112 : 111;
     if (ilp64)
-        ((gemm64_t)fn)(101, 111, 111, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+        ((gemm64_t)fn)(101, 111, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
     else
-        ((gemm32_t)fn)(101, 111, 111, (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb, 0.0f, c, (int)ldc);
+        ((gemm32_t)fn)(101, 111, tb, (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb, 0.0f, c, (int)ldc);
 }
 
 /* c (m, n) = a (m, k) @ b (k, n), a's rows lda apart, b's ldb, c's ldc; m a multiple of 8, n of
@@ -101,7 +102,7 @@ static void product(const void *gemm, int ilp64, const float *a, long lda, const
                     long m, long n, long k)
 {   /* c (m, n), rows n apart */
     if (gemm)
-        sgemm(gemm, ilp64, m, n, k, a, lda, b, ldb, c, n);
+        sgemm(gemm, ilp64, 0, m, n, k, a, lda, b, ldb, c, n);
     else
         small_product(a, lda, b, ldb, c, n, m, n, k);
 }
@@ -139,8 +140,9 @@ static void lstm_row_grad(const float *restrict zi, const float *restrict zf, co
 
 struct lstm_part {
     const void *gemm; const float *w, *c0, *g_out, *x; float *states, *rec, *f, *cs, *k, *k_g, *k_c, *dh, *dc, *d, *out;
+    const void *gemm_dw; float *dw;
     const long *gs, *xs; double *sumsq; float vanished; int ilp64, grad;
-    long kdim, flush_every, steps, hid, batch, off, nb;
+    long kdim, flush_every, steps, hid, batch, off, nb, part;
 };
 
 /* One block's forward over all steps: x_t's block and a row of ones into the states buffer (x at
@@ -237,6 +239,9 @@ static void lstm_backward_part(void *arg)
                 for (long e = 0; e < block; e++) dh[e] = dc[e] = 0;
         }
     }
+    if (p->dw)      /* the block's part of the weight gradient, d (4H, T nb) @ states (K, T nb)^T, on this thread */
+        sgemm(p->gemm_dw, p->ilp64, 1, 4 * hid, p->kdim, steps * nb, d, drow, p->states + steps * off,
+              (steps + 1) * p->batch, p->dw + p->part * 4 * hid * p->kdim, p->kdim);
 }
 
 /* offs: the blocks' first columns and the batch, blocks + 1 of them; pool NULL: the blocks one
@@ -249,6 +254,7 @@ static void lstm_run(const void *pool, void (*fn)(void *), struct lstm_part *all
         parts[i] = *all;
         parts[i].off = offs[i];
         parts[i].nb = offs[i + 1] - offs[i];
+        parts[i].part = i;
         if (all->sumsq)
             parts[i].sumsq = all->sumsq + i * all->steps;
     }
@@ -266,15 +272,29 @@ void lstm_forward(const void *gemm, int ilp64, const void *pool, const long *off
     lstm_run(pool, lstm_forward_part, &all, offs, blocks);
 }
 
-/* sumsq: (blocks, T) when not NULL, one row per block (lstm_fused.py adds them up). */
+/* sumsq: (blocks, T) when not NULL, one row per block (lstm_fused.py adds them up). dw: when not
+ * NULL (with a pool and set_threads, OpenBLAS's openblas_set_num_threads), each block's part of the
+ * weight gradient, (blocks, 4H, K), by OpenBLAS's sgemm on the block's own thread as soon as its
+ * loop ends: OpenBLAS held to one thread for the call, so that its sgemm runs where it is called
+ * instead of handing work to its threads (which are running the blocks). NOTE: why. One sgemm
+ * per block on its own core (K = T nb deep) against one two-thread sgemm over all blocks
+ * afterwards: the W3 step base/main 1.040 (Intel Xeon, fresh processes alternating, 11 rounds). OpenBLAS's thread count is global: a product
+ * another Python thread runs meanwhile runs on one thread (still right). */
 void lstm_backward(const void *gemm, int ilp64, const void *pool, const long *offs, int blocks, const float *w_t,
                    float *dh, float *dc, const float *k, const float *k_g, const float *k_c, const float *f, float *d,
                    const float *g_out, const long *gs, double *sumsq, float vanished,
-                   long flush_every, long steps, long hid, long batch)
+                   long flush_every, long steps, long hid, long batch, const void *gemm_dw, void (*set_threads)(int),
+                   int threads, float *states, long kdim, float *dw)
 {
+    int own = dw && pool && set_threads && gemm_dw;
     struct lstm_part all = {.gemm = gemm, .ilp64 = ilp64, .w = w_t, .dh = dh, .dc = dc, .k = (float *)k,
                             .k_g = (float *)k_g, .k_c = (float *)k_c, .f = (float *)f, .d = d, .g_out = g_out,
                             .gs = gs, .sumsq = sumsq, .vanished = vanished, .flush_every = flush_every,
-                            .steps = steps, .hid = hid, .batch = batch};
+                            .steps = steps, .hid = hid, .batch = batch, .gemm_dw = gemm_dw,
+                            .dw = own ? dw : NULL, .states = states, .kdim = kdim};
+    if (own)
+        set_threads(1);
     lstm_run(pool, lstm_backward_part, &all, offs, blocks);
+    if (own)
+        set_threads(threads);
 }

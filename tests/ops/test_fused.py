@@ -312,13 +312,18 @@ def test_batch_split_lstm_matches_the_numpy_path_and_reports_the_same_norms(step
     monkeypatch.setattr(recurrent._Hooks, "begin", None)
     monkeypatch.setattr(recurrent._Hooks, "time_steps", lambda fn, norms: seen.append(norms))
     run = lambda: _lstm_run(np.random.default_rng(14), steps, batch, 3, hid, 1.0, True, True, live)   # noqa: E731
+    threads = blas.pool()[1]
     fast, slow = _both_paths(run)
-    assert len(splits) == 1 and (splits[0][0] is not None) == (blas.pool()[1] > 1)     # the backward reuses the plan
+    assert len(splits) == 1 and (splits[0][0] is not None) == (threads > 1)     # the backward reuses the plan
+    assert blas.pool()[1] == threads            # OpenBLAS's thread count restored after the blocks' weight gradients
+    assert threads == 1 or blas.set_threads_address() is not None          # so fast's blocks computed them
+    monkeypatch.setattr(blas, "set_threads_address", lambda: None)
+    after = run()                               # the weight gradient as one GEMM after the loops
     monkeypatch.setattr(blas, "pool", lambda: (None, 1))
     serial = run()                              # no pool: the OpenBLAS-product loops
-    for a, b, c in zip(fast, slow, serial):
-        np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5 * max(1.0, np.abs(b).max()))
-        np.testing.assert_allclose(c, b, rtol=2e-4, atol=2e-5 * max(1.0, np.abs(b).max()))
+    for a, b, c, e in zip(fast, slow, serial, after):
+        for got in (a, c, e):
+            np.testing.assert_allclose(got, b, rtol=2e-4, atol=2e-5 * max(1.0, np.abs(b).max()))
     np.testing.assert_allclose(seen[0], seen[1], rtol=1e-5)
 
 
