@@ -87,11 +87,14 @@ def enable(on=True):
 
 
 def _usable(*arrays):
+    """Whether BLAS can update these arrays as flat vectors: NumPy arrays of one dtype and size,
+    all C-contiguous or all F-contiguous (a column-major weight and its gradient)."""
     first = arrays[0]
     return (first.size >= MIN_SIZE and available() and first.dtype in _ROUTINES["axpy"]
             and first.size <= _ROUTINES["max_size"]
-            and all(type(a) is numpy.ndarray and a.dtype == first.dtype and a.size == first.size
-                    and a.flags.c_contiguous for a in arrays) and arrays[-1].flags.writeable)
+            and all(type(a) is numpy.ndarray and a.dtype == first.dtype and a.size == first.size for a in arrays)
+            and (all(a.flags.c_contiguous for a in arrays) or all(a.flags.f_contiguous for a in arrays))
+            and arrays[-1].flags.writeable)
 
 
 def axpy(a, x, y):

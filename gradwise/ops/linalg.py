@@ -85,7 +85,9 @@ class Linear(Function):
         nx, nw, nb = self.needs_grad
         g2 = g.reshape(-1, weight.shape[0])
         gx = (g2 @ weight).reshape(*self.lead, weight.shape[1]) if nx else None
-        gw = g2.T @ x2 if nw else None
+        gw = None
+        if nw:              # laid out like the weight (nn.Linear's is column-major), for the optimizer's update
+            gw = (x2.T @ g2).T if weight.flags.f_contiguous and not weight.flags.c_contiguous else g2.T @ x2
         gb = blas.column_sums(g2) if nb else None
         return gx, gw, gb
 

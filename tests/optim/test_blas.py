@@ -16,6 +16,34 @@ def test_axpy_and_scal_match_numpy(dtype):
     np.testing.assert_allclose(blas.scal(0.9, y.copy()), y * 0.9, rtol=2 * np.finfo(dtype).eps)
 
 
+def test_axpy_on_column_major_arrays_and_mixed_layouts():
+    rng = np.random.default_rng(2)
+    x, y = (rng.standard_normal((300, 200)).astype(np.float32) for _ in range(2))
+    xf, yf = np.asfortranarray(x), np.asfortranarray(y)
+    got = blas.axpy(0.5, xf, yf.copy(order="F"))                # both column-major: flat BLAS
+    np.testing.assert_allclose(got, y + 0.5 * x, rtol=1e-6, atol=1e-6)
+    mixed = blas.axpy(0.5, xf, y.copy())                        # C and F: NumPy, still right
+    np.testing.assert_allclose(mixed, y + 0.5 * x, rtol=1e-6, atol=1e-6)
+
+
+def test_linear_weight_is_column_major_and_its_gradient_laid_out_like_it():
+    """nn.Linear keeps weight.T C-contiguous (ops/linalg.py's fast orientation); its gradient
+    follows the weight's layout, whichever it is, with the same values."""
+    rng = np.random.default_rng(3)
+    layer = gw.nn.Linear(300, 200)
+    x = gw.tensor(rng.standard_normal((16, 300), dtype=np.float32))
+    assert layer.weight.numpy().flags.f_contiguous and layer.weight.shape == (200, 300)
+    layer(x).square().sum().backward()
+    column_major = layer.weight.grad.numpy()
+    assert column_major.flags.f_contiguous and not column_major.flags.c_contiguous
+    layer.weight.grad = None
+    layer.weight.data = np.ascontiguousarray(layer.weight.numpy())        # a row-major weight, as loaded
+    layer(x).square().sum().backward()
+    row_major = layer.weight.grad.numpy()
+    assert row_major.flags.c_contiguous
+    np.testing.assert_allclose(row_major, column_major, rtol=1e-5, atol=1e-5)
+
+
 def test_blas_found_in_numpys_own_library():
     # numpy's PyPI wheels bundle scipy-openblas; other builds (MKL, Accelerate) take the NumPy path
     config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
