@@ -39,7 +39,18 @@ def test_summary_and_markdown_table():
                "torch": {"version": "2.13.0", "cpu_capability": "AVX2", "threads": 2}, "workloads": {"W1": row}}
     table = bench.markdown(results)
     assert "| W1 MLP 784-512-256-10, batch 128 | 1.75 | 1.50-2.00 | 1.20 | 4.00 | 7.00 |" in table
-    assert "Test CPU (avx2)" in table and "`import gradwise` 0.15 s" in table
+    assert "Test CPU (avx2)" in table and "`import gradwise` 0.15 s" in table and "held to" not in table
+    held = bench.markdown(dict(results, isa="avx2"))
+    assert "Test CPU (avx2) with both frameworks held to AVX2 code (GRADWISE_MARCH=haswell, " in held
+
+
+def test_isa_avx2_builds_the_kernels_for_haswell(monkeypatch):
+    from gradwise.ops import fused
+    monkeypatch.setenv("GRADWISE_MARCH", "haswell")
+    assert "-march=haswell" in fused._flags() and "-march=native" not in fused._flags()
+    monkeypatch.delenv("GRADWISE_MARCH")
+    assert "-march=native" in fused._flags()
+    assert set(bench.ISA_ENV["avx2"]) >= {"GRADWISE_MARCH", "OPENBLAS_CORETYPE", "ATEN_CPU_CAPABILITY"}
 
 
 def test_worker_runs_in_its_own_process():

@@ -9,7 +9,7 @@ round). The report names the CPU, its vector extensions, NumPy's BLAS and PyTorc
 Workloads (forward + backward + SGD update, float32, one fixed batch; see workloads.py):
 W1-W6 and the inference rows I1, I2, plus scaling rows (W1@batch, W3@sequence, C@image side).
 
-    gradwise bench [--rounds 5] [--only W1,W3@200] [--no-scaling] [--threads 2]
+    gradwise bench [--rounds 5] [--only W1,W3@200] [--no-scaling] [--threads 2] [--isa avx2]
                    [--torch-python PATH] [--json out.json] [--markdown out.md] [--history h.jsonl]
 
 PyTorch is never imported here: a worker process does it, with ``--torch-python`` (or the
@@ -31,6 +31,12 @@ from pathlib import Path
 from .workloads import WORKLOADS, all_names, batch_size, describe, parse  # noqa: F401
 
 GOALS = {"W1": 1.2, "W2": 1.0, "W3": 1.2, "W4": 1.0, "W5": 1.2, "W6": 0.9}
+#: ``--isa avx2``: both frameworks held to AVX2 on a CPU with AVX-512, for what an AVX2-only machine
+#: (the AMD Zen 3 VMs this project also runs on) would see: gradwise's kernels built for haswell,
+#: OpenBLAS's Haswell kernels, PyTorch's AVX2 kernels, MKL's and oneDNN's AVX2 code paths
+ISA_ENV = {"native": {}, "avx2": {"GRADWISE_MARCH": "haswell", "OPENBLAS_CORETYPE": "Haswell",
+                                  "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+                                  "ONEDNN_MAX_CPU_ISA": "AVX2"}}
 WORKER = str(Path(__file__).with_name("workloads.py"))
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -173,7 +179,11 @@ def markdown(results):
     torch_facts = results.get("torch")
     torch_text = (f"torch {torch_facts['version']} (CPU capability {torch_facts['cpu_capability']}, "
                   f"{torch_facts['threads']} threads)" if torch_facts else "no PyTorch")
-    lines = [f"Measured {results['date']} on {m['cpu']} ({', '.join(m['vector']) or 'no AVX'}), {m['cores']} cores, "
+    isa = results.get("isa")
+    held = "" if not isa else \
+        f" with both frameworks held to {isa.upper()} code ({', '.join(f'{k}={v}' for k, v in ISA_ENV[isa].items())})"
+    lines = [f"Measured {results['date']} on {m['cpu']} ({', '.join(m['vector']) or 'no AVX'}){held}, "
+             f"{m['cores']} cores, "
              f"{m['threads']} threads per framework; numpy {m['numpy']} with {m['blas']} (float32 GEMM "
              f"{m['matmul_gflops']:.0f} GFLOP/s); gradwise's C kernels {m.get('fused', 'not recorded')}; "
              f"{torch_text}; {results['rounds']} rounds of fresh processes; "
@@ -199,6 +209,9 @@ def main(argv=None):
     p.add_argument("--only", default=None, help="comma-separated workloads, e.g. W1,W3@200")
     p.add_argument("--no-scaling", action="store_true", help="skip the scaling rows")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--isa", choices=sorted(ISA_ENV), default="native",
+                   help="avx2: both frameworks held to AVX2 code on this CPU (GRADWISE_MARCH=haswell, "
+                        "OPENBLAS_CORETYPE=Haswell, ATEN_CPU_CAPABILITY=avx2, MKL/oneDNN AVX2)")
     p.add_argument("--seconds", type=float, default=1.0, help="timed seconds per process")
     p.add_argument("--torch-python", default=None, help="a Python with torch installed, for the PyTorch workers")
     p.add_argument("--json", default=None, help="write the results as JSON here")
@@ -218,7 +231,10 @@ def main(argv=None):
             subprocess.run([args.torch_python, "-c", "import torch"], check=True, capture_output=True, timeout=120)
         except (OSError, subprocess.SubprocessError):
             p.error(f"--torch-python {args.torch_python!r} is not a Python that can import torch")
+    os.environ.update(ISA_ENV[args.isa])        # before anything is built: the workers inherit it
     results = run(args.rounds, names, args.threads, args.seconds, args.torch_python)
+    if args.isa != "native":
+        results["isa"] = args.isa
     table = markdown(results)
     print()
     print(table)

@@ -5,10 +5,10 @@ the given dtypes, C-contiguous) and this machine has a C compiler, else None, an
 its NumPy code, which stays the reference and is tested on its own. The sources,
 ``fused_kernels.c``, ``conv_kernels.c`` (the 16-channel direct convolutions, ``conv_o16.py``)
 and ``lstm_kernels.c`` (the LSTM's loops, ``lstm_fused.py``), with what they share in
-``fused_common.h``, are compiled into one library on first use (never by ``import gradwise``) with ``cc -O3
--march=native`` (or ``$CC``), about a second, and the library is cached per source, compiler and
-CPU in ``$GRADWISE_CACHE_DIR`` (default ``~/.cache/gradwise``), written atomically. ``status()``
-says which it is. ``GRADWISE_FUSED=0`` in the environment, or ``set_enabled(False)``, turns
+``fused_common.h``, are compiled into one library on first use (never by ``import gradwise``)
+with ``cc -O3 -march=native`` (or ``$CC``; ``$GRADWISE_MARCH`` for another target), about a
+second, and the library is cached per source, compiler, flags and CPU in ``$GRADWISE_CACHE_DIR``
+(default ``~/.cache/gradwise``), written atomically. ``status()`` says which it is. ``GRADWISE_FUSED=0`` in the environment, or ``set_enabled(False)``, turns
 them off (the benchmark's A/B, the tests of both paths).
 
 What they do (measured on an AMD EPYC Zen 4, 2026-12-02, each against the NumPy code it
@@ -42,6 +42,13 @@ from ..backend import xp
 _SOURCES = [Path(__file__).with_name(name) for name in ("fused_kernels.c", "conv_kernels.c", "lstm_kernels.c")]
 _HEADER = Path(__file__).with_name("fused_common.h")
 FLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math"]
+
+
+def _flags():
+    """FLAGS, with ``$GRADWISE_MARCH`` (e.g. haswell: an AVX2 build on an AVX-512 machine, as
+    ``gradwise bench --isa avx2`` does) in place of native."""
+    march = os.environ.get("GRADWISE_MARCH", "native")
+    return [f"-march={march}" if flag == "-march=native" else flag for flag in FLAGS]
 _STATE = {"enabled": os.environ.get("GRADWISE_FUSED", "1") != "0", "kernels": None, "tried": False,
           "status": "not built yet"}
 
@@ -67,7 +74,7 @@ def available():
         _STATE["tried"] = True
         try:
             _STATE["kernels"] = _Kernels(ctypes.CDLL(str(_library())))
-            _STATE["status"] = f"on ({_compiler()} {' '.join(FLAGS[:2])})"
+            _STATE["status"] = f"on ({_compiler()} {' '.join(_flags()[:2])})"
         except (OSError, subprocess.SubprocessError, _NoCompiler) as exc:
             _STATE["status"] = f"off: {exc}"
     return _STATE["kernels"] is not None
@@ -122,7 +129,7 @@ def _library():
     source = b"\0".join(path.read_bytes() for path in [*_SOURCES, _HEADER])
     real = os.path.realpath(shutil.which(cc) or cc)
     key = hashlib.sha256(b"\0".join([source, real.encode(), str(os.stat(real).st_mtime_ns).encode(),
-                                     " ".join(FLAGS).encode(), _cpu().encode()])).hexdigest()[:20]
+                                     " ".join(_flags()).encode(), _cpu().encode()])).hexdigest()[:20]
     folder = Path(os.environ.get("GRADWISE_CACHE_DIR")
                   or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gradwise")
     path = folder / f"fused_kernels-{key}{'.dll' if os.name == 'nt' else '.so'}"
@@ -132,7 +139,7 @@ def _library():
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=path.suffix)
     os.close(fd)
     try:
-        done = subprocess.run([cc, *FLAGS, "-o", tmp, *map(str, _SOURCES)], capture_output=True, text=True, timeout=120)
+        done = subprocess.run([cc, *_flags(), "-o", tmp, *map(str, _SOURCES)], capture_output=True, text=True, timeout=120)
         if done.returncode:
             raise _NoCompiler(f"{cc} failed on {', '.join(p.name for p in _SOURCES)}: {done.stderr.strip()[:300]}")
         os.replace(tmp, path)               # atomic: another process sees all of it or none
