@@ -14,12 +14,14 @@ padded planes: 16 consecutive positions of the flat plane per vector, the two pa
 of each row computed and dropped (ResNet's 8x8 stage: the W6 step -4.5%). Each kernel splits
 its work over NumPy's OpenBLAS threads (``blas.pool``): 2x on 2 cores.
 
-Taken for float32 on a CPU with AVX-512 and a C compiler: kernel 3x3, stride 1, dilation 1,
-padding 1, one group, output width a multiple of 16 or at least MIN_FLAT_WIDTH, output channels
-a multiple of 8 (and input channels too when the input needs a gradient). NOTE: AVX-512 only,
-measured: built for AVX2 (-march=haswell, run on the same Zen 4) the 16-float vectors split in
-two and spill, 25 GFLOP/s, slower than the columns; an 8-column AVX2 variant reached 57-61,
-about the columns' rate there.
+Taken for float32 with the kernels built for AVX2 or AVX-512 (``fused.vector_floats()``):
+kernel 3x3, stride 1, dilation 1, padding 1, one group, output width a multiple of 16 or at least
+MIN_FLAT_WIDTH, output channels a multiple of 8 (and input channels too when the input needs a
+gradient). The kernels work on one vector register of either width (VF: 16 columns a vector on
+AVX-512, 8 on AVX2). An earlier build with 16-float vectors on AVX2 split them in two and spilled
+(25 GFLOP/s, Zen 4 with -march=haswell); at the register's own width, with both frameworks held
+to AVX2 on an Intel Xeon (``gradwise bench --isa avx2``), the W6 step on/off 0.713
+(``python bench/lowering_ab.py direct W6``).
 """
 from ..backend import xp
 from . import fused

@@ -116,13 +116,6 @@ def vector_floats():
     return _STATE["kernels"].vector_floats if available() else 0
 
 
-def wide_vectors():
-    """Whether the compiled kernels are built for 16-float (AVX-512) vectors, which the kernels
-    that keep many 16-float accumulators need (conv_o16, the LSTM's batch split): with 8-float
-    registers those accumulators spill."""
-    return vector_floats() >= 16
-
-
 def _library():
     """The path of the compiled library, built now if this source, compiler and CPU have none."""
     cc = _compiler()
