@@ -257,12 +257,23 @@ void conv3x3_flat_f32(const void *pool, int threads, const float *x, const float
 /* Input row r of the 4 that output rows y and y + 1 read, shifted by j: kernel position t of row
  * y (g0, h0: its gradient in the two output channels), u of row y + 1 (g1, h1). */
 #define LOAD_ROW(r, j) vec v; memcpy(&v, row + (r) * wp + (j), sizeof v);
-#define TOP(r, j, t) { LOAD_ROW(r, j) a##t += v * g0; b##t += v * h0; }
-#define BOTTOM(r, j, u) { LOAD_ROW(r, j) a##u += v * g1; b##u += v * h1; }
-#define BOTH(r, j, t, u) { LOAD_ROW(r, j) a##t += v * g0; b##t += v * h0; a##u += v * g1; b##u += v * h1; }
+/* Output channels a sweep takes: on AVX-512 the pair (18 accumulators of 32 zmm registers), on
+ * AVX2 one at a time, the pair in two sweeps (9 of 16 ymm; 18 spilled: W6's weight gradients
+ * 19.5% of the step's samples with both frameworks held to AVX2, perf). ON_B: the second
+ * channel's part (b, h), there only when a sweep takes both. */
+#if VF == 16
+#define PASS 2
+#define ON_B(...) __VA_ARGS__
+#else
+#define PASS 1
+#define ON_B(...)
+#endif
+#define TOP(r, j, t) { LOAD_ROW(r, j) a##t += v * g0; ON_B(b##t += v * h0;) }
+#define BOTTOM(r, j, u) { LOAD_ROW(r, j) a##u += v * g1; ON_B(b##u += v * h1;) }
+#define BOTH(r, j, t, u) { LOAD_ROW(r, j) a##t += v * g0; a##u += v * g1; ON_B(b##t += v * h0; b##u += v * h1;) }
 /* accumulators a_t, b_t (kernel position t, the pair's two output channels) to and from memory */
-#define ACC_LOAD(t) memcpy(&a##t, ac + 2 * VF * t, sizeof a##t); memcpy(&b##t, ac + 2 * VF * t + VF, sizeof b##t);
-#define ACC_STORE(t) memcpy(ac + 2 * VF * t, &a##t, sizeof a##t); memcpy(ac + 2 * VF * t + VF, &b##t, sizeof b##t);
+#define ACC_LOAD(t) memcpy(&a##t, ac + 2 * VF * t, sizeof a##t); ON_B(memcpy(&b##t, ac + 2 * VF * t + VF, sizeof b##t);)
+#define ACC_STORE(t) memcpy(ac + 2 * VF * t, &a##t, sizeof a##t); ON_B(memcpy(ac + 2 * VF * t + VF, &b##t, sizeof b##t);)
 #define ALL9(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) op(8)
 
 /* The weight gradient of conv3x3_flat_f32: gw[o, c, i, j] = sum over n and q of g[o, n, q] *
@@ -275,21 +286,23 @@ static void conv3x3_flat_weight_grad_part(void *arg)
     const struct flat_grad_part *p = arg;
     long chans = p->chans, batch = p->batch, wp = p->wp, pos = p->positions, gplane = batch * pos;
     for (long q = p->lo; q < p->hi; q++)
-        for (long c = 0; c < chans; c++) {
-            float *ac = p->acc + (q * chans + c) * 18 * VF;
-            vec a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0}, a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0}, a4 = {0}, b4 = {0},
-                 a5 = {0}, b5 = {0}, a6 = {0}, b6 = {0}, a7 = {0}, b7 = {0}, a8 = {0}, b8 = {0};
-            for (long n = 0; n < batch; n++)
-                for (long k = 0; k < pos; k += VF) {
-                    const float *gp = p->g + (2 * q * batch + n) * pos + k;
-                    const float *row = p->x + (c * batch + n) * p->plane + k;
-                    vec g0, h0;
-                    memcpy(&g0, gp, sizeof g0); memcpy(&h0, gp + gplane, sizeof h0);
-                    TOP(0, 0, 0) TOP(0, 1, 1) TOP(0, 2, 2) TOP(1, 0, 3) TOP(1, 1, 4) TOP(1, 2, 5)
-                    TOP(2, 0, 6) TOP(2, 1, 7) TOP(2, 2, 8)
-                }
-            ALL9(ACC_STORE)
-        }
+        for (long c = 0; c < chans; c++)
+            for (long ch = 0; ch < 2; ch += PASS) {     /* the pair's channel(s) this sweep: 2q + ch */
+                float *ac = p->acc + (q * chans + c) * 18 * VF + ch * VF;
+                vec a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0}, a8 = {0}
+                    ON_B(, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0}, b7 = {0}, b8 = {0});
+                for (long n = 0; n < batch; n++)
+                    for (long k = 0; k < pos; k += VF) {
+                        const float *gp = p->g + ((2 * q + ch) * batch + n) * pos + k;
+                        const float *row = p->x + (c * batch + n) * p->plane + k;
+                        vec g0;
+                        memcpy(&g0, gp, sizeof g0);
+                        ON_B(vec h0; memcpy(&h0, gp + gplane, sizeof h0);)
+                        TOP(0, 0, 0) TOP(0, 1, 1) TOP(0, 2, 2) TOP(1, 0, 3) TOP(1, 1, 4) TOP(1, 2, 5)
+                        TOP(2, 0, 6) TOP(2, 1, 7) TOP(2, 2, 8)
+                    }
+                ALL9(ACC_STORE)
+            }
 }
 
 /* The weight gradient of conv3x3_f32: gw[o, c, i, j] = sum over n, y, x of g[o, n, y, x] *
@@ -309,24 +322,25 @@ static void conv3x3_weight_grad_part(void *arg)
     long hp = height + 2, wp = width + 2, plane = batch * height * width;
     for (long n = 0; n < batch; n++)
         for (long q = p->lo; q < p->hi; q++)
-            for (long c = 0; c < chans; c++) {
-                float *ac = p->acc + (q * chans + c) * 18 * VF;
-                vec a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, a6, b6, a7, b7, a8, b8;
-                ALL9(ACC_LOAD)
-                for (long y = 0; y < height; y += 2)
-                    for (long xb = 0; xb < width; xb += VF) {
-                        const float *gp = p->g + ((2 * q * batch + n) * height + y) * width + xb;
-                        const float *row = p->x + ((c * batch + n) * hp + y) * wp + xb;
-                        vec g0, h0, g1, h1;
-                        memcpy(&g0, gp, sizeof g0); memcpy(&h0, gp + plane, sizeof h0);
-                        memcpy(&g1, gp + width, sizeof g1); memcpy(&h1, gp + plane + width, sizeof h1);
-                        TOP(0, 0, 0) TOP(0, 1, 1) TOP(0, 2, 2)
-                        BOTH(1, 0, 3, 0) BOTH(1, 1, 4, 1) BOTH(1, 2, 5, 2)
-                        BOTH(2, 0, 6, 3) BOTH(2, 1, 7, 4) BOTH(2, 2, 8, 5)
-                        BOTTOM(3, 0, 6) BOTTOM(3, 1, 7) BOTTOM(3, 2, 8)
-                    }
-                ALL9(ACC_STORE)
-            }
+            for (long c = 0; c < chans; c++)
+                for (long ch = 0; ch < 2; ch += PASS) {
+                    float *ac = p->acc + (q * chans + c) * 18 * VF + ch * VF;
+                    vec a0, a1, a2, a3, a4, a5, a6, a7, a8 ON_B(, b0, b1, b2, b3, b4, b5, b6, b7, b8);
+                    ALL9(ACC_LOAD)
+                    for (long y = 0; y < height; y += 2)
+                        for (long xb = 0; xb < width; xb += VF) {
+                            const float *gp = p->g + (((2 * q + ch) * batch + n) * height + y) * width + xb;
+                            const float *row = p->x + ((c * batch + n) * hp + y) * wp + xb;
+                            vec g0, g1;
+                            memcpy(&g0, gp, sizeof g0); memcpy(&g1, gp + width, sizeof g1);
+                            ON_B(vec h0, h1; memcpy(&h0, gp + plane, sizeof h0); memcpy(&h1, gp + plane + width, sizeof h1);)
+                            TOP(0, 0, 0) TOP(0, 1, 1) TOP(0, 2, 2)
+                            BOTH(1, 0, 3, 0) BOTH(1, 1, 4, 1) BOTH(1, 2, 5, 2)
+                            BOTH(2, 0, 6, 3) BOTH(2, 1, 7, 4) BOTH(2, 2, 8, 5)
+                            BOTTOM(3, 0, 6) BOTTOM(3, 1, 7) BOTTOM(3, 2, 8)
+                        }
+                    ALL9(ACC_STORE)
+                }
 }
 
 /* gw (O, C, 3, 3) from the weight-gradient kernels' vector accumulators, acc (O/2, C, 18, VF). */
