@@ -329,6 +329,9 @@ def _accumulate(have, g):
     channel-major gradient of one branch met the other's, the sum came out batch-major, and the
     batch norms downstream each copied it back (W6: four copies a step)."""
     if type(have) is xp.ndarray and type(g) is xp.ndarray and have.shape == g.shape and have.ndim > 1:
+        if have.strides == g.strides and have.dtype == g.dtype:
+            from .ops.elementwise import big_add
+            return big_add(have, g)
         out = xp.empty_like(have, dtype=xp.result_type(have, g))
         return xp.add(have, g, out=out)
     return have + g

@@ -45,12 +45,24 @@ class Add(Function):
 
     def forward(self, a, b):
         self.shapes = shape_of(a), shape_of(b)
-        return a + b
+        return big_add(a, b)
 
     def backward(self, g):
         sa, sb = self.shapes
         na, nb = self.needs_grad
         return (unbroadcast(g, sa) if na else None), (unbroadcast(g, sb) if nb else None)
+
+
+def big_add(a, b):
+    """a + b; for large float32 arrays of one shape and layout, the compiled add on OpenBLAS's
+    threads (``fused.add``; a residual block's sum, the gradients' sum at a fork), laid out like a."""
+    if type(a) is xp.ndarray and type(b) is xp.ndarray and a.size >= 1 << 16 and a.shape == b.shape:
+        from . import fused
+        jit = fused.kernels()
+        out = None if jit is None else jit.add(a, b)
+        if out is not None:
+            return out
+    return a + b
 
 
 def add(a, b):

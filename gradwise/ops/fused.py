@@ -192,6 +192,7 @@ class _Kernels:
                            ("conv3x3_flat_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 6),
                            ("conv3x3_flat_weight_grad_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 6),
                            ("norm_f32", [_P, ctypes.c_int, ctypes.c_int] + [_P] * 7 + [_L, _L, ctypes.c_float]),
+                           ("add_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
                            ("relu_forward_f32", [_P, ctypes.c_int, _P, _P, _L]),
                            ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
                            ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P, _L, _L, _L]),
@@ -315,6 +316,16 @@ class _Kernels:
         self.lib.norm_f32(*self.pool(), 1, address(x2), address(g2), _maybe(weight), None, _maybe(gx), address(stats),
                           address(sums), x2.shape[0], x2.shape[1], eps)
         return sums
+
+    def add(self, x, y):
+        """x + y for float32 arrays of one shape laid out alike in one dense block (any axis
+        order), laid out like x; None for other arrays."""
+        flat_x, flat_y = dense(x), dense(y)
+        if flat_x is None or flat_y is None or x.shape != y.shape or x.strides != y.strides:
+            return None
+        out = np.empty_like(x)
+        self.lib.add_f32(*self.pool(), address(flat_x), address(flat_y), address(dense(out)), x.size)
+        return out
 
     def relu_forward(self, x):
         """max(x, 0) for a float32 array in one dense block (any axis order), laid out like x;

@@ -481,6 +481,22 @@ int vector_floats(void)
 #endif
 }
 
+/* out = x + y over n floats, in blocks shared among the threads (NumPy's add: one core; W6's
+ * residual sums and the gradients' sums at its forks). */
+struct add_part { const float *x, *y; float *out; long lo, hi; };
+
+static void add_part_f32(void *arg)
+{
+    const struct add_part *p = arg;
+    for (long i = p->lo; i < p->hi; i++) p->out[i] = p->x[i] + p->y[i];
+}
+
+void add_f32(const void *pool, int threads, const float *x, const float *y, float *out, long n)
+{
+    struct add_part all = {x, y, out, 0, 0};
+    SPLIT(pool, threads, add_part_f32, all, n, n >> 16);
+}
+
 /* ReLU, y = max(x, 0) as NumPy's maximum (NaN stays NaN, -0 becomes 0), over n floats in blocks
  * shared among the threads (NumPy's maximum: one core). */
 struct relu_fwd_part { const float *x; float *y; long lo, hi; };

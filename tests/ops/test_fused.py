@@ -275,6 +275,29 @@ def test_compiled_batch_norm_matches_the_numpy_path(affine, shape, monkeypatch):
 
 
 @pytest.mark.parametrize("layout", ["c", "channel-major"])
+def test_compiled_add_for_residual_sums_and_gradient_forks(layout, monkeypatch):
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((8, 16, 24, 24)).astype(np.float32)             # 73,728 floats: compiled
+    if layout != "c":
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    y = (x * 0.5 + 1).astype(np.float32)
+    calls = _spy(monkeypatch, "add")
+
+    def run():
+        xt = gw.tensor(x, requires_grad=True)
+        s = xt * gw.tensor(y) + xt                  # a residual sum; xt's gradient sums at the fork
+        (s * s).sum().backward()
+        return s.numpy(), xt.grad.numpy()
+
+    fast, slow = _both_paths(run)
+    assert calls == ["add"] * 3                 # the sum; the forks at s (s * s) and at xt
+    _assert_all_close(fast, slow, np.float32, 1e-5)
+    assert fast[0].strides == x.strides and fast[1].strides == x.strides
+    np.testing.assert_array_equal(K.add(x, y), x + y)
+    assert K.add(x, y[:, :, ::-1]) is None and K.add(x.astype(np.float64), y) is None
+
+
+@pytest.mark.parametrize("layout", ["c", "channel-major"])
 def test_compiled_relu_matches_the_numpy_path(layout, monkeypatch):
     rng = np.random.default_rng(13)
     x = rng.standard_normal((8, 16, 24, 24)).astype(np.float32)             # 73,728 floats: compiled
