@@ -176,8 +176,8 @@ class _Kernels:
     def __init__(self, lib):
         self.lib = lib
         for name, args in (("exp_array", [_P, _P, _L]), ("tanh_array", [_P, _P, _L]),
-                           ("add_windows_f32", [_P, ctypes.c_int, _P, _P] + [_L] * 12),
-                           ("add_windows_f64", [_P, ctypes.c_int, _P, _P] + [_L] * 12),
+                           ("add_windows_f32", [_P, ctypes.c_int, _P, _P] + [_L] * 13),
+                           ("add_windows_f64", [_P, ctypes.c_int, _P, _P] + [_L] * 13),
                            ("add_runs_f32", [_P, _L, _P] + [_L] * 8), ("add_runs_f64", [_P, _L, _P] + [_L] * 8),
                            ("lstm_forward", [_P, ctypes.c_int, _P, _P, ctypes.c_int, _P, _L] + [_P] * 11
                             + [_L, _L, _L, ctypes.c_int]),
@@ -226,10 +226,12 @@ class _Kernels:
     def tanh(self, x, out):
         self.lib.tanh_array(address(x), address(out), x.size)
 
-    def add_windows(self, out, cols, sh, sw, dh, dw):
-        """out[c, n, i*dh + y*sh, j*dw + x*sw] += cols[c, i, j, n, y, x]."""
+    def add_windows(self, out, cols, sh, sw, dh, dw, zero=False):
+        """out[c, n, i*dh + y*sh, j*dw + x*sw] += cols[c, i, j, n, y, x] (with ``zero``, out's
+        planes are zeroed first: out may be uninitialised)."""
         fn = self.lib.add_windows_f32 if out.dtype == np.float32 else self.lib.add_windows_f64
-        fn(*self.pool(), address(out), address(cols), *cols.shape, out.shape[2], out.shape[3], sh, sw, dh, dw)
+        fn(*self.pool(), address(out), address(cols), *cols.shape, out.shape[2], out.shape[3], sh, sw, dh, dw,
+           int(zero))
 
     def add_runs(self, out, plane, runs, wp, dh, dw):
         """out[(c*N + n)*plane + i*dh*wp + j*dw + q] += runs[c, i, j, n, q] (``out`` flat)."""

@@ -30,7 +30,7 @@ void tanh_array(const float *restrict x, float *restrict out, long n)
  * add_windows: out[c, n, i*dh + y*sh, j*dw + x*sw] += cols[c, i, j, n, y, x], out (C, N, Hp, Wp).
  * add_runs: out[(c*N + n)*plane + i*dh*wp + j*dw + q] += runs[c, i, j, n, q], runs (C, kh, kw, N, R),
  * out the flat padded planes with room after the last for the last run's overhang. */
-struct windows_part { void *out; const void *cols; long kh, kw, batch, oh, ow, hp, wp, sh, sw, dh, dw, lo, hi; };
+struct windows_part { void *out; const void *cols; long kh, kw, batch, oh, ow, hp, wp, sh, sw, dh, dw, zero, lo, hi; };
 
 #define SCATTERS(T, SUFFIX)                                                                          \
 static void add_windows_part_##SUFFIX(void *arg)                                                     \
@@ -43,6 +43,8 @@ static void add_windows_part_##SUFFIX(void *arg)                                
     for (long c = p->lo; c < p->hi; c++)                                                             \
         for (long n = 0; n < batch; n++) {                                                           \
             T *plane = out + (c * batch + n) * hp * wp;                                              \
+            if (p->zero)                /* zeroed here, on this thread, while it is about to be used */ \
+                memset(plane, 0, sizeof(T) * hp * wp);                                               \
             for (long i = 0; i < kh; i++)                                                            \
                 for (long j = 0; j < kw; j++) {                                                      \
                     const T *block = cols + (((c * kh + i) * kw + j) * batch + n) * oh * ow;         \
@@ -58,9 +60,11 @@ static void add_windows_part_##SUFFIX(void *arg)                                
         }                                                                                            \
 }                                                                                                    \
 void add_windows_##SUFFIX(const void *pool, int threads, T *out, const T *cols, long chans, long kh, long kw, \
-                          long batch, long oh, long ow, long hp, long wp, long sh, long sw, long dh, long dw) \
-{   /* the channels (whose planes no other channel's windows touch) shared among the threads */       \
-    struct windows_part all = {out, cols, kh, kw, batch, oh, ow, hp, wp, sh, sw, dh, dw, 0, 0};      \
+                          long batch, long oh, long ow, long hp, long wp, long sh, long sw, long dh, long dw, \
+                          long zero)                                                                 \
+{   /* the channels (whose planes no other channel's windows touch) shared among the threads; zero:  \
+     * out's planes zeroed first (a new array: no pass of NumPy's zeros on one core before) */       \
+    struct windows_part all = {out, cols, kh, kw, batch, oh, ow, hp, wp, sh, sw, dh, dw, zero, 0, 0};\
     SPLIT(pool, threads, add_windows_part_##SUFFIX, all, chans, chans * batch * oh * ow * kh * kw >> 15); \
 }                                                                                                    \
 void add_runs_##SUFFIX(T *out, long plane, const T *runs, long chans, long kh, long kw, long batch, long length, \

@@ -124,7 +124,7 @@ def _spy(monkeypatch, *names):
     """The names of the kernels called from now on, in order."""
     calls = []
     for name in names:
-        monkeypatch.setattr(K, name, lambda *a, _f=getattr(K, name), _n=name: (calls.append(_n), _f(*a))[1])
+        monkeypatch.setattr(K, name, lambda *a, _f=getattr(K, name), _n=name, **kw: (calls.append(_n), _f(*a, **kw))[1])
     return calls
 
 
@@ -155,6 +155,22 @@ def test_fused_convolution_scatters_match_the_numpy_path(dtype, shape, kw, kerne
     fast, slow = _both_paths(lambda: _conv_grads(x, w, **kw))
     assert calls == [kernel]                                        # the kernel under test ran (once: fused)
     _assert_all_close(fast, slow, dtype, 1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_window_sums_zero_an_uninitialised_output_first(dtype):
+    """sum_windows hands the kernel an uninitialised array and asks it to zero each plane."""
+    rng = np.random.default_rng(3)
+    cols = rng.standard_normal((3, 3, 3, 2, 4, 5)).astype(dtype)              # (C, kh, kw, N, oh, ow)
+    want = np.zeros((3, 2, 9, 11), dtype)
+    for i in range(3):
+        for j in range(3):
+            want[:, :, i:i + 7:2, j:j + 9:2] += cols[:, i, j]
+    out = np.full((3, 2, 9, 11), np.nan, dtype)
+    K.add_windows(out, cols, 2, 2, 1, 1, zero=True)
+    np.testing.assert_allclose(out, want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(gw.ops.conv.sum_windows((3, 2, 9, 11), cols, (2, 2), (1, 1)), want, rtol=1e-6,
+                               atol=1e-6)
 
 
 def test_fused_transposed_convolution_matches_the_numpy_path():
