@@ -137,15 +137,19 @@ def gemm(a, b, c, beta=0.0):
     the one BLAS call that accumulates (used by the convolution's kernel-row products)."""
     ops = _gemm_operands(a, b, c)
     if ops is not None:
-        (ta, lda), (tb, ldb) = ops
-        _ROUTINES["gemm"][c.dtype](_ROW_MAJOR, ta, tb, c.shape[0], c.shape[1], a.shape[1], 1.0, a.ctypes.data, lda,
-                                   b.ctypes.data, ldb, beta, c.ctypes.data, c.strides[0] // c.itemsize)
+        _gemm_call(ops, a, b, c, beta)
     elif beta == 0:
         c[...] = a @ b
     else:
         c *= beta
         c += a @ b
     return c
+
+
+def _gemm_call(ops, a, b, c, beta):
+    (ta, lda), (tb, ldb) = ops
+    _ROUTINES["gemm"][c.dtype](_ROW_MAJOR, ta, tb, c.shape[0], c.shape[1], a.shape[1], 1.0, a.ctypes.data, lda,
+                               b.ctypes.data, ldb, beta, c.ctypes.data, c.strides[0] // c.itemsize)
 
 
 def _gemm_operands(a, b, c):
@@ -171,9 +175,11 @@ def addmm(bias, a, b):
     if (type(bias) is numpy.ndarray and type(a) is numpy.ndarray and bias.ndim == 1 and a.ndim == b.ndim == 2
             and bias.shape[0] == b.shape[1] and a.shape[0] * b.shape[1] >= MIN_SIZE):
         out = numpy.empty((a.shape[0], b.shape[1]), dtype=numpy.result_type(a, b))
-        if _gemm_operands(a, b, out) is not None:
+        ops = _gemm_operands(a, b, out)
+        if ops is not None:
             out[...] = bias
-            return gemm(a, b, out, beta=1.0)
+            _gemm_call(ops, a, b, out, 1.0)
+            return out
     out = a @ b
     out += bias
     return out

@@ -35,8 +35,9 @@ STRIDES = (1, 2)
 
 def eligible(x, weight, stride, dilation, groups):
     o, c, kh, kw = weight.shape
+    vf = fused.vector_floats()
     return (stride[0] == stride[1] and stride[0] in STRIDES and dilation == (1, 1) and groups == 1
-            and fused.vector_floats() >= 8 and o % fused.vector_floats() == 0 and kh == kw and kh in KERNELS
+            and vf >= 8 and o % vf == 0 and kh == kw and kh in KERNELS
             and type(x) is xp.ndarray and x.dtype == weight.dtype == xp.float32 and fused.kernels(weight) is not None)
 
 

@@ -6,6 +6,7 @@ Python scalars and ndarrays are accepted anywhere a tensor is, as constants.
 from .. import backend
 from ..autograd import Function
 from ..backend import xp
+from . import fused
 from .util import shape_of, unbroadcast
 from ..errors import ArgumentError
 
@@ -57,7 +58,6 @@ def big_add(a, b):
     """a + b; for large float32 arrays of one shape and layout, the compiled add on OpenBLAS's
     threads (``fused.add``; a residual block's sum, the gradients' sum at a fork), laid out like a."""
     if type(a) is xp.ndarray and type(b) is xp.ndarray and a.size >= 1 << 16 and a.shape == b.shape:
-        from . import fused
         jit = fused.kernels()
         out = None if jit is None else jit.add(a, b)
         if out is not None:

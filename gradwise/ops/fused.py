@@ -8,8 +8,9 @@ and ``lstm_kernels.c`` (the LSTM's loops, ``lstm_fused.py``), with what they sha
 ``fused_common.h``, are compiled into one library on first use (never by ``import gradwise``)
 with ``cc -O3 -march=native`` (or ``$CC``; ``$GRADWISE_MARCH`` for another target), about a
 second, and the library is cached per source, compiler, flags and CPU in ``$GRADWISE_CACHE_DIR``
-(default ``~/.cache/gradwise``), written atomically. ``status()`` says which it is. ``GRADWISE_FUSED=0`` in the environment, or ``set_enabled(False)``, turns
-them off (the benchmark's A/B, the tests of both paths).
+(default ``~/.cache/gradwise``), written atomically. ``status()`` says which it is.
+``GRADWISE_FUSED=0`` in the environment, or ``set_enabled(False)``, turns them off (the
+benchmark's A/B, the tests of both paths).
 
 What they do (measured on an AMD EPYC Zen 4, 2026-12-02, each against the NumPy code it
 replaces): the LSTM's time loops (``lstm_fused.py``); the scatter-adds of the convolutions'
@@ -42,13 +43,6 @@ from ..backend import xp
 _SOURCES = [Path(__file__).with_name(name) for name in ("fused_kernels.c", "conv_kernels.c", "lstm_kernels.c")]
 _HEADER = Path(__file__).with_name("fused_common.h")
 FLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math"]
-
-
-def _flags():
-    """FLAGS, with ``$GRADWISE_MARCH`` (e.g. haswell: an AVX2 build on an AVX-512 machine, as
-    ``gradwise bench --isa avx2`` does) in place of native."""
-    march = os.environ.get("GRADWISE_MARCH", "native")
-    return [f"-march={march}" if flag == "-march=native" else flag for flag in FLAGS]
 _STATE = {"enabled": os.environ.get("GRADWISE_FUSED", "1") != "0", "kernels": None, "tried": False,
           "status": "not built yet"}
 
@@ -108,6 +102,13 @@ def _cpu():
         return "".join(sorted(set(lines)))
     except OSError:
         return platform.machine() + platform.processor()
+
+
+def _flags():
+    """FLAGS, with ``$GRADWISE_MARCH`` (e.g. haswell: an AVX2 build on an AVX-512 machine, as
+    ``gradwise bench --isa avx2`` does) in place of native."""
+    march = os.environ.get("GRADWISE_MARCH", "native")
+    return [f"-march={march}" if flag == "-march=native" else flag for flag in FLAGS]
 
 
 def vector_floats():

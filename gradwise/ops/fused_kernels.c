@@ -277,7 +277,8 @@ void conv3x3_flat_f32(const void *pool, int threads, const float *x, const float
 #define BOTH(r, j, t, u) { LOAD_ROW(r, j) a##t += v * g0; a##u += v * g1; ON_B(b##t += v * h0; b##u += v * h1;) }
 /* accumulators a_t, b_t (kernel position t, the pair's two output channels) to and from memory */
 #define ACC_LOAD(t) memcpy(&a##t, ac + 2 * VF * t, sizeof a##t); ON_B(memcpy(&b##t, ac + 2 * VF * t + VF, sizeof b##t);)
-#define ACC_STORE(t) memcpy(ac + 2 * VF * t, &a##t, sizeof a##t); ON_B(memcpy(ac + 2 * VF * t + VF, &b##t, sizeof b##t);)
+#define ACC_STORE(t) memcpy(ac + 2 * VF * t, &a##t, sizeof a##t); \
+                     ON_B(memcpy(ac + 2 * VF * t + VF, &b##t, sizeof b##t);)
 #define ALL9(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) op(8)
 
 /* The weight gradient of conv3x3_flat_f32: gw[o, c, i, j] = sum over n and q of g[o, n, q] *
@@ -337,7 +338,8 @@ static void conv3x3_weight_grad_part(void *arg)
                             const float *row = p->x + ((c * batch + n) * hp + y) * wp + xb;
                             vec g0, g1;
                             memcpy(&g0, gp, sizeof g0); memcpy(&g1, gp + width, sizeof g1);
-                            ON_B(vec h0, h1; memcpy(&h0, gp + plane, sizeof h0); memcpy(&h1, gp + plane + width, sizeof h1);)
+                            ON_B(vec h0, h1; memcpy(&h0, gp + plane, sizeof h0);
+                                 memcpy(&h1, gp + plane + width, sizeof h1);)
                             TOP(0, 0, 0) TOP(0, 1, 1) TOP(0, 2, 2)
                             BOTH(1, 0, 3, 0) BOTH(1, 1, 4, 1) BOTH(1, 2, 5, 2)
                             BOTH(2, 0, 6, 3) BOTH(2, 1, 7, 4) BOTH(2, 2, 8, 5)

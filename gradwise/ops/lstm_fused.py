@@ -9,7 +9,8 @@ buffer's [h_{t-1}; x_t; 1]): no separate input projection, whose (4H, T, B) resu
 and read back once more, and the weight gradient is one GEMM against the same buffer. On AVX2
 and AVX-512 CPUs, batches of 32 or more run as column blocks side by side on OpenBLAS's threads
 (``_split``), every buffer block-major (see the C file), and each block's part of the weight
-gradient is OpenBLAS's one-thread sgemm on the block's own thread, right after its loop. Measured on an Intel Xeon, fresh
+gradient is OpenBLAS's one-thread sgemm on the block's own thread, right after its loop.
+Measured on an Intel Xeon, fresh
 processes alternating, 5 rounds: the W3 step 10.7 -> 8.5 ms against the previous version (input
 projection as a GEMM of its own, blocks side by side in every row, the weight gradient as three
 products, the output copied out by NumPy).
@@ -125,7 +126,8 @@ MIN_SPLIT_BATCH = 32
 def _split(jit, batch, hid):
     """(pool, the blocks' first columns and the batch) when the loops run as batch blocks side by
     side on OpenBLAS's threads (an AVX2 or AVX-512 build of the kernels, a batch of 32 or more
-    in multiples of 16, hidden size a multiple of 8), else (None, [0, batch]): one block, each step's product by OpenBLAS.
+    in multiples of 16, hidden size a multiple of 8), else (None, [0, batch]): one block, each
+    step's product by OpenBLAS.
 
     NOTE: why. The recurrence of one sample never reads another's, so the blocks need no
     synchronisation between time steps, where OpenBLAS's two-thread product of each step

@@ -14,9 +14,9 @@
  *     [H, H + I) the input x_t and row H + I ones (both copied in step by step), so that each
  *     step's pre-activations are one product w (4H, K) @ states_t, the input projection and the
  *     bias included; the last step's h_T (read by no product) goes to columns T * B + off, so
- *     that the first T * B columns are every block's steps in the order of d's, and the weight
- *     gradient is one GEMM over all blocks (one product of depth T * B: 204 -> 241 GFLOP/s
- *     against one per block at W3's shapes, Intel Xeon);
+ *     that the first T * B columns are every block's steps in the order of d's: the weight
+ *     gradient is one GEMM over all blocks where the blocks cannot each compute their own part
+ *     (lstm_backward's dw);
  *   d (4H, T * B): the gates' gradients, block at T * off, step t at + t * nb, PyTorch's gate order;
  *   the loops' own buffers, at (floats per column) * off: rec (4H, nb); c0, dh, dc (H, nb); cs, f
  *     (T, H, nb); k (T, 3H, nb), k_g and k_c (T, H, nb) (one step's worth each without grad). */
@@ -38,7 +38,7 @@ typedef void (*gemm64_t)(int, int, int, int64_t, int64_t, int64_t, float, const 
 
 static void sgemm(const void *fn, int ilp64, int transb, long m, long n, long k, const float *a, long lda,
                   const float *b, long ldb, float *c, long ldc)
-{   /* c = a @ b (transb: a @ b^T), row-major, by the BLAS NumPy uses (its cblas_sgemm, 32- or 64-bit integers) */
+{   /* c = a @ b (transb: a @ b^T), row-major, by the BLAS NumPy uses (cblas_sgemm, 32/64-bit ints) */
     int tb = transb ? 112 : 111;
     if (ilp64)
         ((gemm64_t)fn)(101, 111, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
@@ -217,7 +217,8 @@ static int zero_block(const float *src, const long *gs, long hid, long nb)
 }
 
 /* One block's backward through time: per step t from the last, dh += the output's gradient
- * (g_out at element strides gs, when not NULL; a block of zeros is skipped, see zero_block), its sum of squares into sumsq[t] (when not NULL:
+ * (g_out at element strides gs, when not NULL; a block of zeros is skipped, see zero_block),
+ * its sum of squares into sumsq[t] (when not NULL:
  * the doctor's per-step gradient norms), dc += dh k_c, the gates' gradients into d, dc *= f,
  * dh = w d (w: w_hh transposed, (H, 4H), read along its rows: small_product 110 -> 133 GFLOP/s,
  * Intel Xeon), and every flush_every steps dh and dc flushed to 0 once both are below vanished
@@ -295,8 +296,9 @@ void lstm_forward(const void *gemm, int ilp64, const void *pool, const long *off
  * loop ends: OpenBLAS held to one thread for the call, so that its sgemm runs where it is called
  * instead of handing work to its threads (which are running the blocks). NOTE: why. One sgemm
  * per block on its own core (K = T nb deep) against one two-thread sgemm over all blocks
- * afterwards: the W3 step base/main 1.040 (Intel Xeon, fresh processes alternating, 11 rounds). OpenBLAS's thread count is global: a product
- * another Python thread runs meanwhile runs on one thread (still right). */
+ * afterwards: the W3 step base/main 1.040 (Intel Xeon, fresh processes alternating, 11
+ * rounds). OpenBLAS's thread count is global: a product another Python thread runs meanwhile
+ * runs on one thread (still right). */
 void lstm_backward(const void *gemm, int ilp64, const void *pool, const long *offs, int blocks, const float *w_t,
                    float *dh, float *dc, const float *k, const float *k_g, const float *k_c, const float *f, float *d,
                    const float *g_out, const long *gs, double *sumsq, float vanished,
