@@ -40,7 +40,8 @@ import numpy as np
 from .. import blas
 from ..backend import xp
 
-_SOURCES = [Path(__file__).with_name(name) for name in ("fused_kernels.c", "conv_kernels.c", "lstm_kernels.c")]
+_SOURCES = [Path(__file__).with_name(name) for name in ("fused_kernels.c", "conv_kernels.c", "lstm_kernels.c",
+                                                                "gemm_kernels.c")]
 _HEADER = Path(__file__).with_name("fused_common.h")
 FLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math"]
 _STATE = {"enabled": os.environ.get("GRADWISE_FUSED", "1") != "0", "kernels": None, "tried": False,
@@ -201,11 +202,14 @@ class _Kernels:
                            ("conv16_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P, _P] + [_L] * 9),
                            ("conv16_weight_grad_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P] + [_L] * 6),
                            ("conv_input_grad_flat_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 7),
+                           ("gemm_f32", [_P, ctypes.c_int, _P, _L, _L, _P, _L, _L, _P, _P] + [_L] * 4),
                            ("pool_check", [_P, _P, ctypes.c_int])):
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = args, None
         lib.vector_floats.argtypes, lib.vector_floats.restype = [], ctypes.c_int
         self.vector_floats = lib.vector_floats()
+        lib.gemm_available.argtypes, lib.gemm_available.restype = [], ctypes.c_int
+        self.has_gemm = bool(lib.gemm_available())
         self._pool_checked = None
 
     def pool(self):
@@ -329,6 +333,14 @@ class _Kernels:
         out = np.empty_like(x)
         self.lib.add_f32(*self.pool(), address(flat_x), address(flat_y), address(dense(out)), x.size)
         return out
+
+    def gemm(self, a, b, bias, out):
+        """out (m, n), rows contiguous, = a (m, k) @ b (k, n) (+ bias (n,) when not None), float32;
+        each of a and b with its rows or its columns contiguous (``gemm_kernels.c``; has_gemm)."""
+        s = a.itemsize
+        self.lib.gemm_f32(*self.pool(), address(a), a.strides[0] // s, a.strides[1] // s, address(b),
+                          b.strides[0] // s, b.strides[1] // s, None if bias is None else address(bias), address(out),
+                          out.strides[0] // s, out.shape[0], out.shape[1], a.shape[1])
 
     def relu_forward(self, x):
         """max(x, 0) for a float32 array in one dense block (any axis order), laid out like x;

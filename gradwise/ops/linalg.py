@@ -3,6 +3,7 @@ from ..autograd import Function
 from .. import backend, blas
 from ..backend import xp
 from ..errors import ArgumentError, ShapeError
+from . import gemm
 from .util import unbroadcast
 
 
@@ -75,7 +76,7 @@ class Linear(Function):
             raise ShapeError(f"linear: input of shape {x.shape} does not match weight {weight.shape}: the last "
                              f"dimension must be {weight.shape[1]}")
         x2 = x.reshape(-1, x.shape[-1])
-        out = x2 @ weight.T if bias is None else blas.addmm(bias, x2, weight.T)
+        out = gemm.matmul(x2, weight.T, bias)
         self.save_for_backward(x2, weight)
         self.lead = x.shape[:-1]
         return out.reshape(*self.lead, weight.shape[0])
@@ -84,10 +85,11 @@ class Linear(Function):
         x2, weight = self.saved
         nx, nw, nb = self.needs_grad
         g2 = g.reshape(-1, weight.shape[0])
-        gx = (g2 @ weight).reshape(*self.lead, weight.shape[1]) if nx else None
+        gx = gemm.matmul(g2, weight).reshape(*self.lead, weight.shape[1]) if nx else None
         gw = None
         if nw:              # laid out like the weight (nn.Linear's is column-major), for the optimizer's update
-            gw = (x2.T @ g2).T if weight.flags.f_contiguous and not weight.flags.c_contiguous else g2.T @ x2
+            gw = gemm.matmul(x2.T, g2).T if weight.flags.f_contiguous and not weight.flags.c_contiguous \
+                else gemm.matmul(g2.T, x2)
         gb = blas.column_sums(g2) if nb else None
         return gx, gw, gb
 

@@ -1,0 +1,61 @@
+"""The float32 matrix product of the dense layer's mid-sized shapes, compiled (``gemm_kernels.c``),
+with NumPy's BLAS for everything else.
+
+NOTE: why. At the MLP's shapes (batch 128, 784 -> 512 -> 256) NumPy's OpenBLAS multiplies at
+220-300 GFLOP/s on two cores, PyTorch's MKL at 295-351; the compiled product 318-331 (2 cores,
+Intel Xeon with AVX-512, in process: ``python bench/gemm_rates.py``). Large products (W4's
+512 x 2048 @ 2048 x 2048) stay with OpenBLAS, whose blocking for caches wins there (the compiled
+one 0.85-0.93 of it); small ones too (a call through ctypes costs more than it saves), and any
+shape with under 16 rows or 32 columns (the tiles are 8 x 32).
+"""
+import numpy as np
+
+from .. import blas
+from . import fused
+
+MIN_WORK = 1 << 20      # multiply-adds: below, NumPy's call is cheaper
+MAX_WORK = 1 << 28      # above, OpenBLAS's cache blocking wins
+
+
+def _lines(a):
+    """(row stride, column stride) in elements when one of them is 1 and the other spans the
+    array, else None."""
+    s = a.itemsize
+    rs, cs = a.strides
+    if rs % s or cs % s:
+        return None
+    rs, cs = rs // s, cs // s
+    if cs == 1 and rs >= max(a.shape[1], 1):
+        return rs, cs
+    if rs == 1 and cs >= max(a.shape[0], 1):
+        return rs, cs
+    return None
+
+
+def _kernels(a, b, bias):
+    """The compiled kernels when they take a @ b (+ bias), else None."""
+    if not (type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2
+            and a.dtype == np.float32 and b.dtype == np.float32 and a.shape[1] == b.shape[0]):
+        return None
+    m, k = a.shape
+    n = b.shape[1]
+    if m < 16 or n < 32 or not MIN_WORK <= m * n * k <= MAX_WORK:
+        return None
+    if bias is not None and not (type(bias) is np.ndarray and bias.dtype == np.float32 and bias.shape == (n,)
+                                 and bias.flags.c_contiguous):
+        return None
+    if _lines(a) is None or _lines(b) is None:
+        return None
+    kernels = fused.kernels()
+    return kernels if kernels is not None and kernels.has_gemm else None
+
+
+def matmul(a, b, bias=None):
+    """a @ b (+ bias along the rows), a new C-ordered array: compiled for float32 at the shapes
+    where it is faster, else NumPy's (``blas.addmm`` with a bias)."""
+    kernels = _kernels(a, b, bias)
+    if kernels is None:
+        return a @ b if bias is None else blas.addmm(bias, a, b)
+    out = np.empty((a.shape[0], b.shape[1]), dtype=np.float32)
+    kernels.gemm(a, b, bias, out)
+    return out

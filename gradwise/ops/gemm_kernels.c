@@ -1,0 +1,236 @@
+/* A float32 matrix product for AVX-512, on OpenBLAS's threads (gradwise/blas.py, ``matmul``),
+ * compiled with fused_kernels.c into one library.
+ *
+ * NOTE: why. NumPy's OpenBLAS reaches 141-165 GFLOP/s a core at the MLP's shapes (W1: 128 x 784
+ * @ 784 x 512 and its gradients) and 219-274 on two cores, PyTorch's MKL 166-197 and 295-351; the
+ * core's FMA peak is 239 (Intel Xeon, 2 cores). This is the textbook blocked product: a panel of
+ * b (KC rows x 32 columns) packed contiguous so that it stays in L1, an 8 x 32 tile of c in 16
+ * zmm accumulators, each of a's elements broadcast once for two multiply-adds; a read in place
+ * (rows of a: 8 streams) or, when its columns are contiguous (a transposed, the weight
+ * gradient's x.T), packed per block (contiguous streams). The threads take columns of c (rows
+ * when c is narrow), each packing its own panels. On another vector width the product is not
+ * compiled (gemm_available() is 0) and NumPy's BLAS does it. */
+#include "fused_common.h"
+#include <stdlib.h>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define G_MR 8          /* rows of c a tile */
+#define G_NR 32         /* columns of c a tile: two zmm */
+#define G_KC 256        /* depth of a packed panel: 256 x 32 floats = 32 KiB, in L1 with a's rows */
+#define G_MC 512
+#define PACK_ALL 0        /* rows of a packed per block (512 x 256 floats = 512 KiB, in L2) */
+
+int gemm_available(void) { return 1; }
+
+/* b's columns [j, j + w) (w <= 32), rows [q0, q0 + kc), into panel (kc, 32), zero past w.
+ * b(q, j) at b[q * brs + j * bcs]: rows contiguous (bcs == 1) are copied, columns contiguous
+ * (brs == 1, b a transpose) are transposed 16 x 16 in registers. */
+static void transpose16(const float *src, long ld, float *dst, long ldd, long rows)
+{   /* dst[t][r] = src[r][t] for r < rows (<= 16), t < 16; src rows ld apart, dst rows ldd apart */
+    __m512 r[16], t[16];
+    for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_loadu_ps(src + i * ld) : _mm512_setzero_ps();
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+        __m512d a0 = _mm512_castps_pd(t[4 * i]), a1 = _mm512_castps_pd(t[4 * i + 1]);
+        __m512d a2 = _mm512_castps_pd(t[4 * i + 2]), a3 = _mm512_castps_pd(t[4 * i + 3]);
+        r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a0, a2));
+        r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a0, a2));
+        r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(a1, a3));
+        r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(a1, a3));
+    }
+    /* r[4i + c] holds, in each 128-bit lane L, column 4L + c of rows 4i .. 4i + 3 */
+    for (int c = 0; c < 4; c++) {
+        __m512 x0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88), x1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xdd);
+        __m512 x2 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88), x3 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xdd);
+        t[c] = _mm512_shuffle_f32x4(x0, x2, 0x88);          /* column c */
+        t[8 + c] = _mm512_shuffle_f32x4(x0, x2, 0xdd);      /* column 8 + c */
+        t[4 + c] = _mm512_shuffle_f32x4(x1, x3, 0x88);      /* column 4 + c */
+        t[12 + c] = _mm512_shuffle_f32x4(x1, x3, 0xdd);     /* column 12 + c */
+    }
+    for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + i * ldd, t[i]);
+}
+
+static void pack_b(const float *b, long brs, long bcs, long q0, long kc, long j, long w, float *panel)
+{
+    if (bcs == 1) {
+        for (long q = 0; q < kc; q++) {
+            const float *src = b + (q0 + q) * brs + j;
+            if (w == G_NR) {        /* a constant size: two vector moves, not a call */
+                memcpy(panel + q * G_NR, src, G_NR * sizeof(float));
+                continue;
+            }
+            memset(panel + q * G_NR + w, 0, (G_NR - w) * sizeof(float));
+            memcpy(panel + q * G_NR, src, w * sizeof(float));
+        }
+        return;
+    }
+    long q = 0;
+    for (; q + 16 <= kc; q += 16)
+        for (long t = 0; t < G_NR; t += 16) {
+            long rows = w - t < 16 ? (w - t > 0 ? w - t : 0) : 16;
+            transpose16(b + (j + t) * bcs + q0 + q, bcs, panel + q * G_NR + t, G_NR, rows);
+        }
+    for (; q < kc; q++)
+        for (long t = 0; t < G_NR; t++)
+            panel[q * G_NR + t] = t < w ? b[(j + t) * bcs + q0 + q] : 0.0f;
+}
+
+/* a's rows [i0, i0 + m), depth [q0, q0 + kc), columns contiguous (a(i, q) at a[q * acs + i]),
+ * into tiles of 8 rows, each (kc, 8): the rows past m are left as they are (never stored). */
+static void pack_a(const float *a, long ars, long acs, long q0, long kc, long i0, long m, float *ap)
+{
+    for (long i = 0; i < m; i += G_MR) {
+        long r = m - i < G_MR ? m - i : G_MR;
+        float *dst = ap + i * kc;
+        if (ars == 1) {
+            for (long q = 0; q < kc; q++)
+                if (r == G_MR)
+                    memcpy(dst + q * G_MR, a + (q0 + q) * acs + i0 + i, G_MR * sizeof(float));
+                else
+                    memcpy(dst + q * G_MR, a + (q0 + q) * acs + i0 + i, r * sizeof(float));
+            continue;
+        }
+        const float *src = a + (i0 + i) * ars + q0;
+        float block[16 * 16] __attribute__((aligned(64)));
+        long q = 0;
+        for (; q + 16 <= kc; q += 16) {
+            transpose16(src + q, ars, block, 16, r);
+            for (int t = 0; t < 16; t++)
+                memcpy(dst + (q + t) * G_MR, block + t * 16, G_MR * sizeof(float));
+        }
+        for (; q < kc; q++)
+            for (long t = 0; t < r; t++)
+                dst[q * G_MR + t] = src[t * ars + q];
+    }
+}
+
+/* c's tile of mr rows (mr <= 8) x 32 columns (masks m0, m1 for the columns that exist) +=
+ * (init 0: =, 2: = bias +) a's rows (element (i, q) at a[i * ars + q * acs]) @ the panel */
+static inline __attribute__((always_inline)) void tile(const int mr, long kc, const float *a, long ars, long acs,
+                                                      const float *bp, float *c, long ldc, int init,
+                                                      const float *bias, __mmask16 m0, __mmask16 m1)
+{
+    __m512 s0[G_MR], s1[G_MR];
+    __m512 b0 = init == 2 ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
+    __m512 b1 = init == 2 ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
+#pragma GCC unroll 8
+    for (int i = 0; i < mr; i++) {
+        if (init == 1) {
+            s0[i] = _mm512_maskz_loadu_ps(m0, c + i * ldc);
+            s1[i] = _mm512_maskz_loadu_ps(m1, c + i * ldc + 16);
+        } else {
+            s0[i] = b0;
+            s1[i] = b1;
+        }
+    }
+    for (long q = 0; q < kc; q++) {
+        __m512 u = _mm512_load_ps(bp + q * G_NR), v = _mm512_load_ps(bp + q * G_NR + 16);
+        const float *aq = a + q * acs;
+#pragma GCC unroll 8
+        for (int i = 0; i < mr; i++) {
+            __m512 e = _mm512_set1_ps(aq[i * ars]);
+            s0[i] = _mm512_fmadd_ps(u, e, s0[i]);
+            s1[i] = _mm512_fmadd_ps(v, e, s1[i]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < mr; i++) {
+        _mm512_mask_storeu_ps(c + i * ldc, m0, s0[i]);
+        _mm512_mask_storeu_ps(c + i * ldc + 16, m1, s1[i]);
+    }
+}
+
+struct gemm_part {
+    const float *a, *b, *bias;
+    float *c;
+    long ars, acs, brs, bcs, ldc, k, i0, i1, j0, j1;
+};
+
+static void gemm_part(void *arg)
+{
+    struct gemm_part *p = arg;
+    float panel[G_KC * G_NR] __attribute__((aligned(64)));
+    long rows = p->i1 - p->i0;
+    int pack = PACK_ALL || (p->ars == 1 && p->acs != 1);           /* a's columns contiguous: packed per block */
+    float *abuf = NULL;
+    if (pack) {
+        long mc = rows < G_MC ? rows : G_MC;
+        if (posix_memalign((void **)&abuf, 64, ((mc + G_MR - 1) / G_MR * G_MR) * G_KC * sizeof(float)))
+            abuf = NULL, pack = 0;
+    }
+    for (long q0 = 0; q0 < p->k; q0 += G_KC) {
+        long kc = p->k - q0 < G_KC ? p->k - q0 : G_KC;
+        int init = q0 ? 1 : p->bias ? 2 : 0;
+        for (long ib = p->i0; ib < p->i1; ib += G_MC) {
+            long mb = p->i1 - ib < G_MC ? p->i1 - ib : G_MC;
+            const float *a = p->a + ib * p->ars + q0 * p->acs;
+            long ars = p->ars, acs = p->acs;
+            if (pack) {
+                pack_a(p->a, p->ars, p->acs, q0, kc, ib, mb, abuf);
+                a = abuf, ars = 1, acs = G_MR;
+            }
+            for (long j = p->j0; j < p->j1; j += G_NR) {
+                long w = p->j1 - j < G_NR ? p->j1 - j : G_NR;
+                __mmask16 m0 = w >= 16 ? 0xffff : (__mmask16)((1u << w) - 1);
+                __mmask16 m1 = w >= 32 ? 0xffff : w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : 0;
+                const float *bias = p->bias ? p->bias + j : NULL;
+                float *c = p->c + ib * p->ldc + j;
+                pack_b(p->b, p->brs, p->bcs, q0, kc, j, w, panel);
+                long i = 0;
+                /* the strides as constants where they are known: a's rows contiguous (acs 1) or packed */
+                if (pack)
+                    for (; i + G_MR <= mb; i += G_MR)
+                        tile(G_MR, kc, a + i * kc, 1, G_MR, panel, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                else
+                    for (; i + G_MR <= mb; i += G_MR)
+                        tile(G_MR, kc, a + i * ars, ars, 1, panel, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                for (; i < mb; i += mb - i >= 4 ? 4 : 1) {    /* the last rows 4 or 1 at a time (in their packed tile) */
+                    const float *ai = pack ? a + (i / G_MR * G_MR) * kc + i % G_MR : a + i * ars;
+                    if (mb - i >= 4)
+                        tile(4, kc, ai, ars, acs, panel, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                    else
+                        tile(1, kc, ai, ars, acs, panel, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                }
+            }
+        }
+    }
+    free(abuf);
+}
+
+/* c (m, n), rows ldc apart, = a (m, k) @ b (k, n) (+ bias (n,) along the rows when not NULL);
+ * a(i, q) at a[i * ars + q * acs], b(q, j) at b[q * brs + j * bcs]; one of each operand's strides
+ * is 1. The threads take 32-column blocks of c, or 8-row blocks when c has under 64 columns. */
+void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
+              const float *bias, float *c, long ldc, long m, long n, long k)
+{
+    struct gemm_part all = {a, b, bias, c, ars, acs, brs, bcs, ldc, k, 0, m, 0, n};
+    long by_cols = n >= 2 * G_NR, blocks = by_cols ? (n + G_NR - 1) / G_NR : (m + G_MR - 1) / G_MR;
+    int count = part_count(threads, blocks);
+    struct gemm_part parts[MAX_PARTS];
+    for (int i = 0; i < count; i++) {
+        parts[i] = all;
+        long lo = blocks * i / count, hi = blocks * (i + 1) / count;
+        if (by_cols) {
+            parts[i].j0 = lo * G_NR;
+            parts[i].j1 = hi * G_NR < n ? hi * G_NR : n;
+        } else {
+            parts[i].i0 = lo * G_MR;
+            parts[i].i1 = hi * G_MR < m ? hi * G_MR : m;
+        }
+    }
+    run_parts(pool, gemm_part, parts, count, sizeof(struct gemm_part));
+}
+#else
+int gemm_available(void) { return 0; }
+
+void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
+              const float *bias, float *c, long ldc, long m, long n, long k)
+{
+    (void)pool, (void)threads, (void)a, (void)ars, (void)acs, (void)b, (void)brs, (void)bcs, (void)bias, (void)c;
+    (void)ldc, (void)m, (void)n, (void)k;
+}
+#endif

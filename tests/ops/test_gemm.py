@@ -1,0 +1,89 @@
+"""The compiled float32 matrix product (ops/gemm.py, gemm_kernels.c) against NumPy's, in every
+layout the dense layer hands it, with tails of rows, columns and depth, and a bias."""
+import numpy as np
+import pytest
+
+import gradwise as gw
+from gradwise.ops import fused, gemm
+
+K = fused.kernels() if fused.available() else None
+compiled = pytest.mark.skipif(K is None or not K.has_gemm,
+                              reason=f"the compiled product needs the kernels built for AVX-512 ({fused.status()})")
+
+
+def operand(rng, rows, cols, contiguous):
+    """A (rows, cols) float32 array whose rows ("rows") or columns ("cols") are contiguous, or a
+    window of a wider array ("window")."""
+    if contiguous == "rows":
+        return rng.standard_normal((rows, cols), dtype=np.float32)
+    if contiguous == "cols":
+        return rng.standard_normal((cols, rows), dtype=np.float32).T
+    return rng.standard_normal((rows, cols + 7), dtype=np.float32)[:, 3:cols + 3]
+
+
+@compiled
+@pytest.mark.parametrize("m, k, n", [(128, 784, 512), (784, 128, 512), (37, 600, 45), (16, 3, 33), (600, 513, 99)])
+@pytest.mark.parametrize("a_lay", ["rows", "cols", "window"])
+@pytest.mark.parametrize("b_lay", ["rows", "cols"])
+def test_the_compiled_product_equals_numpys_in_every_layout(m, k, n, a_lay, b_lay):
+    rng = np.random.default_rng(m + k + n)
+    a, b = operand(rng, m, k, a_lay), operand(rng, k, n, b_lay)
+    bias = rng.standard_normal(n, dtype=np.float32)
+    ref = a.astype(np.float64) @ b.astype(np.float64)
+    out = np.full((m, n), np.nan, dtype=np.float32)      # every element must be written
+    K.gemm(a, b, None, out)
+    scale = np.abs(ref).max()
+    assert np.abs(out - ref).max() < 1e-5 * scale
+    K.gemm(a, b, bias, out)
+    assert np.abs(out - (ref + bias)).max() < 1e-5 * scale
+
+
+@compiled
+def test_matmul_takes_the_compiled_product_only_where_it_is_faster(monkeypatch):
+    calls = []
+    real = type(K).gemm
+    monkeypatch.setattr(type(K), "gemm", lambda self, *args: calls.append(args[0].shape) or real(self, *args))
+    rng = np.random.default_rng(0)
+    mid = rng.standard_normal((128, 784), dtype=np.float32), rng.standard_normal((784, 512), dtype=np.float32)
+    out = gemm.matmul(*mid)
+    assert calls == [(128, 784)] and out.flags.c_contiguous
+    assert np.allclose(out, mid[0] @ mid[1], rtol=1e-4, atol=1e-3)
+    gemm.matmul(mid[0], rng.standard_normal((784, 10), dtype=np.float32))      # 10 columns: NumPy's
+    gemm.matmul(mid[0][:8], mid[1])                                             # 8 rows: NumPy's
+    gemm.matmul(mid[0].astype(np.float64), mid[1].astype(np.float64))          # float64: NumPy's
+    gemm.matmul(mid[0][:, ::2], mid[1][::2])                                    # strided both ways: NumPy's
+    assert calls == [(128, 784)]
+
+
+def test_matmul_falls_back_to_numpy_with_the_same_values():
+    rng = np.random.default_rng(1)
+    a, b, bias = (rng.standard_normal((64, 300), dtype=np.float32), rng.standard_normal((300, 96), dtype=np.float32),
+                  rng.standard_normal(96, dtype=np.float32))
+    on = gemm.matmul(a, b, bias)
+    previous = fused.set_enabled(False)
+    try:
+        off = gemm.matmul(a, b, bias)
+    finally:
+        fused.set_enabled(previous)
+    assert np.allclose(on, off, rtol=1e-5, atol=1e-4) and np.allclose(off, a @ b + bias, rtol=1e-5, atol=1e-4)
+
+
+def test_a_linear_layer_trains_the_same_with_the_compiled_product_and_without():
+    def run(enabled):
+        previous = fused.set_enabled(enabled)
+        try:
+            gw.manual_seed(0)
+            net = gw.nn.Sequential(gw.nn.Linear(300, 128), gw.nn.ReLU(), gw.nn.Linear(128, 64))
+            opt = gw.optim.SGD(net.parameters(), lr=0.1)
+            x = gw.tensor(np.random.default_rng(2).standard_normal((96, 300), dtype=np.float32))
+            for _ in range(3):
+                loss = net(x).square().mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            return loss.item(), net[0].weight.grad.numpy().copy()
+        finally:
+            fused.set_enabled(previous)
+    (loss_on, grad_on), (loss_off, grad_off) = run(True), run(False)
+    assert loss_on == pytest.approx(loss_off, rel=1e-5)
+    assert np.allclose(grad_on, grad_off, rtol=1e-4, atol=1e-6 * np.abs(grad_off).max())
