@@ -195,8 +195,8 @@ class _Kernels:
                            ("conv3x3_flat_weight_grad_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 6),
                            ("norm_f32", [_P, ctypes.c_int, ctypes.c_int] + [_P] * 7 + [_L, _L, ctypes.c_float]),
                            ("add_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
-                           ("relu_forward_f32", [_P, ctypes.c_int, _P, _P, _L]),
-                           ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
+                           ("relu_forward_f32", [_P, ctypes.c_int, _P, _P, _L, _L]),
+                           ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L, _L]),
                            ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P, _L, _L, _L]),
                            ("pad_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L, _L]),
                            ("conv16_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P, _P] + [_L] * 9),
@@ -349,7 +349,7 @@ class _Kernels:
         if flat_x is None:
             return None
         y = np.empty_like(x)            # x's layout, so dense like it
-        self.lib.relu_forward_f32(*self.pool(), address(flat_x), address(dense(y)), x.size)
+        self.lib.relu_forward_f32(*self.pool(), address(flat_x), address(dense(y)), x.size, _rows_of(x))
         return y
 
     def relu_backward(self, y, g):
@@ -359,7 +359,8 @@ class _Kernels:
         if flat_y is None or flat_g is None or y.strides != g.strides:
             return None
         gx = np.empty_like(y)           # y's layout, so dense like it
-        self.lib.relu_backward_f32(*self.pool(), address(flat_y), address(flat_g), address(dense(gx)), y.size)
+        self.lib.relu_backward_f32(*self.pool(), address(flat_y), address(flat_g), address(dense(gx)), y.size,
+                                   _rows_of(y))
         return gx
 
     def max_pool2_backward(self, x, out, g):
@@ -394,6 +395,12 @@ def _planes(a):
     if view is None or a.ndim != 4 or a.strides[2] < a.strides[3] or min(a.strides[:2]) < a.strides[2]:
         return None
     return view, a.strides[0] >= a.strides[1]
+
+
+def _rows_of(a):
+    """The row length of a C-ordered 2-D array (a dense layer's output: its ReLU is split among
+    the threads as the product split it, ``relu_split`` in fused_kernels.c), else 0."""
+    return a.shape[1] if a.ndim == 2 and a.flags.c_contiguous else 0
 
 
 def dense(a):

@@ -418,3 +418,17 @@ def test_compiled_padding_matches_numpy(pad):
                                   np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))))
     assert not buf[-16:].any()
     assert K.pad(x.transpose(1, 0, 2, 3), pad, 16) is None and K.pad(x.astype(np.float64), pad, 16) is None
+
+
+@pytest.mark.parametrize("shape", [(128, 512), (300, 100), (64, 70), (3, 70000)])
+def test_relu_of_a_dense_layers_output_split_by_columns_is_exact(shape):
+    """Rows of a C-ordered 2-D array go to the threads by 32-column blocks (as the compiled
+    product's output): every element once, NaN kept, -0 made 0, the gradient masked."""
+    rng = np.random.default_rng(shape[1])
+    x = rng.standard_normal(shape, dtype=np.float32)
+    x.flat[::97] = np.nan
+    x.flat[5::89] = -0.0
+    y = K.relu_forward(x)
+    assert np.array_equal(y, np.maximum(x, 0), equal_nan=True) and not np.signbit(y[y == 0]).any()
+    g = rng.standard_normal(shape, dtype=np.float32)
+    assert np.array_equal(K.relu_backward(y, g), g * (y > 0), equal_nan=True)
