@@ -3,10 +3,10 @@ with NumPy's BLAS for everything else.
 
 NOTE: why. At the MLP's shapes (batch 128, 784 -> 512 -> 256) NumPy's OpenBLAS multiplies at
 220-300 GFLOP/s on two cores, PyTorch's MKL at 295-351; the compiled product 318-331 (2 cores,
-Intel Xeon with AVX-512, in process: ``python bench/gemm_rates.py``). Large products (W4's
-512 x 2048 @ 2048 x 2048) stay with OpenBLAS, whose blocking for caches wins there (the compiled
-one 0.85-0.93 of it); small ones too (a call through ctypes costs more than it saves), and any
-shape with under 16 rows or 32 columns (the tiles are 8 x 32).
+Intel Xeon with AVX-512, in process). Large products (W4's 512 x 2048 @ 2048 x 2048) stay with
+OpenBLAS: the compiled one is only level with it there (0.93-1.04); small ones too (a call
+through ctypes costs more than it saves), and any shape with under 16 rows or 32 columns (the
+tiles are 8 x 32).
 """
 import numpy as np
 
@@ -44,7 +44,10 @@ def _kernels(a, b, bias):
     if bias is not None and not (type(bias) is np.ndarray and bias.dtype == np.float32 and bias.shape == (n,)
                                  and bias.flags.c_contiguous):
         return None
-    if _lines(a) is None or _lines(b) is None:
+    lines = _lines(a)
+    if lines is None or _lines(b) is None:
+        return None
+    if lines[0] == 1 and n < 256:       # a packed by each thread for under 8 panels of b: NumPy's is faster
         return None
     kernels = fused.kernels()
     return kernels if kernels is not None and kernels.has_gemm else None

@@ -7,9 +7,13 @@
  * b (KC rows x 32 columns) packed contiguous so that it stays in L1, an 8 x 32 tile of c in 16
  * zmm accumulators, each of a's elements broadcast once for two multiply-adds; a read in place
  * (rows of a: 8 streams) or, when its columns are contiguous (a transposed, the weight
- * gradient's x.T), packed per block (contiguous streams). The threads take columns of c (rows
- * when c is narrow), each packing its own panels. On another vector width the product is not
- * compiled (gemm_available() is 0) and NumPy's BLAS does it. */
+ * gradient's x.T) or its rows 1 KiB apart, packed per block of 256 rows (contiguous streams);
+ * with more rows than that, b's panels packed once per depth for all blocks; the next tile's
+ * rows of c prefetched. The threads take columns of c (rows when c is narrow), each packing its
+ * own panels (a shared packing of a, split among the threads, was slower: half of it then sits
+ * in the other core's cache). At W4's large products this is level with OpenBLAS (0.93-1.04),
+ * which gemm.py therefore keeps there. On another vector width the product is not compiled
+ * (gemm_available() is 0) and NumPy's BLAS does it. */
 #include "fused_common.h"
 #include <stdlib.h>
 
@@ -18,8 +22,7 @@
 #define G_MR 8          /* rows of c a tile */
 #define G_NR 32         /* columns of c a tile: two zmm */
 #define G_KC 256        /* depth of a packed panel: 256 x 32 floats = 32 KiB, in L1 with a's rows */
-#define G_MC 512
-#define PACK_ALL 0        /* rows of a packed per block (512 x 256 floats = 512 KiB, in L2) */
+#define G_MC 256        /* rows of a per block (256 x 256 floats = 256 KiB, in L2 beside b's panels) */
 
 int gemm_available(void) { return 1; }
 
@@ -144,6 +147,18 @@ static inline __attribute__((always_inline)) void tile(const int mr, long kc, co
     }
 }
 
+/* the next tile's rows of c, which it reads (a later depth block), fetched while this one computes:
+ * in a large product c is far out of cache, and each tile would first wait for its 16 lines */
+static inline void prefetch_rows(const float *c, long ldc, int on)
+{
+    if (!on)
+        return;
+    for (int i = 0; i < G_MR; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T0);
+    }
+}
+
 struct gemm_part {
     const float *a, *b, *bias;
     float *c;
@@ -154,17 +169,26 @@ static void gemm_part(void *arg)
 {
     struct gemm_part *p = arg;
     float panel[G_KC * G_NR] __attribute__((aligned(64)));
-    long rows = p->i1 - p->i0;
-    int pack = PACK_ALL || (p->ars == 1 && p->acs != 1);           /* a's columns contiguous: packed per block */
-    float *abuf = NULL;
-    if (pack) {
-        long mc = rows < G_MC ? rows : G_MC;
-        if (posix_memalign((void **)&abuf, 64, ((mc + G_MR - 1) / G_MR * G_MR) * G_KC * sizeof(float)))
-            abuf = NULL, pack = 0;
-    }
+    long rows = p->i1 - p->i0, panels = (p->j1 - p->j0 + G_NR - 1) / G_NR;
+    /* a packed per block where its columns are contiguous, or its rows lie a multiple of 1 KiB
+     * apart (the 8 rows of a tile would share a few sets of L1: W4's 512 x 2048 @ 2048 x 2048 at
+     * 121 GFLOP/s a core in place, 165 packed) */
+    int pack = (p->ars == 1 && p->acs != 1) || (p->acs == 1 && p->ars % 256 == 0);
+    /* with more than one block of rows, b's panels are packed once per depth block for all of them */
+    int whole = rows > G_MC;
+    float *abuf = NULL, *bbuf = NULL;
+    if (pack && posix_memalign((void **)&abuf, 64, (G_MC < rows ? G_MC : (rows + G_MR - 1) / G_MR * G_MR) * G_KC
+                                                     * sizeof(float)))
+        abuf = NULL, pack = 0;
+    if (whole && posix_memalign((void **)&bbuf, 64, panels * G_KC * G_NR * sizeof(float)))
+        bbuf = NULL, whole = 0;
     for (long q0 = 0; q0 < p->k; q0 += G_KC) {
         long kc = p->k - q0 < G_KC ? p->k - q0 : G_KC;
         int init = q0 ? 1 : p->bias ? 2 : 0;
+        for (long t = 0; t < panels && whole; t++) {
+            long j = p->j0 + t * G_NR, w = p->j1 - j < G_NR ? p->j1 - j : G_NR;
+            pack_b(p->b, p->brs, p->bcs, q0, kc, j, w, bbuf + t * kc * G_NR);
+        }
         for (long ib = p->i0; ib < p->i1; ib += G_MC) {
             long mb = p->i1 - ib < G_MC ? p->i1 - ib : G_MC;
             const float *a = p->a + ib * p->ars + q0 * p->acs;
@@ -173,32 +197,39 @@ static void gemm_part(void *arg)
                 pack_a(p->a, p->ars, p->acs, q0, kc, ib, mb, abuf);
                 a = abuf, ars = 1, acs = G_MR;
             }
-            for (long j = p->j0; j < p->j1; j += G_NR) {
-                long w = p->j1 - j < G_NR ? p->j1 - j : G_NR;
+            for (long t = 0; t < panels; t++) {
+                long j = p->j0 + t * G_NR, w = p->j1 - j < G_NR ? p->j1 - j : G_NR;
                 __mmask16 m0 = w >= 16 ? 0xffff : (__mmask16)((1u << w) - 1);
                 __mmask16 m1 = w >= 32 ? 0xffff : w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : 0;
                 const float *bias = p->bias ? p->bias + j : NULL;
                 float *c = p->c + ib * p->ldc + j;
-                pack_b(p->b, p->brs, p->bcs, q0, kc, j, w, panel);
+                const float *bp = whole ? bbuf + t * kc * G_NR : panel;
+                if (!whole)
+                    pack_b(p->b, p->brs, p->bcs, q0, kc, j, w, panel);
                 long i = 0;
                 /* the strides as constants where they are known: a's rows contiguous (acs 1) or packed */
                 if (pack)
-                    for (; i + G_MR <= mb; i += G_MR)
-                        tile(G_MR, kc, a + i * kc, 1, G_MR, panel, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                    for (; i + G_MR <= mb; i += G_MR) {
+                        prefetch_rows(c + (i + G_MR) * p->ldc, p->ldc, init == 1 && i + 2 * G_MR <= mb);
+                        tile(G_MR, kc, a + i * kc, 1, G_MR, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                    }
                 else
-                    for (; i + G_MR <= mb; i += G_MR)
-                        tile(G_MR, kc, a + i * ars, ars, 1, panel, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                    for (; i + G_MR <= mb; i += G_MR) {
+                        prefetch_rows(c + (i + G_MR) * p->ldc, p->ldc, init == 1 && i + 2 * G_MR <= mb);
+                        tile(G_MR, kc, a + i * ars, ars, 1, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                    }
                 for (; i < mb; i += mb - i >= 4 ? 4 : 1) {    /* the last rows 4 or 1 at a time (in their packed tile) */
                     const float *ai = pack ? a + (i / G_MR * G_MR) * kc + i % G_MR : a + i * ars;
                     if (mb - i >= 4)
-                        tile(4, kc, ai, ars, acs, panel, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                        tile(4, kc, ai, ars, acs, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1);
                     else
-                        tile(1, kc, ai, ars, acs, panel, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                        tile(1, kc, ai, ars, acs, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1);
                 }
             }
         }
     }
     free(abuf);
+    free(bbuf);
 }
 
 /* c (m, n), rows ldc apart, = a (m, k) @ b (k, n) (+ bias (n,) along the rows when not NULL);
