@@ -134,7 +134,8 @@ def _library():
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=path.suffix)
     os.close(fd)
     try:
-        done = subprocess.run([cc, *_flags(), "-o", tmp, *map(str, _SOURCES)], capture_output=True, text=True, timeout=120)
+        done = subprocess.run([cc, *_flags(), "-o", tmp, *map(str, _SOURCES), "-lm"], capture_output=True, text=True,
+                              timeout=120)
         if done.returncode:
             raise _NoCompiler(f"{cc} failed on {', '.join(p.name for p in _SOURCES)}: {done.stderr.strip()[:300]}")
         os.replace(tmp, path)               # atomic: another process sees all of it or none
@@ -208,6 +209,8 @@ class _Kernels:
             fn.argtypes, fn.restype = args, None
         lib.vector_floats.argtypes, lib.vector_floats.restype = [], ctypes.c_int
         self.vector_floats = lib.vector_floats()
+        lib.cross_entropy_rows_f32.argtypes = [_P, _L, _L, _L, _P, _L, _P, _P]
+        lib.cross_entropy_rows_f32.restype = ctypes.c_int
         lib.gemm_available.argtypes, lib.gemm_available.restype = [], ctypes.c_int
         self.has_gemm = bool(lib.gemm_available())
         self._pool_checked = None
@@ -351,6 +354,17 @@ class _Kernels:
         y = np.empty_like(x)            # x's layout, so dense like it
         self.lib.relu_forward_f32(*self.pool(), address(flat_x), address(dense(y)), x.size, _rows_of(x))
         return y
+
+    def cross_entropy_rows(self, x, target, ignore_index):
+        """(softmax of the rows of x (n, c) float32 with contiguous rows, the sum over rows of
+        log-sum-exp minus the target's logit) for int64 class indices, or None when a target is
+        out of range or ignored (the NumPy path then handles it)."""
+        p = np.empty(x.shape, dtype=np.float32)
+        total = ctypes.c_double()
+        if self.lib.cross_entropy_rows_f32(address(x), x.shape[0], x.shape[1], x.strides[0] // 4, address(target),
+                                           ignore_index, address(p), ctypes.addressof(total)):
+            return None
+        return p, total.value
 
     def relu_backward(self, y, g):
         """g where y > 0, else 0, for float32 arrays laid out alike in one dense block (any axis

@@ -432,3 +432,45 @@ def test_relu_of_a_dense_layers_output_split_by_columns_is_exact(shape):
     assert np.array_equal(y, np.maximum(x, 0), equal_nan=True) and not np.signbit(y[y == 0]).any()
     g = rng.standard_normal(shape, dtype=np.float32)
     assert np.array_equal(K.relu_backward(y, g), g * (y > 0), equal_nan=True)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_compiled_cross_entropy_matches_the_numpy_path(reduction, monkeypatch):
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((128, 10)) * 30).astype(np.float32)
+    x[5, 3] = 1e30                                          # one huge logit: its row's loss stays finite
+    target = rng.integers(0, 10, 128)
+
+    def run():
+        xt = gw.tensor(x, requires_grad=True)
+        loss = gw.nn.functional.cross_entropy(xt, gw.tensor(target), reduction=reduction)
+        loss.backward()
+        return loss.item(), xt.grad.numpy()
+    calls = _spy(monkeypatch, "cross_entropy_rows")
+    fast = run()
+    assert calls == ["cross_entropy_rows"]
+    with numpy_only_context():
+        slow = run()
+    assert fast[0] == pytest.approx(slow[0], rel=1e-6) and np.isfinite(fast[0])
+    np.testing.assert_allclose(fast[1], slow[1], rtol=1e-5, atol=1e-6)     # p - 1 near 1: float32 cancels
+
+
+def test_compiled_cross_entropy_leaves_nan_ignored_and_bad_targets_to_the_numpy_path():
+    x = np.random.default_rng(4).standard_normal((8, 5)).astype(np.float32)
+    p, total = K.cross_entropy_rows(x, np.arange(8) % 5, -100)
+    assert np.allclose(p.sum(axis=1), 1, atol=1e-6)
+    assert K.cross_entropy_rows(x, np.array([0, 1, 2, 3, 4, 0, 1, -100]), -100) is None    # ignored: NumPy's
+    assert K.cross_entropy_rows(x, np.array([0, 1, 2, 3, 4, 0, 1, 5]), -100) is None       # out of range
+    with pytest.raises(gw.errors.GradwiseError, match="5"):
+        gw.nn.functional.cross_entropy(gw.tensor(x), gw.tensor(np.array([0, 1, 2, 3, 4, 0, 1, 5])))
+    x[2, 1] = np.nan
+    p, total = K.cross_entropy_rows(x, np.arange(8) % 5, -100)
+    assert np.isnan(total) and np.isnan(p[2]).all() and np.isfinite(p[[0, 1, 3]]).all()
+
+
+class numpy_only_context:
+    def __enter__(self):
+        self.previous = fused.set_enabled(False)
+
+    def __exit__(self, *exc):
+        fused.set_enabled(self.previous)
