@@ -62,3 +62,16 @@ def matmul(a, b, bias=None):
     out = np.empty((a.shape[0], b.shape[1]), dtype=np.float32)
     kernels.gemm(a, b, bias, out)
     return out
+
+
+def matmul_and_sums(a, b):
+    """(a @ b, b's column sums): the dense layer's weight gradient x.T @ g and its bias gradient,
+    the sums taken from b's packed panels by the compiled product (no pass of their own over g),
+    else ``blas.column_sums``."""
+    kernels = _kernels(a, b, None)
+    if kernels is None:
+        return a @ b, blas.column_sums(b)
+    out = np.empty((a.shape[0], b.shape[1]), dtype=np.float32)
+    sums = np.empty(b.shape[1], dtype=np.float32)
+    kernels.gemm(a, b, None, out, sums)
+    return out, sums

@@ -161,9 +161,27 @@ static inline void prefetch_rows(const float *c, long ldc, int on)
 
 struct gemm_part {
     const float *a, *b, *bias;
-    float *c;
+    float *c, *sums;
     long ars, acs, brs, bcs, ldc, k, i0, i1, j0, j1;
 };
+
+/* sums[0, w) (+)= the column sums of a packed panel (kc, 32): b's column sums at no extra pass */
+static void panel_sums(const float *panel, long kc, float *sums, long w, int first)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    for (long q = 0; q < kc; q++) {
+        s0 = _mm512_add_ps(s0, _mm512_load_ps(panel + q * G_NR));
+        s1 = _mm512_add_ps(s1, _mm512_load_ps(panel + q * G_NR + 16));
+    }
+    __mmask16 m0 = w >= 16 ? 0xffff : (__mmask16)((1u << w) - 1);
+    __mmask16 m1 = w >= 32 ? 0xffff : w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : 0;
+    if (!first) {
+        s0 = _mm512_add_ps(s0, _mm512_maskz_loadu_ps(m0, sums));
+        s1 = _mm512_add_ps(s1, _mm512_maskz_loadu_ps(m1, sums + 16));
+    }
+    _mm512_mask_storeu_ps(sums, m0, s0);
+    _mm512_mask_storeu_ps(sums + 16, m1, s1);
+}
 
 static void gemm_part(void *arg)
 {
@@ -188,6 +206,8 @@ static void gemm_part(void *arg)
         for (long t = 0; t < panels && whole; t++) {
             long j = p->j0 + t * G_NR, w = p->j1 - j < G_NR ? p->j1 - j : G_NR;
             pack_b(p->b, p->brs, p->bcs, q0, kc, j, w, bbuf + t * kc * G_NR);
+            if (p->sums && p->i0 == 0)
+                panel_sums(bbuf + t * kc * G_NR, kc, p->sums + j, w, q0 == 0);
         }
         for (long ib = p->i0; ib < p->i1; ib += G_MC) {
             long mb = p->i1 - ib < G_MC ? p->i1 - ib : G_MC;
@@ -204,8 +224,11 @@ static void gemm_part(void *arg)
                 const float *bias = p->bias ? p->bias + j : NULL;
                 float *c = p->c + ib * p->ldc + j;
                 const float *bp = whole ? bbuf + t * kc * G_NR : panel;
-                if (!whole)
+                if (!whole) {
                     pack_b(p->b, p->brs, p->bcs, q0, kc, j, w, panel);
+                    if (p->sums && p->i0 == 0 && ib == 0)
+                        panel_sums(panel, kc, p->sums + j, w, q0 == 0);
+                }
                 long i = 0;
                 /* the strides as constants where they are known: a's rows contiguous (acs 1) or packed */
                 if (pack)
@@ -232,13 +255,14 @@ static void gemm_part(void *arg)
     free(bbuf);
 }
 
-/* c (m, n), rows ldc apart, = a (m, k) @ b (k, n) (+ bias (n,) along the rows when not NULL);
+/* c (m, n), rows ldc apart, = a (m, k) @ b (k, n) (+ bias (n,) along the rows when not NULL), and
+ * sums (n,) = b's column sums when not NULL (the dense layer's bias gradient beside its weight's);
  * a(i, q) at a[i * ars + q * acs], b(q, j) at b[q * brs + j * bcs]; one of each operand's strides
  * is 1. The threads take 32-column blocks of c, or 8-row blocks when c has under 64 columns. */
 void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
-              const float *bias, float *c, long ldc, long m, long n, long k)
+              const float *bias, float *c, long ldc, long m, long n, long k, float *sums)
 {
-    struct gemm_part all = {a, b, bias, c, ars, acs, brs, bcs, ldc, k, 0, m, 0, n};
+    struct gemm_part all = {a, b, bias, c, sums, ars, acs, brs, bcs, ldc, k, 0, m, 0, n};
     long by_cols = n >= 2 * G_NR, blocks = by_cols ? (n + G_NR - 1) / G_NR : (m + G_MR - 1) / G_MR;
     int count = part_count(threads, blocks);
     struct gemm_part parts[MAX_PARTS];
@@ -259,9 +283,9 @@ void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs,
 int gemm_available(void) { return 0; }
 
 void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
-              const float *bias, float *c, long ldc, long m, long n, long k)
+              const float *bias, float *c, long ldc, long m, long n, long k, float *sums)
 {
     (void)pool, (void)threads, (void)a, (void)ars, (void)acs, (void)b, (void)brs, (void)bcs, (void)bias, (void)c;
-    (void)ldc, (void)m, (void)n, (void)k;
+    (void)ldc, (void)m, (void)n, (void)k, (void)sums;
 }
 #endif

@@ -86,11 +86,15 @@ class Linear(Function):
         nx, nw, nb = self.needs_grad
         g2 = g.reshape(-1, weight.shape[0])
         gx = gemm.matmul(g2, weight).reshape(*self.lead, weight.shape[1]) if nx else None
-        gw = None
-        if nw:              # laid out like the weight (nn.Linear's is column-major), for the optimizer's update
-            gw = gemm.matmul(x2.T, g2).T if weight.flags.f_contiguous and not weight.flags.c_contiguous \
-                else gemm.matmul(g2.T, x2)
-        gb = blas.column_sums(g2) if nb else None
+        gw = gb = None
+        column_major = weight.flags.f_contiguous and not weight.flags.c_contiguous
+        if nw and nb and column_major:      # the bias's gradient (g's column sums) from the same product
+            gw, gb = gemm.matmul_and_sums(x2.T, g2)
+            gw = gw.T
+        elif nw:            # laid out like the weight (nn.Linear's is column-major), for the optimizer's update
+            gw = gemm.matmul(x2.T, g2).T if column_major else gemm.matmul(g2.T, x2)
+        if nb and gb is None:
+            gb = blas.column_sums(g2)
         return gx, gw, gb
 
 

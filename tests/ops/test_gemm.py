@@ -34,8 +34,11 @@ def test_the_compiled_product_equals_numpys_in_every_layout(m, k, n, a_lay, b_la
     K.gemm(a, b, None, out)
     scale = np.abs(ref).max()
     assert np.abs(out - ref).max() < 1e-5 * scale
-    K.gemm(a, b, bias, out)
+    sums = np.full(n, np.nan, dtype=np.float32)
+    K.gemm(a, b, bias, out, sums)
     assert np.abs(out - (ref + bias)).max() < 1e-5 * scale
+    col = b.astype(np.float64).sum(axis=0)
+    assert np.abs(sums - col).max() < 1e-5 * np.abs(b).sum(axis=0).max()
 
 
 @compiled
@@ -73,7 +76,7 @@ def test_a_linear_layer_trains_the_same_with_the_compiled_product_and_without():
         previous = fused.set_enabled(enabled)
         try:
             gw.manual_seed(0)
-            net = gw.nn.Sequential(gw.nn.Linear(300, 128), gw.nn.ReLU(), gw.nn.Linear(128, 64))
+            net = gw.nn.Sequential(gw.nn.Linear(300, 256), gw.nn.ReLU(), gw.nn.Linear(256, 64))
             opt = gw.optim.SGD(net.parameters(), lr=0.1)
             x = gw.tensor(np.random.default_rng(2).standard_normal((96, 300), dtype=np.float32))
             for _ in range(3):
@@ -81,9 +84,10 @@ def test_a_linear_layer_trains_the_same_with_the_compiled_product_and_without():
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-            return loss.item(), net[0].weight.grad.numpy().copy()
+            return loss.item(), net[0].weight.grad.numpy().copy(), net[0].bias.grad.numpy().copy()
         finally:
             fused.set_enabled(previous)
-    (loss_on, grad_on), (loss_off, grad_off) = run(True), run(False)
+    (loss_on, grad_on, bias_on), (loss_off, grad_off, bias_off) = run(True), run(False)
     assert loss_on == pytest.approx(loss_off, rel=1e-5)
     assert np.allclose(grad_on, grad_off, rtol=1e-4, atol=1e-6 * np.abs(grad_off).max())
+    assert np.allclose(bias_on, bias_off, rtol=1e-4, atol=1e-6 * np.abs(bias_off).max())
