@@ -16,6 +16,9 @@ typedef float v16f __attribute__((vector_size(64)));   /* 16 floats: one AVX-512
 #define VF 8
 #endif
 typedef float vec __attribute__((vector_size(VF * 4)));
+/* the columns of the compiled product's tile (gemm_kernels.c): its threads take blocks of them of
+ * its output, and the ReLU after it splits the same way (fused_kernels.c, column_split) */
+#define SPLIT_COLUMNS (2 * VF)
 
 
 /* Parts of one job run on OpenBLAS's own worker threads, through its gotoblas_pthread (pool: its

@@ -505,7 +505,7 @@ void add_f32(const void *pool, int threads, const float *x, const float *y, floa
 }
 
 /* The ReLU of a dense layer's output (rows of cols floats, cols >= 64, 16 Ki floats or more) and
- * its gradient split among the threads by the 32-column blocks gemm_f32 gave each thread, so
+ * its gradient split among the threads by the column blocks gemm_f32 gave each thread, so
  * that each reads what its own core wrote. NOTE: why. Split by rows (or on one thread, below
  * 64 Ki floats), half of the array comes from the other core's cache: W1's first ReLU took 46 us
  * in the step against 15 us alone. Job: lo, hi (columns), cols, rows, adjacent longs at `range`.
@@ -515,14 +515,14 @@ static int relu_split(const void *pool, int threads, void (*fn)(void *), const v
 {
     if (cols < 64 || n < (16 << 10) || n % cols || !pool || threads < 2)
         return 0;
-    long blocks = (cols + 31) / 32;
+    long blocks = (cols + SPLIT_COLUMNS - 1) / SPLIT_COLUMNS;
     int count = part_count(threads, blocks);
     unsigned char parts[count * size] __attribute__((aligned(16)));
     for (int i = 0; i < count; i++) {
-        long *f = (long *)(parts + i * size + range);
+        long *f = (long *)(parts + i * size + range), hi = SPLIT_COLUMNS * (blocks * (i + 1) / count);
         memcpy(parts + i * size, all, size);
-        f[0] = 32 * (blocks * i / count);
-        f[1] = 32 * (blocks * (i + 1) / count) < cols ? 32 * (blocks * (i + 1) / count) : cols;
+        f[0] = SPLIT_COLUMNS * (blocks * i / count);
+        f[1] = hi < cols ? hi : cols;
         f[2] = cols;
         f[3] = n / cols;
     }

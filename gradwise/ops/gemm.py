@@ -3,10 +3,11 @@ with NumPy's BLAS for everything else.
 
 NOTE: why. At the MLP's shapes (batch 128, 784 -> 512 -> 256) NumPy's OpenBLAS multiplies at
 220-300 GFLOP/s on two cores, PyTorch's MKL at 295-351; the compiled product 318-331 (2 cores,
-Intel Xeon with AVX-512, in process). Large products (W4's 512 x 2048 @ 2048 x 2048) stay with
-OpenBLAS: the compiled one is only level with it there (0.93-1.04); small ones too (a call
+Intel Xeon with AVX-512, in process; on AVX2, against OpenBLAS's Haswell kernels, 1.00-1.13x).
+Large products (W4's 512 x 2048 @ 2048 x 2048) stay with OpenBLAS: the compiled one is only
+level with it there on AVX-512 (0.93-1.04), behind on AVX2 (0.88-0.97); small ones too (a call
 through ctypes costs more than it saves), and any shape with under 16 rows or 32 columns (the
-tiles are 8 x 32).
+tiles are 8 x 32, 6 x 16 on AVX2).
 """
 import numpy as np
 

@@ -1,34 +1,74 @@
-/* A float32 matrix product for AVX-512, on OpenBLAS's threads (gradwise/blas.py, ``matmul``),
+/* A float32 matrix product for AVX-512 and AVX2, on OpenBLAS's threads (gemm.py, ``matmul``),
  * compiled with fused_kernels.c into one library.
  *
  * NOTE: why. NumPy's OpenBLAS reaches 141-165 GFLOP/s a core at the MLP's shapes (W1: 128 x 784
  * @ 784 x 512 and its gradients) and 219-274 on two cores, PyTorch's MKL 166-197 and 295-351; the
  * core's FMA peak is 239 (Intel Xeon, 2 cores). This is the textbook blocked product: a panel of
- * b (KC rows x 32 columns) packed contiguous so that it stays in L1, an 8 x 32 tile of c in 16
- * zmm accumulators, each of a's elements broadcast once for two multiply-adds; a read in place
- * (rows of a: 8 streams) or, when its columns are contiguous (a transposed, the weight
- * gradient's x.T) or its rows 1 KiB apart, packed per block of 256 rows (contiguous streams);
- * with more rows than that, b's panels packed once per depth for all blocks; the next tile's
- * rows of c prefetched. The threads take columns of c (rows when c is narrow), each packing its
- * own panels (a shared packing of a, split among the threads, was slower: half of it then sits
- * in the other core's cache). At W4's large products this is level with OpenBLAS (0.93-1.04),
- * which gemm.py therefore keeps there. On another vector width the product is not compiled
- * (gemm_available() is 0) and NumPy's BLAS does it. */
+ * b (KC rows x 2 vectors of columns) packed contiguous so that it stays in L1, a tile of c of
+ * G_MR rows x 2 vectors in registers (8 x 32 in 16 zmm; on AVX2 6 x 16 in 12 ymm), each of a's
+ * elements broadcast once for two multiply-adds; a read in place (rows of a: G_MR streams) or,
+ * when its columns are contiguous (a transposed, the weight gradient's x.T) or its rows 1 KiB
+ * apart, packed per block of ~256 rows (contiguous streams); with more rows than that, b's
+ * panels packed once per depth for all blocks; the next tile's rows of c prefetched. The
+ * threads take columns of c (rows when c is narrow), each packing its own panels (a shared
+ * packing of a, split among the threads, was slower: half of it then sits in the other core's
+ * cache). At W4's large products this is level with OpenBLAS on AVX-512 (0.93-1.04) and behind
+ * it on AVX2 (0.88-0.97), so gemm.py keeps OpenBLAS there; at W1's it is 1.0-1.5x OpenBLAS on
+ * AVX-512, 1.00-1.13x on AVX2 (OpenBLAS's Haswell kernels, same Xeon). Without either the
+ * product is not compiled (gemm_available() is 0) and NumPy's BLAS does it. */
 #include "fused_common.h"
 #include <stdlib.h>
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
+/* one vector register (gv) of G_VW floats, its lane mask (gmask), and the operations the product
+ * uses, for AVX-512 (16 floats, an 8 x 32 tile: 16 of 32 zmm) or AVX2 (8 floats, a 6 x 16 tile:
+ * 12 of 16 ymm) */
+#if defined(__AVX512F__)
+#define G_VW 16
 #define G_MR 8          /* rows of c a tile */
-#define G_NR 32         /* columns of c a tile: two zmm */
+typedef __m512 gv;
+typedef __mmask16 gmask;
+#define GV_ZERO() _mm512_setzero_ps()
+#define GV_LOAD(p) _mm512_load_ps(p)
+#define GV_LOADU(p) _mm512_loadu_ps(p)
+#define GV_STOREU(p, v) _mm512_storeu_ps(p, v)
+#define GV_LOADM(p, m) _mm512_maskz_loadu_ps(m, p)
+#define GV_STOREM(p, m, v) _mm512_mask_storeu_ps(p, m, v)
+#define GV_SET1(x) _mm512_set1_ps(x)
+#define GV_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define GV_ADD(a, b) _mm512_add_ps(a, b)
+static inline gmask gmask_of(long w) { return w >= 16 ? 0xffff : w <= 0 ? 0 : (gmask)((1u << w) - 1); }
+#else
+#define G_VW 8
+#define G_MR 6
+typedef __m256 gv;
+typedef __m256i gmask;
+#define GV_ZERO() _mm256_setzero_ps()
+#define GV_LOAD(p) _mm256_load_ps(p)
+#define GV_LOADU(p) _mm256_loadu_ps(p)
+#define GV_STOREU(p, v) _mm256_storeu_ps(p, v)
+#define GV_LOADM(p, m) _mm256_maskload_ps(p, m)
+#define GV_STOREM(p, m, v) _mm256_maskstore_ps(p, m, v)
+#define GV_SET1(x) _mm256_set1_ps(x)
+#define GV_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define GV_ADD(a, b) _mm256_add_ps(a, b)
+static inline gmask gmask_of(long w)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w < 0 ? 0 : w > 8 ? 8 : w)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+#endif
+#define G_NR (2 * G_VW) /* columns of c a tile: two vectors */
 #define G_KC 256        /* depth of a packed panel: 256 x 32 floats = 32 KiB, in L1 with a's rows */
-#define G_MC 256        /* rows of a per block (256 x 256 floats = 256 KiB, in L2 beside b's panels) */
+#define G_MC (256 / G_MR * G_MR)  /* rows of a per block, whole tiles (~256 x 256 floats = 256 KiB, in L2 beside b's panels) */
+_Static_assert(G_NR == SPLIT_COLUMNS, "the ReLU's column split (fused_kernels.c) follows the product's");
 
 int gemm_available(void) { return 1; }
 
 /* b's columns [j, j + w) (w <= 32), rows [q0, q0 + kc), into panel (kc, 32), zero past w.
  * b(q, j) at b[q * brs + j * bcs]: rows contiguous (bcs == 1) are copied, columns contiguous
  * (brs == 1, b a transpose) are transposed 16 x 16 in registers. */
+#if G_VW == 16
 static void transpose16(const float *src, long ld, float *dst, long ldd, long rows)
 {   /* dst[t][r] = src[r][t] for r < rows (<= 16), t < 16; src rows ld apart, dst rows ldd apart */
     __m512 r[16], t[16];
@@ -56,6 +96,32 @@ static void transpose16(const float *src, long ld, float *dst, long ldd, long ro
     }
     for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + i * ldd, t[i]);
 }
+#define transpose_block transpose16
+#else
+static void transpose8(const float *src, long ld, float *dst, long ldd, long rows)
+{   /* dst[t][r] = src[r][t] for r < rows (<= 8), t < 8 */
+    __m256 r[8];
+    for (int i = 0; i < 8; i++) r[i] = i < rows ? _mm256_loadu_ps(src + i * ld) : _mm256_setzero_ps();
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    /* s_c: columns c and c + 4 of rows 0-3 (s0-s3) and 4-7 (s4-s7) in the two 128-bit lanes */
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xee);
+    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(s0, s4, 0x20));
+    _mm256_storeu_ps(dst + ldd, _mm256_permute2f128_ps(s1, s5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(s2, s6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(s3, s7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(s0, s4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(s1, s5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(s2, s6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(s3, s7, 0x31));
+}
+#define transpose_block transpose8
+#endif
 
 static void pack_b(const float *b, long brs, long bcs, long q0, long kc, long j, long w, float *panel)
 {
@@ -72,10 +138,10 @@ static void pack_b(const float *b, long brs, long bcs, long q0, long kc, long j,
         return;
     }
     long q = 0;
-    for (; q + 16 <= kc; q += 16)
-        for (long t = 0; t < G_NR; t += 16) {
-            long rows = w - t < 16 ? (w - t > 0 ? w - t : 0) : 16;
-            transpose16(b + (j + t) * bcs + q0 + q, bcs, panel + q * G_NR + t, G_NR, rows);
+    for (; q + G_VW <= kc; q += G_VW)
+        for (long t = 0; t < G_NR; t += G_VW) {
+            long rows = w - t < G_VW ? (w - t > 0 ? w - t : 0) : G_VW;
+            transpose_block(b + (j + t) * bcs + q0 + q, bcs, panel + q * G_NR + t, G_NR, rows);
         }
     for (; q < kc; q++)
         for (long t = 0; t < G_NR; t++)
@@ -83,7 +149,7 @@ static void pack_b(const float *b, long brs, long bcs, long q0, long kc, long j,
 }
 
 /* a's rows [i0, i0 + m), depth [q0, q0 + kc), columns contiguous (a(i, q) at a[q * acs + i]),
- * into tiles of 8 rows, each (kc, 8): the rows past m are left as they are (never stored). */
+ * into tiles of G_MR rows, each (kc, G_MR): the rows past m are left as they are (never stored). */
 static void pack_a(const float *a, long ars, long acs, long q0, long kc, long i0, long m, float *ap)
 {
     for (long i = 0; i < m; i += G_MR) {
@@ -98,12 +164,12 @@ static void pack_a(const float *a, long ars, long acs, long q0, long kc, long i0
             continue;
         }
         const float *src = a + (i0 + i) * ars + q0;
-        float block[16 * 16] __attribute__((aligned(64)));
+        float block[G_VW * G_VW] __attribute__((aligned(64)));
         long q = 0;
-        for (; q + 16 <= kc; q += 16) {
-            transpose16(src + q, ars, block, 16, r);
-            for (int t = 0; t < 16; t++)
-                memcpy(dst + (q + t) * G_MR, block + t * 16, G_MR * sizeof(float));
+        for (; q + G_VW <= kc; q += G_VW) {
+            transpose_block(src + q, ars, block, G_VW, r);
+            for (int t = 0; t < G_VW; t++)
+                memcpy(dst + (q + t) * G_MR, block + t * G_VW, G_MR * sizeof(float));
         }
         for (; q < kc; q++)
             for (long t = 0; t < r; t++)
@@ -111,39 +177,39 @@ static void pack_a(const float *a, long ars, long acs, long q0, long kc, long i0
     }
 }
 
-/* c's tile of mr rows (mr <= 8) x 32 columns (masks m0, m1 for the columns that exist) +=
+/* c's tile of mr rows (mr <= G_MR) x G_NR columns (masks m0, m1 for the columns that exist) +=
  * (init 0: =, 2: = bias +) a's rows (element (i, q) at a[i * ars + q * acs]) @ the panel */
 static inline __attribute__((always_inline)) void tile(const int mr, long kc, const float *a, long ars, long acs,
                                                       const float *bp, float *c, long ldc, int init,
-                                                      const float *bias, __mmask16 m0, __mmask16 m1)
+                                                      const float *bias, gmask m0, gmask m1)
 {
-    __m512 s0[G_MR], s1[G_MR];
-    __m512 b0 = init == 2 ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
-    __m512 b1 = init == 2 ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
+    gv s0[G_MR], s1[G_MR];
+    gv b0 = init == 2 ? GV_LOADM(bias, m0) : GV_ZERO();
+    gv b1 = init == 2 ? GV_LOADM(bias + G_VW, m1) : GV_ZERO();
 #pragma GCC unroll 8
     for (int i = 0; i < mr; i++) {
         if (init == 1) {
-            s0[i] = _mm512_maskz_loadu_ps(m0, c + i * ldc);
-            s1[i] = _mm512_maskz_loadu_ps(m1, c + i * ldc + 16);
+            s0[i] = GV_LOADM(c + i * ldc, m0);
+            s1[i] = GV_LOADM(c + i * ldc + G_VW, m1);
         } else {
             s0[i] = b0;
             s1[i] = b1;
         }
     }
     for (long q = 0; q < kc; q++) {
-        __m512 u = _mm512_load_ps(bp + q * G_NR), v = _mm512_load_ps(bp + q * G_NR + 16);
+        gv u = GV_LOAD(bp + q * G_NR), v = GV_LOAD(bp + q * G_NR + G_VW);
         const float *aq = a + q * acs;
 #pragma GCC unroll 8
         for (int i = 0; i < mr; i++) {
-            __m512 e = _mm512_set1_ps(aq[i * ars]);
-            s0[i] = _mm512_fmadd_ps(u, e, s0[i]);
-            s1[i] = _mm512_fmadd_ps(v, e, s1[i]);
+            gv e = GV_SET1(aq[i * ars]);
+            s0[i] = GV_FMA(u, e, s0[i]);
+            s1[i] = GV_FMA(v, e, s1[i]);
         }
     }
 #pragma GCC unroll 8
     for (int i = 0; i < mr; i++) {
-        _mm512_mask_storeu_ps(c + i * ldc, m0, s0[i]);
-        _mm512_mask_storeu_ps(c + i * ldc + 16, m1, s1[i]);
+        GV_STOREM(c + i * ldc, m0, s0[i]);
+        GV_STOREM(c + i * ldc + G_VW, m1, s1[i]);
     }
 }
 
@@ -155,7 +221,7 @@ static inline void prefetch_rows(const float *c, long ldc, int on)
         return;
     for (int i = 0; i < G_MR; i++) {
         _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + G_NR - 1), _MM_HINT_T0);
     }
 }
 
@@ -168,19 +234,18 @@ struct gemm_part {
 /* sums[0, w) (+)= the column sums of a packed panel (kc, 32): b's column sums at no extra pass */
 static void panel_sums(const float *panel, long kc, float *sums, long w, int first)
 {
-    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    gv s0 = GV_ZERO(), s1 = GV_ZERO();
     for (long q = 0; q < kc; q++) {
-        s0 = _mm512_add_ps(s0, _mm512_load_ps(panel + q * G_NR));
-        s1 = _mm512_add_ps(s1, _mm512_load_ps(panel + q * G_NR + 16));
+        s0 = GV_ADD(s0, GV_LOAD(panel + q * G_NR));
+        s1 = GV_ADD(s1, GV_LOAD(panel + q * G_NR + G_VW));
     }
-    __mmask16 m0 = w >= 16 ? 0xffff : (__mmask16)((1u << w) - 1);
-    __mmask16 m1 = w >= 32 ? 0xffff : w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : 0;
+    gmask m0 = gmask_of(w), m1 = gmask_of(w - G_VW);
     if (!first) {
-        s0 = _mm512_add_ps(s0, _mm512_maskz_loadu_ps(m0, sums));
-        s1 = _mm512_add_ps(s1, _mm512_maskz_loadu_ps(m1, sums + 16));
+        s0 = GV_ADD(s0, GV_LOADM(sums, m0));
+        s1 = GV_ADD(s1, GV_LOADM(sums + G_VW, m1));
     }
-    _mm512_mask_storeu_ps(sums, m0, s0);
-    _mm512_mask_storeu_ps(sums + 16, m1, s1);
+    GV_STOREM(sums, m0, s0);
+    GV_STOREM(sums + G_VW, m1, s1);
 }
 
 static void gemm_part(void *arg)
@@ -219,8 +284,7 @@ static void gemm_part(void *arg)
             }
             for (long t = 0; t < panels; t++) {
                 long j = p->j0 + t * G_NR, w = p->j1 - j < G_NR ? p->j1 - j : G_NR;
-                __mmask16 m0 = w >= 16 ? 0xffff : (__mmask16)((1u << w) - 1);
-                __mmask16 m1 = w >= 32 ? 0xffff : w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : 0;
+                gmask m0 = gmask_of(w), m1 = gmask_of(w - G_VW);
                 const float *bias = p->bias ? p->bias + j : NULL;
                 float *c = p->c + ib * p->ldc + j;
                 const float *bp = whole ? bbuf + t * kc * G_NR : panel;

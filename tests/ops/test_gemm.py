@@ -8,7 +8,7 @@ from gradwise.ops import fused, gemm
 
 K = fused.kernels() if fused.available() else None
 compiled = pytest.mark.skipif(K is None or not K.has_gemm,
-                              reason=f"the compiled product needs the kernels built for AVX-512 ({fused.status()})")
+                              reason=f"the compiled product needs the kernels built for AVX-512 or AVX2 ({fused.status()})")
 
 
 def operand(rng, rows, cols, contiguous):
