@@ -327,7 +327,12 @@ void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs,
               const float *bias, float *c, long ldc, long m, long n, long k, float *sums)
 {
     struct gemm_part all = {a, b, bias, c, sums, ars, acs, brs, bcs, ldc, k, 0, m, 0, n};
-    long by_cols = n >= 2 * G_NR, blocks = by_cols ? (n + G_NR - 1) / G_NR : (m + G_MR - 1) / G_MR;
+    /* by rows where a is packed and c is at least as tall as wide (the weight gradient x.T @ g):
+     * each thread packs only its rows of a (not all of it), and writes a contiguous half of c, the
+     * half the optimizer's update (OpenBLAS's axpy, split flat) then reads on the same core */
+    int packs_a = (ars == 1 && acs != 1) || (acs == 1 && ars % 256 == 0);
+    long by_cols = n >= 2 * G_NR && !(packs_a && m >= n);
+    long blocks = by_cols ? (n + G_NR - 1) / G_NR : (m + G_MR - 1) / G_MR;
     int count = part_count(threads, blocks);
     struct gemm_part parts[MAX_PARTS];
     for (int i = 0; i < count; i++) {
