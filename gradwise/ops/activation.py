@@ -78,11 +78,16 @@ def tanh(a):
     return Tanh.apply(a)
 
 
+#: the size from which ReLU runs compiled (below, NumPy's call costs less than the kernel's): a
+#: dense layer's (128, 256) output took 22 us forward and 25 backward in NumPy inside W1's step
+RELU_COMPILED = 1 << 14
+
+
 class ReLU(Function):
     saves_inputs = False
 
     def forward(self, a):
-        jit = fused.kernels() if a.size >= 1 << 16 else None
+        jit = fused.kernels() if a.size >= RELU_COMPILED else None
         out = None if jit is None else jit.relu_forward(a)
         if out is None:
             zeros = zeros_view(a)
@@ -92,7 +97,7 @@ class ReLU(Function):
 
     def backward(self, g):
         y = self.saved[0]
-        jit = fused.kernels() if y.size >= 1 << 16 else None
+        jit = fused.kernels() if y.size >= RELU_COMPILED else None
         gx = None if jit is None else jit.relu_backward(y, g)
         if gx is None:      # in y's layout (channel-major after a convolution), whatever g's
             gx = xp.multiply(g, y > 0, out=xp.empty_like(y, dtype=xp.result_type(g, y)))

@@ -424,6 +424,8 @@ def dense(a):
     (a channel-major view, a transpose), else None."""
     if type(a) is not np.ndarray or a.dtype != np.float32:
         return None
+    if a.flags.c_contiguous:
+        return a
     order = sorted(range(a.ndim), key=lambda k: -a.strides[k])
     view = a.transpose(order)
     return view if view.flags.c_contiguous else None
