@@ -94,8 +94,12 @@ def backward(run, w_ih, w_hh, g_out, g_h, g_c, needs, want_norms, vanished, flus
     strides = None if g_out is None else np.array([s // g_out.itemsize for s in g_out.strides], dtype=np.int_)
     kdim = hid + inp + 1
     weights = needs["w_ih"] or needs["w_hh"] or needs["b_ih"] or needs["b_hh"]
-    set_threads = blas.set_threads_address() if run.pool and weights else None
-    parts = None if set_threads is None else np.empty((len(blocks), 4 * hid, kdim), dtype=np.float32)
+    # each block's part of the weight gradient on its own thread: by the compiled product,
+    # transposed (K, 4H), or by OpenBLAS held to one thread (set_threads), (4H, K) (lstm_kernels.c)
+    set_threads = blas.set_threads_address() if run.pool and weights and not jit.has_gemm else None
+    own = run.pool and weights and (jit.has_gemm or set_threads is not None)
+    shape = (len(blocks), kdim, 4 * hid) if jit.has_gemm else (len(blocks), 4 * hid, kdim)
+    parts = np.empty(shape, dtype=np.float32) if own else None
     jit.lib.lstm_backward(None if run.pool else gemm, ilp64, run.pool, a(run.plan), len(blocks), a(w_t), a(dh),
                           a(dc), a(run.k), a(run.k_g), a(run.k_c), a(run.f), a(d),
                           None if g_out is None else a(g_out), None if strides is None else a(strides),
@@ -103,7 +107,8 @@ def backward(run, w_ih, w_hh, g_out, g_h, g_c, needs, want_norms, vanished, flus
                           gemm, set_threads, blas.pool()[1], a(run.states), kdim, None if parts is None else a(parts))
     dx = dw_ih = dw_hh = db_ih = db_hh = None
     if weights:                                     # (4H, H + I + 1): [w_hh | w_ih | bias]
-        dw = d @ run.states[:, :steps * batch].T if parts is None else parts.sum(axis=0)
+        dw = d @ run.states[:, :steps * batch].T if parts is None else \
+            parts.sum(axis=0).T if jit.has_gemm else parts.sum(axis=0)
         dw_hh = dw[:, :hid].copy() if needs["w_hh"] else None
         dw_ih = dw[:, hid:hid + inp].copy() if needs["w_ih"] else None
         db_ih = dw[:, -1].copy() if needs["b_ih"] else None

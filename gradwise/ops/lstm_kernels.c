@@ -31,6 +31,11 @@
 
 #define PRODUCT_DEPTH 256
 
+/* the compiled product (gemm_kernels.c, in the same library) */
+int gemm_available(void);
+void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
+              const float *bias, float *c, long ldc, long m, long n, long k, float *sums);
+
 typedef void (*gemm32_t)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *,
                          int);
 typedef void (*gemm64_t)(int, int, int, int64_t, int64_t, int64_t, float, const float *, int64_t, const float *,
@@ -257,7 +262,17 @@ static void lstm_backward_part(void *arg)
                 for (long e = 0; e < block; e++) dh[e] = dc[e] = 0;
         }
     }
-    if (p->dw)      /* the block's part of the weight gradient, d (4H, T nb) @ states (K, T nb)^T, on this thread */
+    if (p->dw && gemm_available()) {
+        /* the block's part of the weight gradient, transposed: (K, 4H) = states (K - 1 rows, T nb)
+         * @ d (4H, T nb)^T by the compiled product on this thread, and the last row (the bias's,
+         * against the states' row of ones) as d's row sums, taken from the product's packed panels.
+         * NOTE: why. K = H + I + 1 = 161 columns of OpenBLAS's d @ states^T left a 32-wide tile
+         * with one column; here the 161 rows are 20 tiles of 8 and a row of sums: 133 -> 152
+         * GFLOP/s a core at W3's block (Intel Xeon), the W3 step base/main 1.033. */
+        float *part = p->dw + p->part * 4 * hid * p->kdim;
+        gemm_f32(NULL, 1, p->states + steps * off, (steps + 1) * p->batch, 1, d, 1, drow, NULL, part, 4 * hid,
+                 p->kdim - 1, 4 * hid, steps * nb, part + (p->kdim - 1) * 4 * hid);
+    } else if (p->dw)   /* the same untransposed, (4H, K) = d (4H, T nb) @ states (K, T nb)^T, by OpenBLAS */
         sgemm(p->gemm_dw, p->ilp64, 1, 4 * hid, p->kdim, steps * nb, d, drow, p->states + steps * off,
               (steps + 1) * p->batch, p->dw + p->part * 4 * hid * p->kdim, p->kdim);
 }
@@ -305,15 +320,15 @@ void lstm_backward(const void *gemm, int ilp64, const void *pool, const long *of
                    long flush_every, long steps, long hid, long batch, const void *gemm_dw, void (*set_threads)(int),
                    int threads, float *states, long kdim, float *dw)
 {
-    int own = dw && pool && set_threads && gemm_dw;
+    int compiled = gemm_available(), own = dw && pool && (compiled || (set_threads && gemm_dw));
     struct lstm_part all = {.gemm = gemm, .ilp64 = ilp64, .w = w_t, .dh = dh, .dc = dc, .k = (float *)k,
                             .k_g = (float *)k_g, .k_c = (float *)k_c, .f = (float *)f, .d = d, .g_out = g_out,
                             .gs = gs, .sumsq = sumsq, .vanished = vanished, .flush_every = flush_every,
                             .steps = steps, .hid = hid, .batch = batch, .gemm_dw = gemm_dw,
                             .dw = own ? dw : NULL, .states = states, .kdim = kdim};
-    if (own)
+    if (own && !compiled)
         set_threads(1);
     lstm_run(pool, lstm_backward_part, &all, offs, blocks);
-    if (own)
+    if (own && !compiled)
         set_threads(threads);
 }
