@@ -21,8 +21,8 @@ class MatMul(Function):
         self.save_for_backward(a, b)
         if b.ndim == 2 and a.ndim > 2 and a.flags.c_contiguous:
             # NOTE: one GEMM over all leading dims instead of one small GEMM per batch entry
-            return (a.reshape(-1, k_a) @ b).reshape(*a.shape[:-1], b.shape[1])
-        return a @ b
+            return gemm.matmul(a.reshape(-1, k_a), b).reshape(*a.shape[:-1], b.shape[1])
+        return gemm.matmul(a, b) if a.ndim == b.ndim == 2 else a @ b
 
     def backward(self, g):
         a, b = self.saved
@@ -39,14 +39,18 @@ class MatMul(Function):
         ga = gb = None
         if na:
             if g.ndim > 2 and b2.ndim == 2:
-                ga = (g.reshape(-1, g.shape[-1]) @ b2.T).reshape(*g.shape[:-1], b2.shape[0])
+                ga = gemm.matmul(g.reshape(-1, g.shape[-1]), b2.T).reshape(*g.shape[:-1], b2.shape[0])
+            elif g.ndim == b2.ndim == 2:
+                ga = gemm.matmul(g, b2.T)
             else:
                 ga = g @ xp.swapaxes(b2, -1, -2)
             ga = unbroadcast(ga, a2.shape).reshape(a.shape)
         if nb:
             if b2.ndim == 2 and a2.ndim > 2:
                 # NOTE: the weight gradient of a batched input is one GEMM over all leading dims
-                gb = a2.reshape(-1, a2.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+                gb = gemm.matmul(a2.reshape(-1, a2.shape[-1]).T, g.reshape(-1, g.shape[-1]))
+            elif a2.ndim == g.ndim == 2:
+                gb = gemm.matmul(a2.T, g)
             else:
                 gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ g, b2.shape)
             gb = gb.reshape(b.shape)

@@ -91,3 +91,20 @@ def test_a_linear_layer_trains_the_same_with_the_compiled_product_and_without():
     assert loss_on == pytest.approx(loss_off, rel=1e-5)
     assert np.allclose(grad_on, grad_off, rtol=1e-4, atol=1e-6 * np.abs(grad_off).max())
     assert np.allclose(bias_on, bias_off, rtol=1e-4, atol=1e-6 * np.abs(bias_off).max())
+
+
+def test_the_matmul_op_takes_the_product_and_its_gradients_match():
+    rng = np.random.default_rng(5)
+    a0, b0 = rng.standard_normal((96, 300), dtype=np.float32), rng.standard_normal((300, 256), dtype=np.float32)
+    x0 = rng.standard_normal((4, 24, 300), dtype=np.float32)       # batched @ 2-D: one product over all rows
+
+    def run(enabled):
+        previous = fused.set_enabled(enabled)
+        try:
+            a, b, x = (gw.tensor(v, requires_grad=True) for v in (a0, b0, x0))
+            ((a @ b).square().sum() + (x @ b).tanh().sum()).backward()
+            return a.grad.numpy(), b.grad.numpy(), x.grad.numpy()
+        finally:
+            fused.set_enabled(previous)
+    for on, off in zip(run(True), run(False)):
+        np.testing.assert_allclose(on, off, rtol=1e-4, atol=1e-5 * np.abs(off).max())
