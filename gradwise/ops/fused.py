@@ -40,8 +40,8 @@ import numpy as np
 from .. import blas
 from ..backend import xp
 
-_SOURCES = [Path(__file__).with_name(name) for name in ("fused_kernels.c", "conv_kernels.c", "lstm_kernels.c",
-                                                                "gemm_kernels.c")]
+_SOURCES = [Path(__file__).with_name(name) for name in ("fused_kernels.c", "elementwise_kernels.c", "conv3x3_kernels.c",
+                                                                "conv_kernels.c", "lstm_kernels.c", "gemm_kernels.c")]
 _HEADER = Path(__file__).with_name("fused_common.h")
 FLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math"]
 _STATE = {"enabled": os.environ.get("GRADWISE_FUSED", "1") != "0", "kernels": None, "tried": False,

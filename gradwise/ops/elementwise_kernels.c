@@ -1,0 +1,138 @@
+/* Elementwise kernels and the cross-entropy (fused.py calls them; compiled with fused_kernels.c
+ * into one library): exp and tanh arrays, large sums, ReLU forward and backward (split among the
+ * threads as the compiled product splits its output, gemm_kernels.c), and the loss of (N, C)
+ * logits against class indices in one pass a row. */
+#if defined(__AVX512F__) && defined(__GNUC__) && !defined(__clang__)
+/* 512-bit vectors for the loops GCC vectorises itself (see lstm_kernels.c) */
+#pragma GCC target("prefer-vector-width=512")
+#endif
+#include "fused_common.h"
+#include <math.h>
+
+void exp_array(const float *restrict x, float *restrict out, long n)
+{
+    for (long e = 0; e < n; e++) out[e] = fexp(x[e]);
+}
+
+void tanh_array(const float *restrict x, float *restrict out, long n)
+{
+    for (long e = 0; e < n; e++) out[e] = ftanh(x[e]);
+}
+
+/* out = x + y over n floats, in blocks shared among the threads (NumPy's add: one core; W6's
+ * residual sums and the gradients' sums at its forks). */
+struct add_part { const float *x, *y; float *out; long lo, hi; };
+
+static void add_part_f32(void *arg)
+{
+    const struct add_part *p = arg;
+    for (long i = p->lo; i < p->hi; i++) p->out[i] = p->x[i] + p->y[i];
+}
+
+void add_f32(const void *pool, int threads, const float *x, const float *y, float *out, long n)
+{
+    struct add_part all = {x, y, out, 0, 0};
+    SPLIT(pool, threads, add_part_f32, all, n, n >> 16);
+}
+
+/* The ReLU of a dense layer's output (rows of cols floats, cols >= 64, 16 Ki floats or more) and
+ * its gradient split among the threads by the column blocks gemm_f32 gave each thread, so
+ * that each reads what its own core wrote. NOTE: why. Split by rows (or on one thread, below
+ * 64 Ki floats), half of the array comes from the other core's cache: W1's first ReLU took 46 us
+ * in the step against 15 us alone. Job: lo, hi (columns), cols, rows, adjacent longs at `range`.
+ * Returns 0 (nothing run) where the split does not apply. */
+static int relu_split(const void *pool, int threads, void (*fn)(void *), const void *all, int size, size_t range,
+                      long n, long cols)
+{
+    if (cols < 64 || n < (16 << 10) || n % cols || !pool || threads < 2)
+        return 0;
+    long blocks = (cols + SPLIT_COLUMNS - 1) / SPLIT_COLUMNS;
+    int count = part_count(threads, blocks);
+    unsigned char parts[count * size] __attribute__((aligned(16)));
+    for (int i = 0; i < count; i++) {
+        long *f = (long *)(parts + i * size + range), hi = SPLIT_COLUMNS * (blocks * (i + 1) / count);
+        memcpy(parts + i * size, all, size);
+        f[0] = SPLIT_COLUMNS * (blocks * i / count);
+        f[1] = hi < cols ? hi : cols;
+        f[2] = cols;
+        f[3] = n / cols;
+    }
+    run_parts(pool, fn, parts, count, size);
+    return 1;
+}
+
+/* ReLU, y = max(x, 0) as NumPy's maximum (NaN stays NaN, -0 becomes 0), over n floats in blocks
+ * shared among the threads (NumPy's maximum: one core). */
+struct relu_fwd_part { const float *x; float *y; long lo, hi, cols, rows; };
+
+static void relu_forward_part(void *arg)
+{
+    const struct relu_fwd_part *p = arg;
+    for (long r = 0; r < p->rows; r++) {
+        const float *x = p->x + r * p->cols;
+        float *y = p->y + r * p->cols;
+        for (long i = p->lo; i < p->hi; i++) y[i] = x[i] <= 0.0f ? 0.0f : x[i];
+    }
+}
+
+/* cols > 0: the n floats are rows of cols, and the threads take the columns that gemm_f32's took
+ * of its output (relu_split). */
+void relu_forward_f32(const void *pool, int threads, const float *x, float *y, long n, long cols)
+{
+    struct relu_fwd_part all = {x, y, 0, 0, n, 1};
+    if (relu_split(pool, threads, relu_forward_part, &all, sizeof all, offsetof(struct relu_fwd_part, lo), n, cols))
+        return;
+    SPLIT(pool, threads, relu_forward_part, all, n, n >> 16);
+}
+
+/* ReLU's backward, gx = g * (y > 0), over n floats, in blocks shared among the threads
+ * (NumPy: g * (y > 0), a pass for the mask, one for the product, on one core). */
+struct relu_part { const float *y, *g; float *gx; long lo, hi, cols, rows; };
+
+static void relu_backward_part(void *arg)
+{
+    const struct relu_part *p = arg;
+    for (long r = 0; r < p->rows; r++) {
+        const float *y = p->y + r * p->cols, *g = p->g + r * p->cols;
+        float *gx = p->gx + r * p->cols;
+        for (long i = p->lo; i < p->hi; i++) gx[i] = g[i] * (float)(y[i] > 0.0f);   /* as NumPy's: NaN * 0 */
+    }
+}
+
+void relu_backward_f32(const void *pool, int threads, const float *y, const float *g, float *gx, long n, long cols)
+{
+    struct relu_part all = {y, g, gx, 0, 0, n, 1};
+    if (relu_split(pool, threads, relu_backward_part, &all, sizeof all, offsetof(struct relu_part, lo), n, cols))
+        return;
+    SPLIT(pool, threads, relu_backward_part, all, n, n >> 16);     /* a part under 64 Ki floats: not worth a thread */
+}
+
+/* Cross-entropy of (n, c) float32 logits (rows ldx apart) against int64 class indices, in one pass
+ * a row: p (n, c) = the softmax (kept for the backward), *loss = the sum over rows of
+ * log(sum exp x) - x[target] (in double). Returns 1, with nothing usable, when a target is outside
+ * [0, c) or equals ignore (the NumPy path then names it). NaN in a row makes its p and the loss
+ * NaN, as NumPy's max does. NOTE: why. The NumPy path is a dozen calls on a (128, 10) array
+ * (max and sum along the short rows are the slow ones): 64 us of W1's 1.7 ms step. */
+int cross_entropy_rows_f32(const float *x, long n, long c, long ldx, const int64_t *target, long ignore, float *p,
+                           double *loss)
+{
+    double total = 0;
+    for (long i = 0; i < n; i++) {
+        int64_t y = target[i];
+        if (y < 0 || y >= c || y == ignore)
+            return 1;
+        const float *r = x + i * ldx;
+        float *q = p + i * c, m = r[0], s = 0.0f;
+        for (long j = 1; j < c; j++)
+            m = r[j] > m || r[j] != r[j] ? r[j] : m;
+        for (long j = 0; j < c; j++) {
+            q[j] = fexp(r[j] - m);
+            s += q[j];
+        }
+        float inv = 1.0f / s;
+        for (long j = 0; j < c; j++) q[j] *= inv;
+        total += (double)m + log((double)s) - (double)r[y];
+    }
+    *loss = total;
+    return 0;
+}
