@@ -196,7 +196,7 @@ def column_sums(g):
 
 def pool():
     """(address of OpenBLAS's ``gotoblas_pthread``, its current thread count): the threads that
-    multiply NumPy's matrices, for compiled kernels to run their parts on (``ops/fused_kernels.c``,
+    multiply NumPy's matrices, for compiled kernels to run their parts on (``ops/fused_common.h``,
     ``run_parts``); (None, 1) without NumPy's OpenBLAS.
 
     NOTE: why theirs. OpenBLAS's threads spin for a while after every matrix product; a thread of
@@ -217,7 +217,7 @@ def set_threads_address():
 
 def gemm_address(dtype):
     """(address of NumPy's own cblas ?gemm for ``dtype``, True if it takes 64-bit integers), for
-    compiled loops that call BLAS themselves (``ops/fused_kernels.c``); None without one."""
+    compiled loops that call BLAS themselves (``ops/lstm_kernels.c``); None without one."""
     if not available() or numpy.dtype(dtype) not in _ROUTINES["gemm"]:
         return None
     fn = _ROUTINES["gemm"][numpy.dtype(dtype)]

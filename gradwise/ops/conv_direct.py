@@ -1,4 +1,4 @@
-"""3x3 stride-1 "same" convolutions computed directly in C (``fused_kernels.c``: conv3x3_*).
+"""3x3 stride-1 "same" convolutions computed directly in C (``conv3x3_kernels.c``: conv3x3_*).
 
 NOTE: why. ResNet's 3x3 convolutions of 16-64 channels are memory-bound as im2col (or kernel-row)
 copies plus thin GEMMs on these VMs: 25-90 GFLOP/s on two cores. The register-blocked direct

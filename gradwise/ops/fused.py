@@ -3,8 +3,10 @@
 ``kernels(*arrays)`` gives the compiled kernels when they can serve these arrays (NumPy arrays of
 the given dtypes, C-contiguous) and this machine has a C compiler, else None, and the caller runs
 its NumPy code, which stays the reference and is tested on its own. The sources,
-``fused_kernels.c``, ``conv_kernels.c`` (the 16-channel direct convolutions, ``conv_o16.py``)
-and ``lstm_kernels.c`` (the LSTM's loops, ``lstm_fused.py``), with what they share in
+``fused_kernels.c``, ``elementwise_kernels.c`` (exp, sums, ReLU, cross-entropy),
+``conv3x3_kernels.c`` (``conv_direct.py``), ``conv_kernels.c`` (the 16-channel direct
+convolutions, ``conv_o16.py``), ``lstm_kernels.c`` (the LSTM's loops, ``lstm_fused.py``) and
+``gemm_kernels.c`` (the matrix product, ``gemm.py``), with what they share in
 ``fused_common.h``, are compiled into one library on first use (never by ``import gradwise``)
 with ``cc -O3 -march=native`` (or ``$CC``; ``$GRADWISE_MARCH`` for another target), about a
 second, and the library is cached per source, compiler, flags and CPU in ``$GRADWISE_CACHE_DIR``
@@ -415,7 +417,7 @@ def _planes(a):
 
 def _rows_of(a):
     """The row length of a C-ordered 2-D array (a dense layer's output: its ReLU is split among
-    the threads as the product split it, ``relu_split`` in fused_kernels.c), else 0."""
+    the threads as the product split it, ``column_split`` in elementwise_kernels.c), else 0."""
     return a.shape[1] if a.ndim == 2 and a.flags.c_contiguous else 0
 
 

@@ -1,4 +1,4 @@
-/* What gradwise's compiled kernels share (fused_kernels.c, conv_kernels.c, lstm_kernels.c): the
+/* What gradwise's compiled kernels share (fused_kernels.c and the other *_kernels.c): the
  * vector type, the running of a job's parts on OpenBLAS's threads, exp. Static, so each file has
  * its own copy. */
 #ifndef GRADWISE_FUSED_COMMON_H
@@ -17,7 +17,7 @@ typedef float v16f __attribute__((vector_size(64)));   /* 16 floats: one AVX-512
 #endif
 typedef float vec __attribute__((vector_size(VF * 4)));
 /* the columns of the compiled product's tile (gemm_kernels.c): its threads take blocks of them of
- * its output, and the ReLU after it splits the same way (fused_kernels.c, column_split) */
+ * its output, and the ReLU after it splits the same way (elementwise_kernels.c, column_split) */
 #define SPLIT_COLUMNS (2 * VF)
 
 

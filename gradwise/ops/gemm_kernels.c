@@ -61,7 +61,7 @@ static inline gmask gmask_of(long w)
 #define G_NR (2 * G_VW) /* columns of c a tile: two vectors */
 #define G_KC 256        /* depth of a packed panel: 256 x 32 floats = 32 KiB, in L1 with a's rows */
 #define G_MC (256 / G_MR * G_MR)  /* rows of a per block, whole tiles (~256 x 256 floats = 256 KiB, in L2 beside b's panels) */
-_Static_assert(G_NR == SPLIT_COLUMNS, "the ReLU's column split (fused_kernels.c) follows the product's");
+_Static_assert(G_NR == SPLIT_COLUMNS, "the ReLU's column split (elementwise_kernels.c) follows the product's");
 
 int gemm_available(void) { return 1; }
 
