@@ -2,8 +2,9 @@
 with NumPy's BLAS for everything else.
 
 NOTE: why. At the MLP's shapes (batch 128, 784 -> 512 -> 256) NumPy's OpenBLAS multiplies at
-220-300 GFLOP/s on two cores, PyTorch's MKL at 295-351; the compiled product 318-331 (2 cores,
-Intel Xeon with AVX-512, in process; on AVX2, against OpenBLAS's Haswell kernels, 1.00-1.13x).
+200-304 GFLOP/s on two cores, PyTorch's MKL at 300-345; the compiled product 264-306 in fresh
+processes (``python bench/gemm_rates.py``), 300-337 in process (2 cores, Intel Xeon with
+AVX-512; on AVX2, against OpenBLAS's Haswell kernels, 1.00-1.13x).
 Large products (W4's 512 x 2048 @ 2048 x 2048) stay with OpenBLAS: the compiled one is only
 level with it there on AVX-512 (0.93-1.04), behind on AVX2 (0.88-0.97); small ones too (a call
 through ctypes costs more than it saves), and any shape with under 16 rows or 32 columns (the
@@ -48,7 +49,7 @@ def _kernels(a, b, bias):
     lines = _lines(a)
     if lines is None or _lines(b) is None:
         return None
-    if lines[0] == 1 and n < 256:       # a packed by each thread for under 8 panels of b: NumPy's is faster
+    if lines[0] == 1 and n < 64:        # a packed (x.T) against under 2 panels of b: NumPy's is faster
         return None
     kernels = fused.kernels()
     return kernels if kernels is not None and kernels.has_gemm else None
