@@ -41,7 +41,7 @@ void add_f32(const void *pool, int threads, const float *x, const float *y, floa
  * 64 Ki floats), half of the array comes from the other core's cache: W1's first ReLU took 46 us
  * in the step against 15 us alone. Job: lo, hi (columns), cols, rows, adjacent longs at `range`.
  * Returns 0 (nothing run) where the split does not apply. */
-static int relu_split(const void *pool, int threads, void (*fn)(void *), const void *all, int size, size_t range,
+static int column_split(const void *pool, int threads, void (*fn)(void *), const void *all, int size, size_t range,
                       long n, long cols)
 {
     if (cols < 64 || n < (16 << 10) || n % cols || !pool || threads < 2)
@@ -76,11 +76,11 @@ static void relu_forward_part(void *arg)
 }
 
 /* cols > 0: the n floats are rows of cols, and the threads take the columns that gemm_f32's took
- * of its output (relu_split). */
+ * of its output (column_split). */
 void relu_forward_f32(const void *pool, int threads, const float *x, float *y, long n, long cols)
 {
     struct relu_fwd_part all = {x, y, 0, 0, n, 1};
-    if (relu_split(pool, threads, relu_forward_part, &all, sizeof all, offsetof(struct relu_fwd_part, lo), n, cols))
+    if (column_split(pool, threads, relu_forward_part, &all, sizeof all, offsetof(struct relu_fwd_part, lo), n, cols))
         return;
     SPLIT(pool, threads, relu_forward_part, all, n, n >> 16);
 }
@@ -102,7 +102,7 @@ static void relu_backward_part(void *arg)
 void relu_backward_f32(const void *pool, int threads, const float *y, const float *g, float *gx, long n, long cols)
 {
     struct relu_part all = {y, g, gx, 0, 0, n, 1};
-    if (relu_split(pool, threads, relu_backward_part, &all, sizeof all, offsetof(struct relu_part, lo), n, cols))
+    if (column_split(pool, threads, relu_backward_part, &all, sizeof all, offsetof(struct relu_part, lo), n, cols))
         return;
     SPLIT(pool, threads, relu_backward_part, all, n, n >> 16);     /* a part under 64 Ki floats: not worth a thread */
 }

@@ -10,9 +10,9 @@
  * when its columns are contiguous (a transposed, the weight gradient's x.T) or its rows 1 KiB
  * apart, packed per block of ~256 rows (contiguous streams); with more rows than that, b's
  * panels packed once per depth for all blocks; the next tile's rows of c prefetched. The
- * threads take columns of c (rows when c is narrow), each packing its own panels (a shared
- * packing of a, split among the threads, was slower: half of it then sits in the other core's
- * cache). At W4's large products this is level with OpenBLAS on AVX-512 (0.93-1.04) and behind
+ * threads take columns of c (rows when c is narrow, or tall with a packed), each packing its
+ * own panels (a shared packing of a, split among the threads, was slower: half of it then sits
+ * in the other core's cache). At W4's large products this is level with OpenBLAS on AVX-512 (0.93-1.04) and behind
  * it on AVX2 (0.88-0.97), so gemm.py keeps OpenBLAS there; at W1's it is 1.0-1.5x OpenBLAS on
  * AVX-512, 1.00-1.13x on AVX2 (OpenBLAS's Haswell kernels, same Xeon). Without either the
  * product is not compiled (gemm_available() is 0) and NumPy's BLAS does it. */
@@ -31,8 +31,6 @@ typedef __m512 gv;
 typedef __mmask16 gmask;
 #define GV_ZERO() _mm512_setzero_ps()
 #define GV_LOAD(p) _mm512_load_ps(p)
-#define GV_LOADU(p) _mm512_loadu_ps(p)
-#define GV_STOREU(p, v) _mm512_storeu_ps(p, v)
 #define GV_LOADM(p, m) _mm512_maskz_loadu_ps(m, p)
 #define GV_STOREM(p, m, v) _mm512_mask_storeu_ps(p, m, v)
 #define GV_SET1(x) _mm512_set1_ps(x)
@@ -46,8 +44,6 @@ typedef __m256 gv;
 typedef __m256i gmask;
 #define GV_ZERO() _mm256_setzero_ps()
 #define GV_LOAD(p) _mm256_load_ps(p)
-#define GV_LOADU(p) _mm256_loadu_ps(p)
-#define GV_STOREU(p, v) _mm256_storeu_ps(p, v)
 #define GV_LOADM(p, m) _mm256_maskload_ps(p, m)
 #define GV_STOREM(p, m, v) _mm256_maskstore_ps(p, m, v)
 #define GV_SET1(x) _mm256_set1_ps(x)
@@ -65,9 +61,6 @@ _Static_assert(G_NR == SPLIT_COLUMNS, "the ReLU's column split (elementwise_kern
 
 int gemm_available(void) { return 1; }
 
-/* b's columns [j, j + w) (w <= 32), rows [q0, q0 + kc), into panel (kc, 32), zero past w.
- * b(q, j) at b[q * brs + j * bcs]: rows contiguous (bcs == 1) are copied, columns contiguous
- * (brs == 1, b a transpose) are transposed 16 x 16 in registers. */
 #if G_VW == 16
 static void transpose16(const float *src, long ld, float *dst, long ldd, long rows)
 {   /* dst[t][r] = src[r][t] for r < rows (<= 16), t < 16; src rows ld apart, dst rows ldd apart */
@@ -123,6 +116,9 @@ static void transpose8(const float *src, long ld, float *dst, long ldd, long row
 #define transpose_block transpose8
 #endif
 
+/* b's columns [j, j + w) (w <= G_NR), rows [q0, q0 + kc), into panel (kc, G_NR), zero past w.
+ * b(q, j) at b[q * brs + j * bcs]: rows contiguous (bcs == 1) are copied, columns contiguous
+ * (brs == 1, b a transpose) are transposed in G_VW x G_VW blocks in registers. */
 static void pack_b(const float *b, long brs, long bcs, long q0, long kc, long j, long w, float *panel)
 {
     if (bcs == 1) {
@@ -148,8 +144,13 @@ static void pack_b(const float *b, long brs, long bcs, long q0, long kc, long j,
             panel[q * G_NR + t] = t < w ? b[(j + t) * bcs + q0 + q] : 0.0f;
 }
 
-/* a's rows [i0, i0 + m), depth [q0, q0 + kc), columns contiguous (a(i, q) at a[q * acs + i]),
- * into tiles of G_MR rows, each (kc, G_MR): the rows past m are left as they are (never stored). */
+/* Whether a is packed (pack_a) rather than read in place: where its columns are contiguous (a
+ * transposed: x.T), or its rows lie a multiple of 1 KiB apart (a tile's rows would share a few
+ * sets of L1: W4's 512 x 2048 @ 2048 x 2048 at 121 GFLOP/s a core in place, 165 packed). */
+static inline int packs_a(long ars, long acs) { return (ars == 1 && acs != 1) || (acs == 1 && ars % 256 == 0); }
+
+/* a's rows [i0, i0 + m), depth [q0, q0 + kc) (a(i, q) at a[i * ars + q * acs]), into tiles of
+ * G_MR rows, each (kc, G_MR): the rows past m are left as they are (never stored). */
 static void pack_a(const float *a, long ars, long acs, long q0, long kc, long i0, long m, float *ap)
 {
     for (long i = 0; i < m; i += G_MR) {
@@ -231,7 +232,7 @@ struct gemm_part {
     long ars, acs, brs, bcs, ldc, k, i0, i1, j0, j1;
 };
 
-/* sums[0, w) (+)= the column sums of a packed panel (kc, 32): b's column sums at no extra pass */
+/* sums[0, w) (+)= the column sums of a packed panel (kc, G_NR): b's column sums at no extra pass */
 static void panel_sums(const float *panel, long kc, float *sums, long w, int first)
 {
     gv s0 = GV_ZERO(), s1 = GV_ZERO();
@@ -253,10 +254,7 @@ static void gemm_part(void *arg)
     struct gemm_part *p = arg;
     float panel[G_KC * G_NR] __attribute__((aligned(64)));
     long rows = p->i1 - p->i0, panels = (p->j1 - p->j0 + G_NR - 1) / G_NR;
-    /* a packed per block where its columns are contiguous, or its rows lie a multiple of 1 KiB
-     * apart (the 8 rows of a tile would share a few sets of L1: W4's 512 x 2048 @ 2048 x 2048 at
-     * 121 GFLOP/s a core in place, 165 packed) */
-    int pack = (p->ars == 1 && p->acs != 1) || (p->acs == 1 && p->ars % 256 == 0);
+    int pack = packs_a(p->ars, p->acs);
     /* with more than one block of rows, b's panels are packed once per depth block for all of them */
     int whole = rows > G_MC;
     float *abuf = NULL, *bbuf = NULL;
@@ -290,7 +288,7 @@ static void gemm_part(void *arg)
                 const float *bp = whole ? bbuf + t * kc * G_NR : panel;
                 if (!whole) {
                     pack_b(p->b, p->brs, p->bcs, q0, kc, j, w, panel);
-                    if (p->sums && p->i0 == 0 && ib == 0)
+                    if (p->sums && ib == 0)
                         panel_sums(panel, kc, p->sums + j, w, q0 == 0);
                 }
                 long i = 0;
@@ -322,7 +320,8 @@ static void gemm_part(void *arg)
 /* c (m, n), rows ldc apart, = a (m, k) @ b (k, n) (+ bias (n,) along the rows when not NULL), and
  * sums (n,) = b's column sums when not NULL (the dense layer's bias gradient beside its weight's);
  * a(i, q) at a[i * ars + q * acs], b(q, j) at b[q * brs + j * bcs]; one of each operand's strides
- * is 1. The threads take 32-column blocks of c, or 8-row blocks when c has under 64 columns. */
+ * is 1. The threads take blocks of G_NR columns of c, or of G_MR rows when c has under 2 G_NR
+ * columns or a is packed and c is at least as tall as wide. */
 void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
               const float *bias, float *c, long ldc, long m, long n, long k, float *sums)
 {
@@ -330,8 +329,7 @@ void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs,
     /* by rows where a is packed and c is at least as tall as wide (the weight gradient x.T @ g):
      * each thread packs only its rows of a (not all of it), and writes a contiguous half of c, the
      * half the optimizer's update (OpenBLAS's axpy, split flat) then reads on the same core */
-    int packs_a = (ars == 1 && acs != 1) || (acs == 1 && ars % 256 == 0);
-    long by_cols = n >= 2 * G_NR && !(packs_a && m >= n);
+    long by_cols = n >= 2 * G_NR && !(packs_a(ars, acs) && m >= n);
     long blocks = by_cols ? (n + G_NR - 1) / G_NR : (m + G_MR - 1) / G_MR;
     int count = part_count(threads, blocks);
     struct gemm_part parts[MAX_PARTS];

@@ -107,8 +107,10 @@ def backward(run, w_ih, w_hh, g_out, g_h, g_c, needs, want_norms, vanished, flus
                           gemm, set_threads, blas.pool()[1], a(run.states), kdim, None if parts is None else a(parts))
     dx = dw_ih = dw_hh = db_ih = db_hh = None
     if weights:                                     # (4H, H + I + 1): [w_hh | w_ih | bias]
-        dw = d @ run.states[:, :steps * batch].T if parts is None else \
-            parts.sum(axis=0).T if jit.has_gemm else parts.sum(axis=0)
+        if parts is None:
+            dw = d @ run.states[:, :steps * batch].T
+        else:
+            dw = parts.sum(axis=0).T if jit.has_gemm else parts.sum(axis=0)
         dw_hh = dw[:, :hid].copy() if needs["w_hh"] else None
         dw_ih = dw[:, hid:hid + inp].copy() if needs["w_ih"] else None
         db_ih = dw[:, -1].copy() if needs["b_ih"] else None
