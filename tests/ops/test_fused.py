@@ -1,4 +1,6 @@
 """The compiled, fused kernels (ops/fused.py, fused_kernels.c) against the NumPy code they replace."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -11,11 +13,19 @@ if not fused.available():
 K = fused.kernels()
 
 
+@contextlib.contextmanager
+def numpy_only_context():
+    previous = fused.set_enabled(False)
+    try:
+        yield
+    finally:
+        fused.set_enabled(previous)
+
+
 @pytest.fixture
 def numpy_only():
-    previous = fused.set_enabled(False)
-    yield
-    fused.set_enabled(previous)
+    with numpy_only_context():
+        yield
 
 
 def test_exp_and_tanh_are_accurate_over_float32s_range():
@@ -422,8 +432,8 @@ def test_compiled_padding_matches_numpy(pad):
 
 @pytest.mark.parametrize("shape", [(128, 512), (300, 100), (64, 70), (3, 70000)])
 def test_relu_of_a_dense_layers_output_split_by_columns_is_exact(shape):
-    """Rows of a C-ordered 2-D array go to the threads by 32-column blocks (as the compiled
-    product's output): every element once, NaN kept, -0 made 0, the gradient masked."""
+    """Rows of a C-ordered 2-D array go to the threads by column blocks (as the compiled product's
+    output): every element once, NaN kept, -0 made 0, the gradient masked."""
     rng = np.random.default_rng(shape[1])
     x = rng.standard_normal(shape, dtype=np.float32)
     x.flat[::97] = np.nan
@@ -466,11 +476,3 @@ def test_compiled_cross_entropy_leaves_nan_ignored_and_bad_targets_to_the_numpy_
     x[2, 1] = np.nan
     p, total = K.cross_entropy_rows(x, np.arange(8) % 5, -100)
     assert np.isnan(total) and np.isnan(p[2]).all() and np.isfinite(p[[0, 1, 3]]).all()
-
-
-class numpy_only_context:
-    def __enter__(self):
-        self.previous = fused.set_enabled(False)
-
-    def __exit__(self, *exc):
-        fused.set_enabled(self.previous)
