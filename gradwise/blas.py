@@ -97,10 +97,29 @@ def _usable(*arrays):
             and arrays[-1].flags.writeable)
 
 
+_from_buffer, _addressof = ctypes.c_char.from_buffer, ctypes.addressof
+
+
+def address(a):
+    """The address of a NumPy array's first element, for compiled code.
+
+    NOTE: why not ``a.ctypes.data`` alone. That builds a ``_ctypes`` object in Python, 0.77 us a
+    call; a training step of the MLP (W1) takes some forty addresses. A ctypes view of the array's
+    buffer costs 0.25 us, for writable arrays in one C-ordered block (or F-ordered: their
+    transpose, whose first element is the same); the others take the slow way."""
+    try:
+        return _addressof(_from_buffer(a))
+    except (TypeError, ValueError, BufferError):
+        pass
+    if a.flags.f_contiguous and a.flags.writeable and a.size:
+        return _addressof(_from_buffer(a.T))
+    return a.ctypes.data
+
+
 def axpy(a, x, y):
     """y += a * x in place (y and x of one shape); returns y."""
     if _usable(x, y):
-        _ROUTINES["axpy"][y.dtype](y.size, a, x.ctypes.data, 1, y.ctypes.data, 1)
+        _ROUTINES["axpy"][y.dtype](y.size, a, address(x), 1, address(y), 1)
     else:
         y += a * x
     return y
@@ -109,7 +128,7 @@ def axpy(a, x, y):
 def scal(a, x):
     """x *= a in place; returns x."""
     if _usable(x):
-        _ROUTINES["scal"][x.dtype](x.size, a, x.ctypes.data, 1)
+        _ROUTINES["scal"][x.dtype](x.size, a, address(x), 1)
     else:
         x *= a
     return x
@@ -148,8 +167,8 @@ def gemm(a, b, c, beta=0.0):
 
 def _gemm_call(ops, a, b, c, beta):
     (ta, lda), (tb, ldb) = ops
-    _ROUTINES["gemm"][c.dtype](_ROW_MAJOR, ta, tb, c.shape[0], c.shape[1], a.shape[1], 1.0, a.ctypes.data, lda,
-                               b.ctypes.data, ldb, beta, c.ctypes.data, c.strides[0] // c.itemsize)
+    _ROUTINES["gemm"][c.dtype](_ROW_MAJOR, ta, tb, c.shape[0], c.shape[1], a.shape[1], 1.0, address(a), lda,
+                               address(b), ldb, beta, address(c), c.strides[0] // c.itemsize)
 
 
 def _gemm_operands(a, b, c):

@@ -150,9 +150,7 @@ def _library():
 _P, _L = ctypes.c_void_p, ctypes.c_long
 
 
-def address(a):
-    """The address of an array's first element (for the kernels' ``lib`` functions)."""
-    return a.ctypes.data
+address = blas.address          # an array's first element, for the kernels' ``lib`` functions
 
 
 #: where the buffers that threads split by columns start (two cache lines: the adjacent-line prefetcher's pairs)

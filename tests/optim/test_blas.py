@@ -88,3 +88,17 @@ def _three_steps(make, use_blas):
                                   lambda p: gw.optim.Adam(p, lr=1e-2, weight_decay=1e-2, maximize=True)])
 def test_same_steps_with_and_without_blas(make):
     np.testing.assert_allclose(_three_steps(make, True), _three_steps(make, False), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: np.zeros((4, 5), np.float32),                       # C-ordered: the fast way
+    lambda: np.zeros((4, 5), np.float32).T,                     # F-ordered: through its transpose
+    lambda: np.zeros((4, 6), np.float32)[1:, ::2],              # strided
+    lambda: np.frombuffer(b"abcdefgh", np.float32),             # read-only
+    lambda: np.zeros((0, 3), np.float32),                       # empty
+    lambda: np.zeros((3, 4, 5), np.float64)[1],                 # an offset view
+    lambda: np.zeros((), np.int64),                             # 0-d
+])
+def test_address_is_the_first_element(make):
+    a = make()
+    assert blas.address(a) == a.ctypes.data
