@@ -1,8 +1,20 @@
 """Containers: Sequential, ModuleList, ModuleDict."""
 from collections import OrderedDict
 
+from . import module as _module
+from .layers.activation import ReLU
+from .layers.linear import Linear
 from .module import Module
 from ..errors import ArgumentTypeError
+from ..ops.gemm import FUSION
+
+
+def _relu_follows(m, after):
+    """A plain Linear, then a plain (not in-place) ReLU, and no hook that could see or change the
+    Linear's output between them."""
+    return (type(m) is Linear and type(after) is ReLU and not after.inplace and not m._forward_hooks
+            and not after.__dict__.get("_forward_pre_hooks") and not _module._GLOBAL_PRE
+            and not _module._GLOBAL_POST and Module._call_hook is None)
 
 
 class Sequential(Module):
@@ -23,8 +35,17 @@ class Sequential(Module):
                 setattr(self, str(i), m)
 
     def forward(self, x):
-        for m in self._modules.values():
-            x = m(x)
+        modules = tuple(self._modules.values())
+        for i, m in enumerate(modules):
+            if i + 1 < len(modules) and _relu_follows(m, modules[i + 1]):
+                FUSION.want_relu = True     # the product stores the ReLU too (ops/gemm.py, FUSION)
+                try:
+                    x = m(x)
+                finally:
+                    FUSION.want_relu = False
+            else:
+                x = m(x)
+                FUSION.made = None          # not taken (the ReLU's input was another array): let go
         return x
 
     def __getitem__(self, i):

@@ -203,7 +203,7 @@ class _Kernels:
                            ("conv16_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P, _P] + [_L] * 9),
                            ("conv16_weight_grad_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P] + [_L] * 6),
                            ("conv_input_grad_flat_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 7),
-                           ("gemm_f32", [_P, ctypes.c_int, _P, _L, _L, _P, _L, _L, _P, _P] + [_L] * 4 + [_P]),
+                           ("gemm_f32", [_P, ctypes.c_int, _P, _L, _L, _P, _L, _L, _P, _P] + [_L] * 4 + [_P, _P]),
                            ("pool_check", [_P, _P, ctypes.c_int])):
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = args, None
@@ -337,15 +337,15 @@ class _Kernels:
         self.lib.add_f32(*self.pool(), address(flat_x), address(flat_y), address(dense(out)), x.size)
         return out
 
-    def gemm(self, a, b, bias, out, sums=None):
+    def gemm(self, a, b, bias, out, sums=None, relu=None):
         """out (m, n), rows contiguous, = a (m, k) @ b (k, n) (+ bias (n,) when not None), float32;
         each of a and b with its rows or its columns contiguous (``gemm_kernels.c``; has_gemm);
-        sums (n,), when given, = b's column sums."""
+        sums (n,), when given, = b's column sums; relu, when given (laid out as out), = max(out, 0)."""
         s = a.itemsize
         self.lib.gemm_f32(*self.pool(), address(a), a.strides[0] // s, a.strides[1] // s, address(b),
                           b.strides[0] // s, b.strides[1] // s, None if bias is None else address(bias), address(out),
                           out.strides[0] // s, out.shape[0], out.shape[1], a.shape[1],
-                          None if sums is None else address(sums))
+                          None if sums is None else address(sums), None if relu is None else address(relu))
 
     def relu_forward(self, x):
         """max(x, 0) for a float32 array in one dense block (any axis order), laid out like x;

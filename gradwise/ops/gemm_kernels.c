@@ -36,6 +36,8 @@ typedef __mmask16 gmask;
 #define GV_SET1(x) _mm512_set1_ps(x)
 #define GV_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define GV_ADD(a, b) _mm512_add_ps(a, b)
+/* max(x, 0) as NumPy's maximum and the compiled ReLU: NaN stays NaN, -0 becomes 0 */
+#define GV_RELU(x) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_NLE_UQ), x)
 static inline gmask gmask_of(long w) { return w >= 16 ? 0xffff : w <= 0 ? 0 : (gmask)((1u << w) - 1); }
 #else
 #define G_VW 8
@@ -49,6 +51,7 @@ typedef __m256i gmask;
 #define GV_SET1(x) _mm256_set1_ps(x)
 #define GV_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define GV_ADD(a, b) _mm256_add_ps(a, b)
+#define GV_RELU(x) _mm256_and_ps(x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_NLE_UQ))
 static inline gmask gmask_of(long w)
 {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w < 0 ? 0 : w > 8 ? 8 : w)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -179,10 +182,11 @@ static void pack_a(const float *a, long ars, long acs, long q0, long kc, long i0
 }
 
 /* c's tile of mr rows (mr <= G_MR) x G_NR columns (masks m0, m1 for the columns that exist) +=
- * (init 0: =, 2: = bias +) a's rows (element (i, q) at a[i * ars + q * acs]) @ the panel */
+ * (init 0: =, 2: = bias +) a's rows (element (i, q) at a[i * ars + q * acs]) @ the panel; and, when
+ * r is not NULL (the last depth block), r's tile (rows ldc apart, as c's) = max(c's tile, 0) */
 static inline __attribute__((always_inline)) void tile(const int mr, long kc, const float *a, long ars, long acs,
                                                       const float *bp, float *c, long ldc, int init,
-                                                      const float *bias, gmask m0, gmask m1)
+                                                      const float *bias, gmask m0, gmask m1, float *r)
 {
     gv s0[G_MR], s1[G_MR];
     gv b0 = init == 2 ? GV_LOADM(bias, m0) : GV_ZERO();
@@ -214,6 +218,12 @@ static inline __attribute__((always_inline)) void tile(const int mr, long kc, co
         GV_STOREM(c + i * ldc, m0, s0[i]);
         GV_STOREM(c + i * ldc + G_VW, m1, s1[i]);
     }
+    if (r)
+#pragma GCC unroll 8
+        for (int i = 0; i < mr; i++) {
+            GV_STOREM(r + i * ldc, m0, GV_RELU(s0[i]));
+            GV_STOREM(r + i * ldc + G_VW, m1, GV_RELU(s1[i]));
+        }
 }
 
 /* the next tile's rows of c, which it reads (a later depth block), fetched while this one computes:
@@ -230,7 +240,7 @@ static inline void prefetch_rows(const float *c, long ldc, int on)
 
 struct gemm_part {
     const float *a, *b, *bias;
-    float *c, *sums;
+    float *c, *sums, *relu;
     long ars, acs, brs, bcs, ldc, k, i0, i1, j0, j1;
 };
 
@@ -287,6 +297,7 @@ static void gemm_part(void *arg)
                 gmask m0 = gmask_of(w), m1 = gmask_of(w - G_VW);
                 const float *bias = p->bias ? p->bias + j : NULL;
                 float *c = p->c + ib * p->ldc + j;
+                float *r = p->relu && q0 + kc == p->k ? p->relu + ib * p->ldc + j : NULL;
                 const float *bp = whole ? bbuf + t * kc * G_NR : panel;
                 if (!whole) {
                     pack_b(p->b, p->brs, p->bcs, q0, kc, j, w, panel);
@@ -298,19 +309,23 @@ static void gemm_part(void *arg)
                 if (pack)
                     for (; i + G_MR <= mb; i += G_MR) {
                         prefetch_rows(c + (i + G_MR) * p->ldc, p->ldc, init == 1 && i + 2 * G_MR <= mb);
-                        tile(G_MR, kc, a + i * kc, 1, G_MR, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                        tile(G_MR, kc, a + i * kc, 1, G_MR, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1,
+                             r ? r + i * p->ldc : NULL);
                     }
                 else
                     for (; i + G_MR <= mb; i += G_MR) {
                         prefetch_rows(c + (i + G_MR) * p->ldc, p->ldc, init == 1 && i + 2 * G_MR <= mb);
-                        tile(G_MR, kc, a + i * ars, ars, 1, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                        tile(G_MR, kc, a + i * ars, ars, 1, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1,
+                             r ? r + i * p->ldc : NULL);
                     }
                 for (; i < mb; i += mb - i >= 4 ? 4 : 1) {    /* the last rows 4 or 1 at a time (in their packed tile) */
                     const float *ai = pack ? a + (i / G_MR * G_MR) * kc + i % G_MR : a + i * ars;
                     if (mb - i >= 4)
-                        tile(4, kc, ai, ars, acs, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                        tile(4, kc, ai, ars, acs, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1,
+                             r ? r + i * p->ldc : NULL);
                     else
-                        tile(1, kc, ai, ars, acs, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1);
+                        tile(1, kc, ai, ars, acs, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1,
+                             r ? r + i * p->ldc : NULL);
                 }
             }
         }
@@ -320,14 +335,16 @@ static void gemm_part(void *arg)
 }
 
 /* c (m, n), rows ldc apart, = a (m, k) @ b (k, n) (+ bias (n,) along the rows when not NULL), and
- * sums (n,) = b's column sums when not NULL (the dense layer's bias gradient beside its weight's);
+ * sums (n,) = b's column sums when not NULL (the dense layer's bias gradient beside its weight's),
+ * and relu (m, n), rows ldc apart, = max(c, 0) when not NULL (a dense layer that a ReLU follows:
+ * its values stored from the registers, not a pass of their own; gemm.py, FUSION);
  * a(i, q) at a[i * ars + q * acs], b(q, j) at b[q * brs + j * bcs]; one of each operand's strides
  * is 1. The threads take blocks of G_NR columns of c, or of G_MR rows when c has under 2 G_NR
  * columns or a is packed and c is at least as tall as wide. */
 void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
-              const float *bias, float *c, long ldc, long m, long n, long k, float *sums)
+              const float *bias, float *c, long ldc, long m, long n, long k, float *sums, float *relu)
 {
-    struct gemm_part all = {a, b, bias, c, sums, ars, acs, brs, bcs, ldc, k, 0, m, 0, n};
+    struct gemm_part all = {a, b, bias, c, sums, relu, ars, acs, brs, bcs, ldc, k, 0, m, 0, n};
     /* by rows where a is packed and c is at least as tall as wide (the weight gradient x.T @ g):
      * each thread packs only its rows of a (not all of it), and writes a contiguous half of c, the
      * half the optimizer's update (OpenBLAS's axpy, split flat) then reads on the same core */
@@ -352,9 +369,9 @@ void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs,
 int gemm_available(void) { return 0; }
 
 void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
-              const float *bias, float *c, long ldc, long m, long n, long k, float *sums)
+              const float *bias, float *c, long ldc, long m, long n, long k, float *sums, float *relu)
 {
-    (void)pool, (void)threads, (void)a, (void)ars, (void)acs, (void)b, (void)brs, (void)bcs, (void)bias, (void)c;
+    (void)relu, (void)pool, (void)threads, (void)a, (void)ars, (void)acs, (void)b, (void)brs, (void)bcs, (void)bias, (void)c;
     (void)ldc, (void)m, (void)n, (void)k, (void)sums;
 }
 #endif

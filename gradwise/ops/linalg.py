@@ -80,10 +80,19 @@ class Linear(Function):
             raise ShapeError(f"linear: input of shape {x.shape} does not match weight {weight.shape}: the last "
                              f"dimension must be {weight.shape[1]}")
         x2 = x.reshape(-1, x.shape[-1])
-        out = gemm.matmul(x2, weight.T, bias)
+        fusion = gemm.FUSION
+        relu = None
+        if fusion.want_relu:        # a ReLU follows (nn.Sequential): the product stores it too
+            fusion.want_relu = False
+            out, relu = gemm.matmul(x2, weight.T, bias, relu=True)
+        else:
+            out = gemm.matmul(x2, weight.T, bias)
         self.save_for_backward(x2, weight)
         self.lead = x.shape[:-1]
-        return out.reshape(*self.lead, weight.shape[0])
+        out = out.reshape(*self.lead, weight.shape[0])
+        if relu is not None:
+            fusion.made = (out, relu.reshape(out.shape))
+        return out
 
     def backward(self, g):
         x2, weight = self.saved

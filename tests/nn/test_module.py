@@ -198,3 +198,54 @@ def test_init_functions():
         nn.init.calculate_gain("swish")
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         nn.init.xavier_normal_(nn.Parameter(gw.zeros(3)))
+
+
+def _mlp(seed=0):
+    return nn.Sequential(nn.Linear(300, 256, generator=seed), nn.ReLU(), nn.Linear(256, 128, generator=seed + 1),
+                         nn.ReLU(), nn.Linear(128, 10, generator=seed + 2))
+
+
+def _forward_backward(net, x, call):
+    for p in net.parameters():
+        p.grad = None
+    out = call(net, x)
+    out.sum().backward()
+    return out.numpy(), [p.grad.numpy().copy() for p in net.parameters()]
+
+
+def _one_by_one(net, x):
+    for m in net:
+        x = m(x)
+    return x
+
+
+def test_sequential_hands_a_linear_its_relu_and_the_results_match_the_layers_run_one_by_one(monkeypatch):
+    """nn.Sequential asks the dense layer's product to store the ReLU that follows it
+    (ops/gemm.py, FUSION): same values and gradients as the modules called one by one, the same
+    graph, and no ReLU made where a hook or an in-place ReLU sits between them."""
+    from gradwise.ops import gemm
+    x = gw.tensor(np.random.default_rng(0).standard_normal((64, 300), dtype=np.float32))
+    net = _mlp()
+    taken = []
+    real = type(gemm.FUSION).take_relu
+    monkeypatch.setattr(type(gemm.FUSION), "take_relu", lambda self, a: taken.append(real(self, a)) or taken[-1])
+    fused_out, fused_grads = _forward_backward(net, x, lambda n, v: n(v))
+    made = [r is not None for r in taken]
+    taken.clear()
+    plain_out, plain_grads = _forward_backward(net, x, _one_by_one)
+    np.testing.assert_array_equal(fused_out, plain_out)
+    for a, b in zip(fused_grads, plain_grads):
+        np.testing.assert_array_equal(a, b)
+    assert [r is None for r in taken] == [True, True] and gemm.FUSION.made is None
+    from gradwise.ops import fused as kernels
+    if kernels.available() and kernels.kernels().has_gemm and kernels.vector_floats() in (8, 16):
+        assert made == [True, True]
+    # a hook that changes the Linear's output in place: the ReLU sees the change
+    net[2].register_forward_hook(lambda m, inp, out: out.data.__setitem__(Ellipsis, -1.0))
+    taken.clear()
+    out = net[:4](x)
+    assert len(taken) == 2 and taken[1] is None and (out.numpy() == 0).all()     # the first pair has no hook
+    inplace = nn.Sequential(nn.Linear(300, 256, generator=0), nn.ReLU(inplace=True))
+    taken.clear()
+    y = inplace(x)
+    assert not any(r is not None for r in taken) and (y.numpy() >= 0).all()

@@ -42,10 +42,28 @@ def test_the_compiled_product_equals_numpys_in_every_layout(m, k, n, a_lay, b_la
 
 
 @compiled
+@pytest.mark.parametrize("m, k, n", [(128, 784, 512), (37, 700, 45), (600, 513, 99), (21, 1700, 33)])
+def test_the_product_stores_its_relu_as_the_relu_op_computes_it(m, k, n):
+    rng = np.random.default_rng(m + n)
+    a, b = operand(rng, m, k, "rows"), operand(rng, k, n, "cols")
+    a[0, :] = np.nan                    # a NaN row stays NaN; zero rows give +-0, which become 0
+    a[1, :] = 0.0
+    bias = rng.standard_normal(n, dtype=np.float32)
+    bias[:3] = -0.0
+    out, r = gemm.matmul(a, b, bias, relu=True)
+    want = gw.relu(gw.tensor(out)).numpy()
+    assert r.shape == out.shape and r.flags.c_contiguous
+    np.testing.assert_array_equal(r, want)
+    assert not np.signbit(r[1]).any() and np.isnan(r[0]).all()
+    plain, none = gemm.matmul(a[:, :8], b[:8], relu=True)         # NumPy's product: no ReLU made
+    assert none is None and np.allclose(plain, a[:, :8] @ b[:8], equal_nan=True)
+
+
+@compiled
 def test_matmul_takes_the_compiled_product_only_where_it_is_faster(monkeypatch):
     calls = []
     real = type(K).gemm
-    monkeypatch.setattr(type(K), "gemm", lambda self, *args: calls.append(args[0].shape) or real(self, *args))
+    monkeypatch.setattr(type(K), "gemm", lambda self, *args, **kw: calls.append(args[0].shape) or real(self, *args, **kw))
     rng = np.random.default_rng(0)
     mid = rng.standard_normal((128, 784), dtype=np.float32), rng.standard_normal((784, 512), dtype=np.float32)
     out = gemm.matmul(*mid)
