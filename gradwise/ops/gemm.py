@@ -18,6 +18,8 @@ from .. import blas
 from . import fused
 
 MIN_WORK = 1 << 20      # multiply-adds: below, NumPy's call is cheaper
+MIN_OUTPUT = 1 << 15    # ... unless the output is this large (a weight gradient at small batches: below)
+MIN_ROWS = 4            # from 4 rows of a (a forward at small batches: below)
 MAX_WORK = 1 << 28      # above, OpenBLAS's cache blocking wins
 
 
@@ -43,7 +45,7 @@ def _kernels(a, b, bias):
         return None
     m, k = a.shape
     n = b.shape[1]
-    if m < 16 or n < 32 or not MIN_WORK <= m * n * k <= MAX_WORK:
+    if m < MIN_ROWS or n < 32 or m * n * k > MAX_WORK or (m * n * k < MIN_WORK and m * n < MIN_OUTPUT):
         return None
     if bias is not None and not (type(bias) is np.ndarray and bias.dtype == np.float32 and bias.shape == (n,)
                                  and bias.flags.c_contiguous):
