@@ -48,7 +48,7 @@ def _kernels(a, b, bias):
         return None
     m, k = a.shape
     n = b.shape[1]
-    if m < MIN_ROWS or n < 32 or m * n * k > MAX_WORK or (m * n * k < MIN_WORK and m * n < MIN_OUTPUT):
+    if m < MIN_ROWS or n < 32 or k == 0 or m * n * k > MAX_WORK or (m * n * k < MIN_WORK and m * n < MIN_OUTPUT):
         return None
     if bias is not None and not (type(bias) is np.ndarray and bias.dtype == np.float32 and bias.shape == (n,)
                                  and bias.flags.c_contiguous):

@@ -79,6 +79,8 @@ def test_matmul_takes_the_compiled_product_only_where_it_is_faster(monkeypatch):
     assert calls == [(128, 784), (784, 1)]
     np.testing.assert_allclose(out, one[0].T @ one[1], rtol=1e-6)
     np.testing.assert_allclose(sums, one[1][0], rtol=1e-6)
+    empty = gemm.matmul(np.ones((256, 0), np.float32), np.ones((0, 256), np.float32))   # no depth: zeros
+    assert calls == [(128, 784), (784, 1)] and not empty.any()
     out = gemm.matmul(mid[0][:4], mid[1])                    # 4 rows: a forward at a small batch
     assert calls[-1] == (4, 784) and np.allclose(out, mid[0][:4] @ mid[1], rtol=1e-4, atol=1e-3)
 
