@@ -9,9 +9,10 @@ Large products (W4's 512 x 2048 @ 2048 x 2048) stay with OpenBLAS: the compiled 
 level with it there on AVX-512 (0.93-1.04), behind on AVX2 (0.88-0.97), and inside W4's step
 slower (0.938 with it for all). Small ones too (a call through ctypes costs more than it saves),
 except where the output is large: OpenBLAS took 456 us for batch 1's weight gradient (784 x 1 @
-1 x 512; compiled 33 us), and 114-160 us for 4-16 rows of a against the MLP's first weight
-(compiled 39-70 us; with 1 or 2 rows its own path is faster). Under 32 columns NumPy's too (the
-tiles are 8 x 32, 6 x 16 on AVX2).
+1 x 512; compiled 33 us), 114-160 us for 3-16 rows of a against the MLP's first weight (compiled
+39-70 us), and 2 rows against a weight of a million or more took it 2.4-3x the compiled product's
+time; with 1 row (a matrix-vector product) its own path is faster. Under 32 columns NumPy's too
+(the tiles are 8 x 32, 6 x 16 on AVX2).
 """
 import threading
 
@@ -22,7 +23,7 @@ from . import fused
 
 MIN_WORK = 1 << 20      # multiply-adds: below, NumPy's call is cheaper
 MIN_OUTPUT = 1 << 15    # ... unless the output has this many floats (a weight gradient at small batches)
-MIN_ROWS = 4            # rows of a from which it is compiled (a forward at small batches)
+MIN_ROWS = 2            # rows of a from which it is compiled (a forward at small batches)
 MAX_WORK = 1 << 28      # above, OpenBLAS's cache blocking wins
 
 
