@@ -36,16 +36,19 @@ class Sequential(Module):
 
     def forward(self, x):
         modules = tuple(self._modules.values())
-        for i, m in enumerate(modules):
+        i = 0
+        while i < len(modules):
+            m = modules[i]
             if i + 1 < len(modules) and _relu_follows(m, modules[i + 1]):
                 FUSION.want_relu = True     # the product stores the ReLU too (ops/gemm.py, FUSION)
                 try:
-                    x = m(x)
-                finally:
-                    FUSION.want_relu = False
+                    x = modules[i + 1](m(x))
+                finally:                    # the hand-over lives for this pair only
+                    FUSION.want_relu, FUSION.made = False, None
+                i += 2
             else:
                 x = m(x)
-                FUSION.made = None          # not taken (the ReLU's input was another array): let go
+                i += 1
         return x
 
     def __getitem__(self, i):

@@ -77,29 +77,6 @@ def matmul(a, b, bias=None, relu=False):
     return (out, r) if relu else out
 
 
-class _Fusion(threading.local):
-    """A dense layer's output handed to the ReLU that follows it, computed by the product.
-
-    NOTE: why. W1's two ReLUs took 3% of its step forward (each a pass over the layer's output,
-    read and written, on both cores); the product has the values in registers and stores their
-    ReLU beside them. The graph does not change: the Linear and ReLU nodes stay (backward, hooks,
-    the doctor and the exporters see both); only the ReLU's forward finds its result made.
-    ``nn.Sequential`` asks (``want_relu``) for a Linear with a ReLU right after it and no hook
-    between them; ``Linear``'s forward leaves (its output array, the ReLU's) in ``made``; the
-    ReLU's forward takes it when its input is that very array."""
-    want_relu = False
-    made = None
-
-    def take_relu(self, a):
-        """The ReLU of the array ``a`` when the product made it (once), else None."""
-        made = self.made
-        if made is None:
-            return None
-        self.made = None
-        return made[1] if made[0] is a else None
-
-
-FUSION = _Fusion()
 
 
 def matmul_and_sums(a, b):
@@ -113,3 +90,28 @@ def matmul_and_sums(a, b):
     sums = np.empty(b.shape[1], dtype=np.float32)
     kernels.gemm(a, b, None, out, sums)
     return out, sums
+
+
+class _Fusion(threading.local):
+    """A dense layer's output handed to the ReLU that follows it, computed by the product.
+
+    NOTE: why. W1's two ReLUs took 3% of its step forward (each a pass over the layer's output,
+    read and written, on both cores); the product has the values in registers and stores their
+    ReLU beside them. The graph does not change: the Linear and ReLU nodes stay (backward, hooks,
+    the doctor and the exporters see both); only the ReLU's forward finds its result made.
+    ``nn.Sequential`` asks (``want_relu``) for a Linear with a ReLU right after it and no hook
+    between them, and clears both fields after the pair; ``Linear``'s forward leaves (its output
+    array, the ReLU's) in ``made``; the ReLU's forward takes it when its input is that very array."""
+    want_relu = False
+    made = None
+
+    def take_relu(self, a):
+        """The ReLU of the array ``a`` when the product made it (once), else None."""
+        made = self.made
+        if made is None:
+            return None
+        self.made = None
+        return made[1] if made[0] is a else None
+
+
+FUSION = _Fusion()
