@@ -8,10 +8,10 @@ AVX-512; on AVX2, against OpenBLAS's Haswell kernels, 1.00-1.13x).
 Large products (W4's 512 x 2048 @ 2048 x 2048) stay with OpenBLAS: the compiled one is only
 level with it there on AVX-512 (0.93-1.04), behind on AVX2 (0.88-0.97), and inside W4's step
 slower (0.938 with it for all). Small ones too (a call through ctypes costs more than it saves),
-except where the output is large: OpenBLAS took 456 us for batch 1's weight gradient (784 x 1 @
-1 x 512; compiled 33 us), 114-160 us for 3-16 rows of a against the MLP's first weight (compiled
-39-70 us), and 2 rows against a weight of a million or more took it 2.4-3x the compiled product's
-time; with 1 row (a matrix-vector product) its own path is faster. Under 32 columns NumPy's too
+except where the output is large or a is short: OpenBLAS took 12-14x the compiled product's time
+for batch 1's weight gradient (784 x 1 @ 1 x 512), 2.2-2.9x for 3-16 rows of a against the MLP's
+first weight, 2.1-3.0x for 2 rows against a weight of a million or more (held to AVX2 1.1-1.8x);
+with 1 row (a matrix-vector product) its own path is faster. Under 32 columns NumPy's too
 (the tiles are 8 x 32, 6 x 16 on AVX2).
 """
 import threading
