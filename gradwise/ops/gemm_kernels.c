@@ -7,8 +7,8 @@
  * b (KC rows x 2 vectors of columns) packed contiguous so that it stays in L1, a tile of c of
  * G_MR rows x 2 vectors in registers (8 x 32 in 16 zmm; on AVX2 6 x 16 in 12 ymm), each of a's
  * elements broadcast once for two multiply-adds; a read in place (rows of a: G_MR streams) or,
- * when its columns are contiguous (a transposed, the weight gradient's x.T) or its rows 1 KiB
- * apart, packed per block of ~256 rows (contiguous streams); with more rows than that, b's
+ * when its columns are contiguous (a transposed, the weight gradient's x.T), packed per block of
+ * ~256 rows (contiguous streams); with more rows than that, b's
  * panels packed once per depth for all blocks; the next tile's rows of c prefetched. The
  * threads take columns of c (rows when c is narrow, or tall with a packed), each packing its
  * own panels (a shared packing of a, split among the threads, was slower: half of it then sits
@@ -148,9 +148,12 @@ static void pack_b(const float *b, long brs, long bcs, long q0, long kc, long j,
 }
 
 /* Whether a is packed (pack_a) rather than read in place: where its columns are contiguous (a
- * transposed: x.T), or its rows lie a multiple of 1 KiB apart (a tile's rows would share a few
- * sets of L1: W4's 512 x 2048 @ 2048 x 2048 at 121 GFLOP/s a core in place, 165 packed). */
-static inline int packs_a(long ars, long acs) { return (ars == 1 && acs != 1) || (acs == 1 && ars % 256 == 0); }
+ * transposed: x.T). NOTE: rows a multiple of 1 KiB apart were packed too (a tile's rows share a
+ * few sets of L1), until the unrolled tile and c's prefetches: now in place is 1.02-1.11x faster
+ * at those strides for the shapes gemm.py sends here (one thread; 128 x 512 @ 512 x 256 1.04,
+ * 128 x 2048 @ 2048 x 256 1.05, 1024 x 2048 @ 2048 x 128 1.11; AVX2 1.02-1.05), W1's step 1.5%
+ * faster, I1 3%; only at W4's 512 x 2048 @ 2048 x 2048 (OpenBLAS's in gemm.py) packed is 1.3% faster. */
+static inline int packs_a(long ars, long acs) { return ars == 1 && acs != 1; }
 
 /* a's rows [i0, i0 + m), depth [q0, q0 + kc) (a(i, q) at a[i * ars + q * acs]), into tiles of
  * G_MR rows, each (kc, G_MR): the rows past m are left as they are (never stored). */
