@@ -33,6 +33,7 @@ import hashlib
 import os
 import platform
 import shutil
+import struct
 import subprocess
 import tempfile
 from pathlib import Path
@@ -148,6 +149,8 @@ def _library():
 
 
 _P, _L = ctypes.c_void_p, ctypes.c_long
+#: gemm_f32's sixteen arguments as int64 in one bytes object (``gemm_f32_packed``; addresses fit)
+_GEMM_ARGS = struct.Struct("=16q")
 
 
 address = blas.address          # an array's first element, for the kernels' ``lib`` functions
@@ -203,7 +206,7 @@ class _Kernels:
                            ("conv16_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P, _P] + [_L] * 9),
                            ("conv16_weight_grad_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P] + [_L] * 6),
                            ("conv_input_grad_flat_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 7),
-                           ("gemm_f32", [_P, ctypes.c_int, _P, _L, _L, _P, _L, _L, _P, _P] + [_L] * 4 + [_P, _P]),
+                           ("gemm_f32_packed", [ctypes.c_char_p]),
                            ("pool_check", [_P, _P, ctypes.c_int])):
             fn = getattr(lib, name)
             fn.argtypes, fn.restype = args, None
@@ -342,10 +345,11 @@ class _Kernels:
         each of a and b with its rows or its columns contiguous (``gemm_kernels.c``; has_gemm);
         sums (n,), when given, = b's column sums; relu, when given (laid out as out), = max(out, 0)."""
         s = a.itemsize
-        self.lib.gemm_f32(*self.pool(), address(a), a.strides[0] // s, a.strides[1] // s, address(b),
-                          b.strides[0] // s, b.strides[1] // s, None if bias is None else address(bias), address(out),
-                          out.strides[0] // s, out.shape[0], out.shape[1], a.shape[1],
-                          None if sums is None else address(sums), None if relu is None else address(relu))
+        where, threads = self.pool()
+        self.lib.gemm_f32_packed(_GEMM_ARGS.pack(
+            where or 0, threads, address(a), a.strides[0] // s, a.strides[1] // s, address(b), b.strides[0] // s,
+            b.strides[1] // s, 0 if bias is None else address(bias), address(out), out.strides[0] // s, out.shape[0],
+            out.shape[1], a.shape[1], 0 if sums is None else address(sums), 0 if relu is None else address(relu)))
 
     def relu_forward(self, x):
         """max(x, 0) for a float32 array in one dense block (any axis order), laid out like x;

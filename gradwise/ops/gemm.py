@@ -27,37 +27,40 @@ MIN_ROWS = 2            # rows of a from which it is compiled (a forward at smal
 MAX_WORK = 1 << 28      # above, OpenBLAS's cache blocking wins
 
 
+_F32 = np.dtype(np.float32)
+
+
 def _lines(a):
-    """(row stride, column stride) in elements when one of them is 1 and the other spans the
-    array, else None."""
-    s = a.itemsize
+    """1 when the float32 2-D array ``a`` has contiguous rows (its row stride spans a row), 2 when
+    it has contiguous columns, else 0."""
+    flags = a.flags
+    if flags.c_contiguous:
+        return 1
+    if flags.f_contiguous:
+        return 2
     rs, cs = a.strides
-    if rs % s or cs % s:
-        return None
-    rs, cs = rs // s, cs // s
-    if cs == 1 and rs >= max(a.shape[1], 1):
-        return rs, cs
-    if rs == 1 and cs >= max(a.shape[0], 1):
-        return rs, cs
-    return None
+    if cs == 4 and rs % 4 == 0 and rs >= 4 * max(a.shape[1], 1):
+        return 1
+    if rs == 4 and cs % 4 == 0 and cs >= 4 * max(a.shape[0], 1):
+        return 2
+    return 0
 
 
 def _kernels(a, b, bias):
-    """The compiled kernels when they take a @ b (+ bias), else None."""
-    if not (type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2
-            and a.dtype == np.float32 and b.dtype == np.float32 and a.shape[1] == b.shape[0]):
+    """The compiled kernels when they take a @ b (+ bias), else None. NOTE: six of these a W1
+    step: identity tests for types and the dtype (an equal but not identical dtype goes to NumPy)."""
+    if (type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype is not _F32 or b.dtype is not _F32
+            or a.ndim != 2 or b.ndim != 2):
         return None
     m, k = a.shape
-    n = b.shape[1]
-    if m < MIN_ROWS or n < 32 or k == 0 or m * n * k > MAX_WORK or (m * n * k < MIN_WORK and m * n < MIN_OUTPUT):
+    kb, n = b.shape
+    if k != kb or m < MIN_ROWS or n < 32 or k == 0 or m * n * k > MAX_WORK or (m * n * k < MIN_WORK and m * n < MIN_OUTPUT):
         return None
-    if bias is not None and not (type(bias) is np.ndarray and bias.dtype == np.float32 and bias.shape == (n,)
+    if bias is not None and not (type(bias) is np.ndarray and bias.dtype is _F32 and bias.shape == (n,)
                                  and bias.flags.c_contiguous):
         return None
     lines = _lines(a)
-    if lines is None or _lines(b) is None:
-        return None
-    if lines[0] == 1 and n < 64:        # a packed (x.T) against under 2 panels of b: NumPy's is faster
+    if not lines or not _lines(b) or (lines == 2 and n < 64):    # a packed (x.T) against under 2 panels of b: NumPy's is faster
         return None
     kernels = fused.kernels()
     return kernels if kernels is not None and kernels.has_gemm else None
