@@ -1,7 +1,7 @@
 """Activations as primitives, each with value and gradient that stay finite at extreme inputs."""
 import math
 
-from ..autograd import Function
+from ..autograd import Function, grad_is_free
 from ..backend import xp
 from ..errors import ArgumentError
 from . import fused, gemm
@@ -100,7 +100,10 @@ class ReLU(Function):
     def backward(self, g):
         y = self.saved[0]
         jit = fused.kernels() if y.size >= RELU_COMPILED else None
-        gx = None if jit is None else jit.relu_backward(y, g)
+        # written into g when nothing else sees it (autograd.grad_is_free), else a new array; asked
+        # first: g on the stack of a call being built counts as one more reference
+        out = g if jit is not None and grad_is_free(g) else None
+        gx = None if jit is None else jit.relu_backward(y, g, out=out)
         if gx is None:      # in y's layout (channel-major after a convolution), whatever g's
             gx = xp.multiply(g, y > 0, out=xp.empty_like(y, dtype=xp.result_type(g, y)))
         return gx

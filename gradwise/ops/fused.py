@@ -372,13 +372,13 @@ class _Kernels:
             return None
         return p, total.value
 
-    def relu_backward(self, y, g):
+    def relu_backward(self, y, g, out=None):
         """g where y > 0, else 0, for float32 arrays laid out alike in one dense block (any axis
-        order); None when they are not."""
+        order), into ``out`` when given (g itself may be it); None when they are not."""
         flat_y, flat_g = dense(y), dense(g)
-        if flat_y is None or flat_g is None or y.strides != g.strides:
+        if flat_y is None or flat_g is None or y.strides != g.strides or (out is not None and out.strides != y.strides):
             return None
-        gx = np.empty_like(y)           # y's layout, so dense like it
+        gx = np.empty_like(y) if out is None else out       # y's layout, so dense like it
         self.lib.relu_backward_f32(*self.pool(), address(flat_y), address(flat_g), address(dense(gx)), y.size,
                                    _rows_of(y))
         return gx
