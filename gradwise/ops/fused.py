@@ -149,8 +149,8 @@ def _library():
 
 
 _P, _L = ctypes.c_void_p, ctypes.c_long
-#: gemm_f32's sixteen arguments as int64 in one bytes object (``gemm_f32_packed``; addresses fit)
-_GEMM_ARGS = struct.Struct("=16q")
+#: gemm_f32's seventeen arguments as int64 in one bytes object (``gemm_f32_packed``; addresses fit)
+_GEMM_ARGS = struct.Struct("=17q")
 
 
 address = blas.address          # an array's first element, for the kernels' ``lib`` functions
@@ -340,16 +340,18 @@ class _Kernels:
         self.lib.add_f32(*self.pool(), address(flat_x), address(flat_y), address(dense(out)), x.size)
         return out
 
-    def gemm(self, a, b, bias, out, sums=None, relu=None):
+    def gemm(self, a, b, bias, out, sums=None, relu=None, row_sums=None):
         """out (m, n), rows contiguous, = a (m, k) @ b (k, n) (+ bias (n,) when not None), float32;
         each of a and b with its rows or its columns contiguous (``gemm_kernels.c``; has_gemm);
-        sums (n,), when given, = b's column sums; relu, when given (laid out as out), = max(out, 0)."""
+        sums (n,), when given, = b's column sums; row_sums (m,), when given, = a's row sums; relu,
+        when given (laid out as out), = max(out, 0)."""
         s = a.itemsize
         where, threads = self.pool()
         self.lib.gemm_f32_packed(_GEMM_ARGS.pack(
             where or 0, threads, address(a), a.strides[0] // s, a.strides[1] // s, address(b), b.strides[0] // s,
             b.strides[1] // s, 0 if bias is None else address(bias), address(out), out.strides[0] // s, out.shape[0],
-            out.shape[1], a.shape[1], 0 if sums is None else address(sums), 0 if relu is None else address(relu)))
+            out.shape[1], a.shape[1], 0 if sums is None else address(sums), 0 if relu is None else address(relu),
+            0 if row_sums is None else address(row_sums)))
 
     def relu_forward(self, x):
         """max(x, 0) for a float32 array in one dense block (any axis order), laid out like x;

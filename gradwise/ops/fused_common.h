@@ -28,6 +28,11 @@ typedef float vec __attribute__((vector_size(VF * 4)));
  * (Intel Xeon, 2 cores). A part must not call OpenBLAS itself (it may be running on one of
  * OpenBLAS's threads): the parts of the LSTM's loops use small_product, not sgemm. */
 typedef int (*pool_t)(int, void *, void *, int);
+
+/* the compiled product (gemm_kernels.c, in the same library; lstm_kernels.c calls it too) */
+int gemm_available(void);
+void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
+              const float *bias, float *c, long ldc, long m, long n, long k, float *sums, float *relu, float *rsums);
 #define MAX_PARTS 64
 
 static inline void run_parts(const void *pool, void (*fn)(void *), void *parts, int count, int size)

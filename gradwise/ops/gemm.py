@@ -66,12 +66,22 @@ def _kernels(a, b, bias):
     return kernels if kernels is not None and kernels.has_gemm else None
 
 
+def _narrow_transposed(a, b):
+    """Whether b is a small column-major matrix of under 32 columns (a classifier head's weight.T,
+    the weight row-major): OpenBLAS multiplies by a row-major copy of it faster, copy included
+    (128 x 256 @ 256 x 10 plus bias: 13.6 against 17.4 us, Intel Xeon)."""
+    return (type(b) is np.ndarray and b.ndim == 2 and b.shape[1] < 32 and b.size <= 1 << 16
+            and b.flags.f_contiguous and not b.flags.c_contiguous and getattr(a, "ndim", 0) == 2 and a.shape[0] >= 16)
+
+
 def matmul(a, b, bias=None, relu=False):
     """a @ b (+ bias along the rows), a new C-ordered array: compiled for float32 at the shapes
     where it is faster, else NumPy's (``blas.addmm`` with a bias). With ``relu``, the pair (that,
     max(that, 0) or None): the compiled product stores the second from its registers too."""
     kernels = _kernels(a, b, bias)
     if kernels is None:
+        if _narrow_transposed(a, b):
+            b = np.ascontiguousarray(b)
         out = a @ b if bias is None else blas.addmm(bias, a, b)
         return (out, None) if relu else out
     out = np.empty((a.shape[0], b.shape[1]), dtype=np.float32)
@@ -82,16 +92,21 @@ def matmul(a, b, bias=None, relu=False):
 
 
 
-def matmul_and_sums(a, b):
+def matmul_and_sums(a, b, rows=False):
     """(a @ b, b's column sums): the dense layer's weight gradient x.T @ g and its bias gradient,
     the sums taken from b's packed panels by the compiled product (no pass of their own over g),
-    else ``blas.column_sums``."""
+    else ``blas.column_sums``. With ``rows``, (a @ b, a's row sums): g.T @ x and the same bias
+    gradient, for a weight stored as PyTorch stores it (the sums from a's packed tiles)."""
     kernels = _kernels(a, b, None)
     if kernels is None:
-        return a @ b, blas.column_sums(b)
+        return a @ b, blas.column_sums(a.T) if rows else blas.column_sums(b)
     out = np.empty((a.shape[0], b.shape[1]), dtype=np.float32)
-    sums = np.empty(b.shape[1], dtype=np.float32)
-    kernels.gemm(a, b, None, out, sums)
+    if rows:
+        sums = np.empty(a.shape[0], dtype=np.float32)
+        kernels.gemm(a, b, None, out, row_sums=sums)
+    else:
+        sums = np.empty(b.shape[1], dtype=np.float32)
+        kernels.gemm(a, b, None, out, sums)
     return out, sums
 
 

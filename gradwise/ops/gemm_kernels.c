@@ -147,6 +147,18 @@ static void pack_b(const float *b, long brs, long bcs, long q0, long kc, long j,
             panel[q * G_NR + t] = t < w ? b[(j + t) * bcs + q0 + q] : 0.0f;
 }
 
+/* sums[t] (+)= a(i + t, q0 .. q0 + kc) summed, t < r (first: =): the rows of one tile of a,
+ * read where pack_a reads them (a transposed, a's columns contiguous: r floats a depth) */
+static void tile_row_sums(const float *a, long ars, long acs, long q0, long kc, long i, long r, float *sums, int first)
+{
+    float s[G_MR] = {0};
+    for (long q = 0; q < kc; q++)
+        for (long t = 0; t < r; t++)
+            s[t] += a[(i + t) * ars + (q0 + q) * acs];
+    for (long t = 0; t < r; t++)
+        sums[t] = first ? s[t] : sums[t] + s[t];
+}
+
 /* Whether a is packed (pack_a) rather than read in place: where its columns are contiguous (a
  * transposed: x.T). NOTE: rows a multiple of 1 KiB apart were packed too (a tile's rows share a
  * few sets of L1), until the unrolled tile and c's prefetches: now in place is 1.02-1.11x faster
@@ -156,12 +168,16 @@ static void pack_b(const float *b, long brs, long bcs, long q0, long kc, long j,
 static inline int packs_a(long ars, long acs) { return ars == 1 && acs != 1; }
 
 /* a's rows [i0, i0 + m), depth [q0, q0 + kc) (a(i, q) at a[i * ars + q * acs]), into tiles of
- * G_MR rows, each (kc, G_MR): the rows past m are left as they are (never stored). */
-static void pack_a(const float *a, long ars, long acs, long q0, long kc, long i0, long m, float *ap)
+ * G_MR rows, each (kc, G_MR): the rows past m are left as they are (never stored). With rsums,
+ * rsums[i0 + i] (+)= the sum of row i over the block (first: =), from the packed tiles. */
+static void pack_a(const float *a, long ars, long acs, long q0, long kc, long i0, long m, float *ap, float *rsums,
+                   int first)
 {
     for (long i = 0; i < m; i += G_MR) {
         long r = m - i < G_MR ? m - i : G_MR;
         float *dst = ap + i * kc;
+        if (rsums)
+            tile_row_sums(a, ars, acs, q0, kc, i0 + i, r, rsums + i0 + i, first);
         if (ars == 1) {
             for (long q = 0; q < kc; q++)
                 if (r == G_MR)
@@ -243,7 +259,7 @@ static inline void prefetch_rows(const float *c, long ldc, int on)
 
 struct gemm_part {
     const float *a, *b, *bias;
-    float *c, *sums, *relu;
+    float *c, *sums, *relu, *rsums;
     long ars, acs, brs, bcs, ldc, k, i0, i1, j0, j1;
 };
 
@@ -292,7 +308,7 @@ static void gemm_part(void *arg)
             const float *a = p->a + ib * p->ars + q0 * p->acs;
             long ars = p->ars, acs = p->acs;
             if (pack) {
-                pack_a(p->a, p->ars, p->acs, q0, kc, ib, mb, abuf);
+                pack_a(p->a, p->ars, p->acs, q0, kc, ib, mb, abuf, p->rsums, q0 == 0);
                 a = abuf, ars = 1, acs = G_MR;
             }
             for (long t = 0; t < panels; t++) {
@@ -338,20 +354,30 @@ static void gemm_part(void *arg)
 }
 
 /* c (m, n), rows ldc apart, = a (m, k) @ b (k, n) (+ bias (n,) along the rows when not NULL), and
- * sums (n,) = b's column sums when not NULL (the dense layer's bias gradient beside its weight's),
- * and relu (m, n), rows ldc apart, = max(c, 0) when not NULL (a dense layer that a ReLU follows:
- * its values stored from the registers, not a pass of their own; gemm.py, FUSION);
- * a(i, q) at a[i * ars + q * acs], b(q, j) at b[q * brs + j * bcs]; one of each operand's strides
- * is 1. The threads take blocks of G_NR columns of c, or of G_MR rows when c has under 2 G_NR
- * columns or a is packed and c is at least as tall as wide. */
+ * sums (n,) = b's column sums when not NULL (the dense layer's bias gradient beside its weight's,
+ * x.T @ g with the weight stored transposed), rsums (m,) = a's row sums when not NULL (the same
+ * for g.T @ x, the weight as PyTorch stores it), and relu (m, n), rows ldc apart, = max(c, 0)
+ * when not NULL (a dense layer that a ReLU follows: its values stored from the registers, not a
+ * pass of their own; gemm.py, FUSION); a(i, q) at a[i * ars + q * acs], b(q, j) at
+ * b[q * brs + j * bcs]; one of each operand's strides is 1. The threads take blocks of G_NR
+ * columns of c, or of G_MR rows when c has under 2 G_NR columns, or a is packed and c is at least
+ * as tall as wide or a's row sums are asked. */
 void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
-              const float *bias, float *c, long ldc, long m, long n, long k, float *sums, float *relu)
+              const float *bias, float *c, long ldc, long m, long n, long k, float *sums, float *relu, float *rsums)
 {
-    struct gemm_part all = {a, b, bias, c, sums, relu, ars, acs, brs, bcs, ldc, k, 0, m, 0, n};
-    /* by rows where a is packed and c is at least as tall as wide (the weight gradient x.T @ g):
-     * each thread packs only its rows of a (not all of it), and writes a contiguous half of c, the
-     * half the optimizer's update (OpenBLAS's axpy, split flat) then reads on the same core */
-    long by_cols = n >= 2 * G_NR && !(packs_a(ars, acs) && m >= n);
+    int pack = packs_a(ars, acs);
+    if (rsums && !pack) {       /* the sums come from pack_a: a read in place is summed here */
+        for (long i = 0; i < m; i += G_MR)
+            tile_row_sums(a, ars, acs, 0, k, i, m - i < G_MR ? m - i : G_MR, rsums + i, 1);
+        rsums = NULL;
+    }
+    struct gemm_part all = {a, b, bias, c, sums, relu, rsums, ars, acs, brs, bcs, ldc, k, 0, m, 0, n};
+    /* by rows where a is packed and c is at least as tall as wide (the weight gradient x.T @ g),
+     * or its row sums are asked (g.T @ x): each thread packs only its rows of a (not all of it),
+     * and writes a contiguous part of c, the part the optimizer's update (OpenBLAS's axpy, split
+     * flat) then reads on the same core; the rows of g.T it packs are g's columns its own core
+     * wrote (the ReLU's backward, split by columns) */
+    long by_cols = n >= 2 * G_NR && !(pack && (m >= n || rsums));
     long blocks = by_cols ? (n + G_NR - 1) / G_NR : (m + G_MR - 1) / G_MR;
     int count = part_count(threads, blocks);
     struct gemm_part parts[MAX_PARTS];
@@ -372,17 +398,18 @@ void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs,
 int gemm_available(void) { return 0; }
 
 void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
-              const float *bias, float *c, long ldc, long m, long n, long k, float *sums, float *relu)
+              const float *bias, float *c, long ldc, long m, long n, long k, float *sums, float *relu, float *rsums)
 {
     (void)relu, (void)pool, (void)threads, (void)a, (void)ars, (void)acs, (void)b, (void)brs, (void)bcs, (void)bias, (void)c;
-    (void)ldc, (void)m, (void)n, (void)k, (void)sums;
+    (void)ldc, (void)m, (void)n, (void)k, (void)sums, (void)rsums;
 }
 #endif
 
-/* gemm_f32 with its sixteen arguments in one array of int64 (fused.py packs them): one argument
- * through ctypes costs 0.5 us, sixteen 2 us, and W1's step makes six products */
+/* gemm_f32 with its seventeen arguments in one array of int64 (fused.py packs them): one
+ * argument through ctypes costs 0.5 us, sixteen 2 us, and W1's step makes six products */
 void gemm_f32_packed(const int64_t *v)
 {
     gemm_f32((const void *)v[0], (int)v[1], (const float *)v[2], v[3], v[4], (const float *)v[5], v[6], v[7],
-             (const float *)v[8], (float *)v[9], v[10], v[11], v[12], v[13], (float *)v[14], (float *)v[15]);
+             (const float *)v[8], (float *)v[9], v[10], v[11], v[12], v[13], (float *)v[14], (float *)v[15],
+             (float *)v[16]);
 }

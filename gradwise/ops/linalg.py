@@ -101,10 +101,13 @@ class Linear(Function):
         gx = gemm.matmul(g2, weight).reshape(*self.lead, weight.shape[1]) if nx else None
         gw = gb = None
         column_major = weight.flags.f_contiguous and not weight.flags.c_contiguous
-        if nw and nb and column_major:      # the bias's gradient (g's column sums) from the same product
-            gw, gb = gemm.matmul_and_sums(x2.T, g2)
-            gw = gw.T
-        elif nw:            # laid out like the weight (nn.Linear's is column-major), for the optimizer's update
+        # laid out like the weight, for the optimizer's update; the bias's gradient (g's column
+        # sums) from the same product
+        if nw and nb:
+            gw, gb = gemm.matmul_and_sums(x2.T, g2) if column_major else gemm.matmul_and_sums(g2.T, x2, rows=True)
+            if column_major:
+                gw = gw.T
+        elif nw:
             gw = gemm.matmul(x2.T, g2).T if column_major else gemm.matmul(g2.T, x2)
         if nb and gb is None:
             gb = blas.column_sums(g2)

@@ -31,10 +31,6 @@
 
 #define PRODUCT_DEPTH 256
 
-/* the compiled product (gemm_kernels.c, in the same library) */
-int gemm_available(void);
-void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
-              const float *bias, float *c, long ldc, long m, long n, long k, float *sums, float *relu);
 
 typedef void (*gemm32_t)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *,
                          int);
@@ -271,7 +267,7 @@ static void lstm_backward_part(void *arg)
          * GFLOP/s a core at W3's block (Intel Xeon), the W3 step base/main 1.033. */
         float *part = p->dw + p->part * 4 * hid * p->kdim;
         gemm_f32(NULL, 1, p->states + steps * off, (steps + 1) * p->batch, 1, d, 1, drow, NULL, part, 4 * hid,
-                 p->kdim - 1, 4 * hid, steps * nb, part + (p->kdim - 1) * 4 * hid, NULL);
+                 p->kdim - 1, 4 * hid, steps * nb, part + (p->kdim - 1) * 4 * hid, NULL, NULL);
     } else if (p->dw)   /* the same untransposed, (4H, K) = d (4H, T nb) @ states (K, T nb)^T, by OpenBLAS */
         sgemm(p->gemm_dw, p->ilp64, 1, 4 * hid, p->kdim, steps * nb, d, drow, p->states + steps * off,
               (steps + 1) * p->batch, p->dw + p->part * 4 * hid * p->kdim, p->kdim);

@@ -39,6 +39,28 @@ def test_the_compiled_product_equals_numpys_in_every_layout(m, k, n, a_lay, b_la
     assert np.abs(out - (ref + bias)).max() < 1e-5 * scale
     col = b.astype(np.float64).sum(axis=0)
     assert np.abs(sums - col).max() < 1e-5 * np.abs(b).sum(axis=0).max()
+    row_sums = np.full(m, np.nan, dtype=np.float32)       # a's row sums (g.T @ x's bias gradient)
+    out[:] = np.nan
+    K.gemm(a, b, None, out, row_sums=row_sums)
+    assert np.abs(out - ref).max() < 1e-5 * scale
+    row = a.astype(np.float64).sum(axis=1)
+    assert np.abs(row_sums - row).max() < 1e-5 * np.abs(a).sum(axis=1).max()
+
+
+def test_the_dense_layers_bias_gradient_comes_with_its_weight_gradient_either_way():
+    rng = np.random.default_rng(5)
+    g, x = rng.standard_normal((96, 300), dtype=np.float32), rng.standard_normal((96, 200), dtype=np.float32)
+    for enabled in (True, False):       # the compiled product's sums, and NumPy's path
+        previous = fused.set_enabled(enabled)
+        try:
+            gw_rows, gb_rows = gemm.matmul_and_sums(g.T, x, rows=True)      # (out, in) weight
+            gw_cols, gb_cols = gemm.matmul_and_sums(x.T, g)                 # its transpose
+        finally:
+            fused.set_enabled(previous)
+        np.testing.assert_allclose(gw_rows, g.T.astype(np.float64) @ x, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(gw_cols, gw_rows.T, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(gb_rows, g.astype(np.float64).sum(axis=0), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(gb_cols, gb_rows, rtol=1e-5, atol=1e-5)
 
 
 @compiled

@@ -26,22 +26,24 @@ def test_axpy_on_column_major_arrays_and_mixed_layouts():
     np.testing.assert_allclose(mixed, y + 0.5 * x, rtol=1e-6, atol=1e-6)
 
 
-def test_linear_weight_is_column_major_and_its_gradient_laid_out_like_it():
-    """nn.Linear keeps weight.T C-contiguous (ops/linalg.py's fast orientation); its gradient
-    follows the weight's layout, whichever it is, with the same values."""
+def test_linear_weight_is_row_major_and_its_gradient_laid_out_like_it():
+    """nn.Linear's weight is row-major, as PyTorch's (each thread then owns half of the output
+    features all step: nn/layers/linear.py); its gradient follows the weight's layout, whichever
+    it is, with the same values, and the bias's gradient too."""
     rng = np.random.default_rng(3)
     layer = gw.nn.Linear(300, 200)
     x = gw.tensor(rng.standard_normal((16, 300), dtype=np.float32))
-    assert layer.weight.numpy().flags.f_contiguous and layer.weight.shape == (200, 300)
+    assert layer.weight.numpy().flags.c_contiguous and layer.weight.shape == (200, 300)
+    layer(x).square().sum().backward()
+    row_major, bias_grad = layer.weight.grad.numpy(), layer.bias.grad.numpy().copy()
+    assert row_major.flags.c_contiguous
+    layer.weight.grad = layer.bias.grad = None
+    layer.weight.data = np.asfortranarray(layer.weight.numpy())        # a column-major weight, as assigned
     layer(x).square().sum().backward()
     column_major = layer.weight.grad.numpy()
     assert column_major.flags.f_contiguous and not column_major.flags.c_contiguous
-    layer.weight.grad = None
-    layer.weight.data = np.ascontiguousarray(layer.weight.numpy())        # a row-major weight, as loaded
-    layer(x).square().sum().backward()
-    row_major = layer.weight.grad.numpy()
-    assert row_major.flags.c_contiguous
     np.testing.assert_allclose(row_major, column_major, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(layer.bias.grad.numpy(), bias_grad, rtol=1e-5, atol=1e-5)
 
 
 def test_blas_found_in_numpys_own_library():

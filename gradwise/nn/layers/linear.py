@@ -30,14 +30,16 @@ class Linear(Module):
         out_features = non_negative_int("Linear", "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         rng = _rng(generator)
-        # NOTE: why column-major. The weight is (out, in) as in PyTorch but laid out as its transpose
-        # is, so that weight.T is C-contiguous: the forward x @ weight.T and the weight gradient
-        # x.T @ g (ops/linalg.py: laid out like the weight) are then the orientations OpenBLAS runs
-        # fastest at small batches (W1 layer 1 forward 222 -> 249, weight gradient 245 -> 304
-        # GFLOP/s); the W1 step C/F 1.049, W1@32 1.113, the inference I1 1.074, W4 0.998, W2 1.007
-        # (in-process alternating, Intel Xeon). A weight loaded or assigned later keeps whatever
-        # layout it comes in: every path takes either.
-        self.weight = Parameter(np.empty((in_features, out_features), np.float32).T)
+        # NOTE: why row-major (PyTorch's layout). Each of the two threads then owns half of the
+        # output features all step: the forward's product (split by output columns) reads the
+        # weight's rows that its core's half of the optimizer's update (split flat) wrote, and the
+        # weight gradient g.T @ x (split by rows) writes them, from g's columns that same core
+        # wrote. Stored transposed (column-major, for OpenBLAS's orientations, until the compiled
+        # product), half of what each product read came from the other core's cache: W1's step
+        # row/column-major 1.03, W4 1.007, W2 1.006, I1 (inference, no update) ~1.0 (in process,
+        # Intel Xeon, 2 cores). A weight loaded or assigned later keeps whatever layout it comes
+        # in: every path takes either.
+        self.weight = Parameter(np.empty((out_features, in_features), np.float32))
         # PyTorch's default: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)); bias the same
         init.default_uniform_(self.weight, in_features, rng)
         self.bias = Parameter(np.empty(out_features, np.float32)) if bias else None
