@@ -201,6 +201,7 @@ class _Kernels:
                            ("add_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
                            ("relu_forward_f32", [_P, ctypes.c_int, _P, _P, _L, _L]),
                            ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L, _L]),
+                           ("bias_relu_f32", [_P, ctypes.c_int, _P, _P, _P, _L, _L]),
                            ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P, _L, _L, _L]),
                            ("pad_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L, _L]),
                            ("conv16_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P, _P] + [_L] * 9),
@@ -361,6 +362,13 @@ class _Kernels:
             return None
         y = np.empty_like(x)            # x's layout, so dense like it
         self.lib.relu_forward_f32(*self.pool(), address(flat_x), address(dense(y)), x.size, _rows_of(x))
+        return y
+
+    def bias_relu(self, x, bias):
+        """x += bias along the rows and max(x, 0), laid out as x, in one pass, for a C-ordered
+        float32 x (rows, cols) and bias (cols,) (the caller checks)."""
+        y = np.empty_like(x)
+        self.lib.bias_relu_f32(*self.pool(), address(x), address(bias), address(y), x.shape[0], x.shape[1])
         return y
 
     def cross_entropy_rows(self, x, target, ignore_index):

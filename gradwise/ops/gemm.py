@@ -74,6 +74,16 @@ def _narrow_transposed(a, b):
             and b.flags.f_contiguous and not b.flags.c_contiguous and getattr(a, "ndim", 0) == 2 and a.shape[0] >= 16)
 
 
+def _bias_relu_after(a, b, bias):
+    """Whether NumPy's product a @ b, then its bias and ReLU in one compiled pass (fused.bias_relu),
+    serve a layer too large for the compiled product (float32, a C-ordered output of 64 Ki floats
+    or more)."""
+    return (type(bias) is np.ndarray and bias.dtype is _F32 and bias.ndim == 1 and bias.flags.c_contiguous
+            and type(a) is np.ndarray and type(b) is np.ndarray and a.dtype is _F32 and b.dtype is _F32
+            and a.ndim == 2 and b.ndim == 2 and bias.shape[0] == b.shape[1] and a.shape[0] * b.shape[1] >= 1 << 16
+            and fused.kernels() is not None)
+
+
 def matmul(a, b, bias=None, relu=False):
     """a @ b (+ bias along the rows), a new C-ordered array: compiled for float32 at the shapes
     where it is faster, else NumPy's (``blas.addmm`` with a bias). With ``relu``, the pair (that,
@@ -82,6 +92,9 @@ def matmul(a, b, bias=None, relu=False):
     if kernels is None:
         if _narrow_transposed(a, b):
             b = np.ascontiguousarray(b)
+        if relu and _bias_relu_after(a, b, bias):       # a large layer that a ReLU follows
+            out = a @ b
+            return out, fused.kernels().bias_relu(out, bias)
         out = a @ b if bias is None else blas.addmm(bias, a, b)
         return (out, None) if relu else out
     out = np.empty((a.shape[0], b.shape[1]), dtype=np.float32)

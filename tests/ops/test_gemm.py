@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import gradwise as gw
+from gradwise import blas
 from gradwise.ops import fused, gemm
 
 K = fused.kernels() if fused.available() else None
@@ -157,3 +158,21 @@ def test_the_matmul_op_takes_the_product_and_its_gradients_match():
             fused.set_enabled(previous)
     for on, off in zip(run(True), run(False)):
         np.testing.assert_allclose(on, off, rtol=1e-4, atol=1e-5 * np.abs(off).max())
+
+
+@compiled
+def test_a_large_layers_bias_and_relu_come_in_one_pass_after_numpys_product():
+    rng = np.random.default_rng(7)
+    a, b = rng.standard_normal((512, 1024), dtype=np.float32), rng.standard_normal((1024, 600), dtype=np.float32)
+    a[0, :] = np.nan                    # a NaN row stays NaN; a zero row with a -0 bias becomes +0
+    a[1, :] = 0.0
+    bias = rng.standard_normal(600, dtype=np.float32)
+    bias[:3] = -0.0
+    assert gemm._kernels(a, b, bias) is None                 # too large for the compiled product
+    out, r = gemm.matmul(a, b, bias, relu=True)
+    assert r is not None and out.flags.c_contiguous and r.flags.c_contiguous
+    np.testing.assert_allclose(out[2:], blas.addmm(bias, a, b)[2:], rtol=1e-5, atol=1e-4)
+    np.testing.assert_array_equal(r, gw.relu(gw.tensor(out)).numpy())
+    assert np.isnan(r[0]).all() and not np.signbit(r[1]).any()
+    plain = gemm.matmul(a, b, bias)                          # no ReLU asked: addmm as before
+    np.testing.assert_array_equal(plain[2:], blas.addmm(bias, a, b)[2:])
