@@ -16,6 +16,8 @@ from .errors import GradwiseError, GraphError, ShapeError
 from .grad_mode import (_GradMode, _SetGradMode, enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
                         no_grad, set_grad_enabled)
 
+_ndarray = xp.ndarray      # the host's array type (apply's type tests)
+
 
 class _Hooks:
     """Checks installed by ``detect_anomaly`` (None otherwise: one attribute read per op), and the
@@ -56,25 +58,37 @@ class Function:
     @classmethod
     def apply(cls, *args, **params):
         """Run forward on the arrays of ``args`` and record the node when a gradient is needed."""
+        # NOTE: one pass over the arguments, module constants for the array type (A1, a thousand
+        # tiny ops a step, is this function's cost more than the arithmetic's)
         fn = cls()
         fn.saved = ()
+        enabled = _GradMode.enabled
         arrays = []
         nexts = []
-        record = False
-        foreign = False
+        needs = []
+        shapes = []
+        record = foreign = False
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a._data)
-                foreign = foreign or (type(a._data) is not xp.ndarray and backend.device_type(a._data) != "cpu")
+                data = a._data
+                arrays.append(data)
+                if type(data) is not _ndarray and not foreign:
+                    foreign = backend.device_type(data) != "cpu"
                 node = a._node
                 nexts.append(node)
-                if node is not None:
-                    record = True
+                if node is None:
+                    needs.append(False)
+                    shapes.append(None)
+                else:
+                    record = enabled
+                    needs.append(enabled)
+                    shapes.append(data.shape)
             else:
                 arrays.append(a)
                 nexts.append(None)
-        record = record and _GradMode.enabled
-        fn.needs_grad = [n is not None for n in nexts] if record else [False] * len(args)
+                needs.append(False)
+                shapes.append(None)
+        fn.needs_grad = needs
         if foreign:         # a tensor on a device: every array must be on that one
             backend.check_same_device(arrays, cls.__name__)
         try:
@@ -88,7 +102,7 @@ class Function:
         if type(out) is tuple:
             result = _multi_output(fn, out, args, nexts, record)
         else:
-            if type(out) is not xp.ndarray:
+            if type(out) is not _ndarray:
                 out = backend.as_array(out, arrays)
             elif foreign and not cls.changes_device:
                 _fell_back(cls, arrays, out)
@@ -96,7 +110,7 @@ class Function:
                 result = Tensor._make(out, None)
             else:
                 fn.next = tuple(nexts)
-                fn.in_shapes = [a.shape if n is not None else None for a, n in zip(arrays, nexts)]
+                fn.in_shapes = shapes
                 result = Tensor._make(out, fn)
                 fn._checks = _version_checks(fn, args, (result,))
         if _Hooks.trace is not None:
@@ -128,7 +142,8 @@ def _version_checks(fn, args, results):
     if fn.saves_inputs:
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
-                checks.append((a._vbox, a._vbox[0], f"input {i}"))
+                box = a._vbox
+                checks.append((box, box[0], i))        # the label made only for the error
     for s in fn.saved:
         for k, r in enumerate(results):
             if s is r._data:
@@ -437,6 +452,7 @@ def Variable(tensor, requires_grad=False, volatile=False):
 def _check_versions(fn):
     for box, version, what in fn._checks:
         if box[0] != version:
+            what = f"input {what}" if type(what) is int else what
             raise GraphError(
                 f"one of the tensors needed by {fn.name()} for backward ({what}) was modified in place "
                 f"after it was used (version {version}, now {box[0]}). Use an out-of-place operation "
