@@ -266,6 +266,7 @@ def grad_is_free(g):
     # a view (a reshape): its base held only by it (and by base and getrefcount's argument here)
     return base is None or (type(base) is xp.ndarray and base.base is None and _getrefcount(base) <= 3)
 
+
 _FREED = ("Trying to backward through the graph a second time (or to read it after it was freed). "
           "The graph is freed by backward() to save memory; call backward(retain_graph=True) the first "
           "time if you need to go through it again.")
