@@ -79,7 +79,8 @@ class Linear(Function):
         if x.shape[-1] != weight.shape[1]:
             raise ShapeError(f"linear: input of shape {x.shape} does not match weight {weight.shape}: the last "
                              f"dimension must be {weight.shape[1]}")
-        x2 = x.reshape(-1, x.shape[-1])
+        flat = x.ndim == 2        # (batch, features): no views to make (a W1 step makes six)
+        x2 = x if flat else x.reshape(-1, x.shape[-1])
         fusion = gemm.FUSION
         relu = None
         if fusion.want_relu:        # a ReLU follows (nn.Sequential): the product stores it too
@@ -88,17 +89,21 @@ class Linear(Function):
         else:
             out = gemm.matmul(x2, weight.T, bias)
         self.save_for_backward(x2, weight)
-        self.lead = x.shape[:-1]
-        out = out.reshape(*self.lead, weight.shape[0])
+        self.lead = None if flat else x.shape[:-1]
+        if not flat:
+            out = out.reshape(*self.lead, weight.shape[0])
+            relu = None if relu is None else relu.reshape(out.shape)
         if relu is not None:
-            fusion.made = (out, relu.reshape(out.shape))
+            fusion.made = (out, relu)
         return out
 
     def backward(self, g):
         x2, weight = self.saved
         nx, nw, nb = self.needs_grad
-        g2 = g.reshape(-1, weight.shape[0])
-        gx = gemm.matmul(g2, weight).reshape(*self.lead, weight.shape[1]) if nx else None
+        g2 = g if self.lead is None else g.reshape(-1, weight.shape[0])
+        gx = gemm.matmul(g2, weight) if nx else None
+        if gx is not None and self.lead is not None:
+            gx = gx.reshape(*self.lead, weight.shape[1])
         gw = gb = None
         column_major = weight.flags.f_contiguous and not weight.flags.c_contiguous
         # laid out like the weight, for the optimizer's update; the bias's gradient (g's column
