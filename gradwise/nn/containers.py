@@ -5,16 +5,19 @@ from . import module as _module
 from .layers.activation import ReLU
 from .layers.linear import Linear
 from .module import Module
+from ..autograd import _Hooks
 from ..errors import ArgumentTypeError
 from ..ops.gemm import FUSION
 
 
 def _relu_follows(m, after):
-    """A plain Linear, then a plain (not in-place) ReLU, and no hook that could see or change the
-    Linear's output between them."""
+    """A plain Linear, then a plain (not in-place) ReLU, and nothing that could see or change the
+    Linear's output between them: no module or global hook, no anomaly check or graph tracer
+    (the fused pair's Linear output array holds the ReLU's values: ops/gemm.py, FUSION)."""
     return (type(m) is Linear and type(after) is ReLU and not after.inplace and not m._forward_hooks
             and not after.__dict__.get("_forward_pre_hooks") and not _module._GLOBAL_PRE
-            and not _module._GLOBAL_POST and Module._call_hook is None)
+            and not _module._GLOBAL_POST and Module._call_hook is None and _Hooks.forward is None
+            and _Hooks.trace is None)
 
 
 class Sequential(Module):

@@ -87,9 +87,9 @@ void relu_forward_f32(const void *pool, int threads, const float *x, float *y, l
 
 /* A dense layer's bias and the ReLU after it in one pass over its output, for products NumPy's
  * BLAS made (gemm.py): x (rows of cols) += bias along the rows, y = max(x, 0) (NaN stays NaN, -0
- * becomes 0). NOTE: why. With the bias filled in before the product (beta 1), its output was
- * written three times and read twice (fill, product, ReLU); here twice and once, W4's forward
- * products 3-4% faster. */
+ * becomes 0); y may be x (the values before the ReLU not kept). NOTE: why. With the bias filled
+ * in before the product (beta 1), its output was written three times and read twice (fill,
+ * product, ReLU); here twice and once, W4's forward products 3-4% faster. */
 struct bias_relu_part { float *x; const float *bias; float *y; long lo, hi, cols, rows; };
 
 static void bias_relu_part(void *arg)

@@ -365,11 +365,10 @@ class _Kernels:
         return y
 
     def bias_relu(self, x, bias):
-        """x += bias along the rows and max(x, 0), laid out as x, in one pass, for a C-ordered
-        float32 x (rows, cols) and bias (cols,) (the caller checks)."""
-        y = np.empty_like(x)
-        self.lib.bias_relu_f32(*self.pool(), address(x), address(bias), address(y), x.shape[0], x.shape[1])
-        return y
+        """max(x + bias, 0) into x itself (bias along the rows) in one pass, for a C-ordered
+        float32 x (rows, cols) and bias (cols,) (the caller checks); returns x."""
+        self.lib.bias_relu_f32(*self.pool(), address(x), address(bias), address(x), x.shape[0], x.shape[1])
+        return x
 
     def cross_entropy_rows(self, x, target, ignore_index):
         """(softmax of the rows of x (n, c) float32 with contiguous rows, the sum over rows of

@@ -86,21 +86,22 @@ def _bias_relu_after(a, b, bias):
 
 def matmul(a, b, bias=None, relu=False):
     """a @ b (+ bias along the rows), a new C-ordered array: compiled for float32 at the shapes
-    where it is faster, else NumPy's (``blas.addmm`` with a bias). With ``relu``, the pair (that,
-    max(that, 0) or None): the compiled product stores the second from its registers too."""
+    where it is faster, else NumPy's (``blas.addmm`` with a bias). With ``relu``, the pair
+    (max(that, 0), the same array) when the ReLU could be made with it (the compiled product
+    stores it from its registers; after NumPy's product, one pass adds the bias and takes it):
+    the values before the ReLU are not kept; else (that, None)."""
     kernels = _kernels(a, b, bias)
     if kernels is None:
         if _narrow_transposed(a, b):
             b = np.ascontiguousarray(b)
         if relu and _bias_relu_after(a, b, bias):       # a large layer that a ReLU follows
-            out = a @ b
-            return out, fused.kernels().bias_relu(out, bias)
+            out = fused.kernels().bias_relu(a @ b, bias)
+            return out, out
         out = a @ b if bias is None else blas.addmm(bias, a, b)
         return (out, None) if relu else out
     out = np.empty((a.shape[0], b.shape[1]), dtype=np.float32)
-    r = np.empty_like(out) if relu else None
-    kernels.gemm(a, b, bias, out, relu=r)
-    return (out, r) if relu else out
+    kernels.gemm(a, b, bias, out, relu=out if relu else None)
+    return (out, out) if relu else out
 
 
 
@@ -128,11 +129,14 @@ class _Fusion(threading.local):
 
     NOTE: why. W1's two ReLUs took 3% of its step forward (each a pass over the layer's output,
     read and written, on both cores); the product has the values in registers and stores their
-    ReLU beside them. The graph does not change: the Linear and ReLU nodes stay (backward, hooks,
-    the doctor and the exporters see both); only the ReLU's forward finds its result made.
-    ``nn.Sequential`` asks (``want_relu``) for a Linear with a ReLU right after it and no hook
-    between them, and clears both fields after the pair; ``Linear``'s forward leaves (its output
-    array, the ReLU's) in ``made``; the ReLU's forward takes it when its input is that very array."""
+    ReLU instead (W1 1.018, I1 1.063 against storing both). The graph does not change: the Linear
+    and ReLU nodes stay, with their backward (neither needs the values before the ReLU); only the
+    ReLU's forward finds its result made, and the Linear's output array, which nothing can see
+    between the two, already holds it. ``nn.Sequential`` asks (``want_relu``) for a Linear with a
+    ReLU right after it and nothing that could look in between (module hooks, global hooks, the
+    anomaly checks, the graph tracers: ``_relu_follows``), and clears both fields after the pair;
+    ``Linear``'s forward leaves (its output array, the ReLU's: the same) in ``made``; the ReLU's
+    forward takes it when its input is that very array."""
     want_relu = False
     made = None
 

@@ -202,7 +202,8 @@ static void pack_a(const float *a, long ars, long acs, long q0, long kc, long i0
 
 /* c's tile of mr rows (mr <= G_MR) x G_NR columns (masks m0, m1 for the columns that exist) +=
  * (init 0: =, 2: = bias +) a's rows (element (i, q) at a[i * ars + q * acs]) @ the panel; and, when
- * r is not NULL (the last depth block), r's tile (rows ldc apart, as c's) = max(c's tile, 0) */
+ * r is not NULL (the last depth block), r's tile (rows ldc apart, as c's) = max(c's tile, 0); r
+ * may be c (only the ReLU kept) */
 static inline __attribute__((always_inline)) void tile(const int mr, long kc, const float *a, long ars, long acs,
                                                       const float *bp, float *c, long ldc, int init,
                                                       const float *bias, gmask m0, gmask m1, float *r)
@@ -232,11 +233,12 @@ static inline __attribute__((always_inline)) void tile(const int mr, long kc, co
             s1[i] = GV_FMA(v, e, s1[i]);
         }
     }
+    if (r != c)             /* r may be c itself: then only the ReLU is stored */
 #pragma GCC unroll 8
-    for (int i = 0; i < mr; i++) {
-        GV_STOREM(c + i * ldc, m0, s0[i]);
-        GV_STOREM(c + i * ldc + G_VW, m1, s1[i]);
-    }
+        for (int i = 0; i < mr; i++) {
+            GV_STOREM(c + i * ldc, m0, s0[i]);
+            GV_STOREM(c + i * ldc + G_VW, m1, s1[i]);
+        }
     if (r)
 #pragma GCC unroll 8
         for (int i = 0; i < mr; i++) {
@@ -358,7 +360,7 @@ static void gemm_part(void *arg)
  * x.T @ g with the weight stored transposed), rsums (m,) = a's row sums when not NULL (the same
  * for g.T @ x, the weight as PyTorch stores it), and relu (m, n), rows ldc apart, = max(c, 0)
  * when not NULL (a dense layer that a ReLU follows: its values stored from the registers, not a
- * pass of their own; gemm.py, FUSION); a(i, q) at a[i * ars + q * acs], b(q, j) at
+ * pass of their own; gemm.py, FUSION), which may be c itself (then c holds only the ReLU); a(i, q) at a[i * ars + q * acs], b(q, j) at
  * b[q * brs + j * bcs]; one of each operand's strides is 1. The threads take blocks of G_NR
  * columns of c, or of G_MR rows when c has under 2 G_NR columns, or a is packed and c is at least
  * as tall as wide or a's row sums are asked. */

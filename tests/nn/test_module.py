@@ -249,3 +249,30 @@ def test_sequential_hands_a_linear_its_relu_and_the_results_match_the_layers_run
     taken.clear()
     y = inplace(x)
     assert not any(r is not None for r in taken) and (y.numpy() >= 0).all()
+
+
+def test_a_fused_linear_and_relu_leave_nothing_wrong_to_see():
+    """The pair's Linear output array holds the ReLU's values (ops/gemm.py, FUSION): the pair is
+    not fused where anything could look at that output, an anomaly check or a graph tracer."""
+    from gradwise import autograd
+    from gradwise.nn import containers
+    net = _mlp()
+    linear, relu = net[0], net[1]
+    assert containers._relu_follows(linear, relu)
+    seen = []
+    saved = autograd._Hooks.forward
+    autograd._Hooks.forward = lambda fn, arrays, out: seen.append((type(fn).__name__, out.copy()))
+    try:
+        assert not containers._relu_follows(linear, relu)
+        x = gw.tensor(np.random.default_rng(1).standard_normal((64, 300), dtype=np.float32))
+        net(x)
+    finally:
+        autograd._Hooks.forward = saved
+    first = next(out for name, out in seen if name == "Linear")
+    assert (first < 0).any()                # the Linear's own values, before the ReLU
+    saved = autograd._Hooks.trace
+    autograd._Hooks.trace = lambda *args: None
+    try:
+        assert not containers._relu_follows(linear, relu)
+    finally:
+        autograd._Hooks.trace = saved
