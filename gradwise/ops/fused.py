@@ -345,7 +345,7 @@ class _Kernels:
         """out (m, n), rows contiguous, = a (m, k) @ b (k, n) (+ bias (n,) when not None), float32;
         each of a and b with its rows or its columns contiguous (``gemm_kernels.c``; has_gemm);
         sums (n,), when given, = b's column sums; row_sums (m,), when given, = a's row sums; relu,
-        when given (laid out as out), = max(out, 0)."""
+        when given (laid out as out, or out itself: then only the ReLU is kept), = max(out, 0)."""
         s = a.itemsize
         where, threads = self.pool()
         self.lib.gemm_f32_packed(_GEMM_ARGS.pack(

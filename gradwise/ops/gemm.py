@@ -104,8 +104,6 @@ def matmul(a, b, bias=None, relu=False):
     return (out, out) if relu else out
 
 
-
-
 def matmul_and_sums(a, b, rows=False):
     """(a @ b, b's column sums): the dense layer's weight gradient x.T @ g and its bias gradient,
     the sums taken from b's packed panels by the compiled product (no pass of their own over g),

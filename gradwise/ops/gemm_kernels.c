@@ -8,8 +8,8 @@
  * G_MR rows x 2 vectors in registers (8 x 32 in 16 zmm; on AVX2 6 x 16 in 12 ymm), each of a's
  * elements broadcast once for two multiply-adds; a read in place (rows of a: G_MR streams) or,
  * when its columns are contiguous (a transposed, the weight gradient's x.T), packed per block of
- * ~256 rows (contiguous streams); with more rows than that, b's
- * panels packed once per depth for all blocks; the next tile's rows of c prefetched. The
+ * ~256 rows (contiguous streams); with more rows than that, b's panels packed once per depth for
+ * all blocks; the next tile's rows of c prefetched. The
  * threads take columns of c (rows when c is narrow, or tall with a packed), each packing its
  * own panels (a shared packing of a, split among the threads, was slower: half of it then sits
  * in the other core's cache). At W4's large products this is level with OpenBLAS on AVX-512 (0.93-1.04) and behind
@@ -360,10 +360,10 @@ static void gemm_part(void *arg)
  * x.T @ g with the weight stored transposed), rsums (m,) = a's row sums when not NULL (the same
  * for g.T @ x, the weight as PyTorch stores it), and relu (m, n), rows ldc apart, = max(c, 0)
  * when not NULL (a dense layer that a ReLU follows: its values stored from the registers, not a
- * pass of their own; gemm.py, FUSION), which may be c itself (then c holds only the ReLU); a(i, q) at a[i * ars + q * acs], b(q, j) at
- * b[q * brs + j * bcs]; one of each operand's strides is 1. The threads take blocks of G_NR
- * columns of c, or of G_MR rows when c has under 2 G_NR columns, or a is packed and c is at least
- * as tall as wide or a's row sums are asked. */
+ * pass of their own; gemm.py, FUSION), which may be c itself (then c holds only the ReLU);
+ * a(i, q) at a[i * ars + q * acs], b(q, j) at b[q * brs + j * bcs]; one of each operand's strides
+ * is 1. The threads take blocks of G_NR columns of c, or of G_MR rows when c has under 2 G_NR
+ * columns, or a is packed and c is at least as tall as wide or a's row sums are asked. */
 void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs, const float *b, long brs, long bcs,
               const float *bias, float *c, long ldc, long m, long n, long k, float *sums, float *relu, float *rsums)
 {
