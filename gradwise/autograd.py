@@ -243,7 +243,6 @@ class AccumulateGrad:
         return "AccumulateGrad"
 
 
-
 _getrefcount = getattr(sys, "getrefcount", None)
 
 
@@ -257,14 +256,14 @@ def grad_is_free(g):
     by the same threads in the same split. W1's step 1.008-1.013 faster, W6 1.007 (in process).
     Safe by counting: a tensor hook that kept the gradient, a captured one (``autograd.grad``), a
     second consumer of the same array, a view of it: each holds a reference, so it is not free."""
-    if _getrefcount is None or _Hooks.backward is not None or type(g) is not xp.ndarray or not g.flags.writeable:
+    if _getrefcount is None or _Hooks.backward is not None or type(g) is not _ndarray or not g.flags.writeable:
         return False
     # the engine's variable, backward's argument, this function's argument, getrefcount's own
     if _getrefcount(g) > 4:
         return False
     base = g.base
     # a view (a reshape): its base held only by it (and by base and getrefcount's argument here)
-    return base is None or (type(base) is xp.ndarray and base.base is None and _getrefcount(base) <= 3)
+    return base is None or (type(base) is _ndarray and base.base is None and _getrefcount(base) <= 3)
 
 
 _FREED = ("Trying to backward through the graph a second time (or to read it after it was freed). "

@@ -201,7 +201,7 @@ class _Kernels:
                            ("add_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
                            ("relu_forward_f32", [_P, ctypes.c_int, _P, _P, _L, _L]),
                            ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L, _L]),
-                           ("bias_relu_f32", [_P, ctypes.c_int, _P, _P, _P, _L, _L]),
+                           ("bias_relu_f32", [_P, ctypes.c_int, _P, _P, _L, _L]),
                            ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P, _L, _L, _L]),
                            ("pad_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L, _L]),
                            ("conv16_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P, _P] + [_L] * 9),
@@ -367,7 +367,7 @@ class _Kernels:
     def bias_relu(self, x, bias):
         """max(x + bias, 0) into x itself (bias along the rows) in one pass, for a C-ordered
         float32 x (rows, cols) and bias (cols,) (the caller checks); returns x."""
-        self.lib.bias_relu_f32(*self.pool(), address(x), address(bias), address(x), x.shape[0], x.shape[1])
+        self.lib.bias_relu_f32(*self.pool(), address(x), address(bias), x.shape[0], x.shape[1])
         return x
 
     def cross_entropy_rows(self, x, target, ignore_index):

@@ -133,18 +133,15 @@ class _Fusion(threading.local):
     between the two, already holds it. ``nn.Sequential`` asks (``want_relu``) for a Linear with a
     ReLU right after it and nothing that could look in between (module hooks, global hooks, the
     anomaly checks, the graph tracers: ``_relu_follows``), and clears both fields after the pair;
-    ``Linear``'s forward leaves (its output array, the ReLU's: the same) in ``made``; the ReLU's
+    ``Linear``'s forward leaves its output array, which holds the ReLU, in ``made``; the ReLU's
     forward takes it when its input is that very array."""
     want_relu = False
     made = None
 
     def take_relu(self, a):
-        """The ReLU of the array ``a`` when the product made it (once), else None."""
-        made = self.made
-        if made is None:
-            return None
-        self.made = None
-        return made[1] if made[0] is a else None
+        """``a`` itself when it is the product's output that holds its ReLU already (once), else None."""
+        made, self.made = self.made, None
+        return a if made is a else None
 
 
 FUSION = _Fusion()

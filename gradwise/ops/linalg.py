@@ -92,9 +92,8 @@ class Linear(Function):
         self.lead = None if flat else x.shape[:-1]
         if not flat:
             out = out.reshape(*self.lead, weight.shape[0])
-            relu = None if relu is None else relu.reshape(out.shape)
-        if relu is not None:
-            fusion.made = (out, relu)
+        if relu is not None:        # out holds the ReLU (gemm.matmul: the same array)
+            fusion.made = out
         return out
 
     def backward(self, g):
