@@ -251,7 +251,7 @@ def test_gradients_summed_at_a_fork_keep_the_first_ones_layout():
     """A residual block's two branches send gradients laid out differently (channel-major from a
     convolution, batch-major from elsewhere); NumPy's plain sum would be batch-major, and every
     batch norm downstream would copy it back."""
-    from gradwise.autograd import _accumulate
+    from gradwise.engine import _accumulate
     rng = np.random.default_rng(0)
     channel_major = np.ascontiguousarray(rng.standard_normal((3, 2, 4, 5))).transpose(1, 0, 2, 3)
     batch_major = rng.standard_normal((2, 3, 4, 5))
