@@ -69,7 +69,7 @@ def _kernels(a, b, bias):
 def _narrow_transposed(a, b):
     """Whether b is a small column-major matrix of under 32 columns (a classifier head's weight.T,
     the weight row-major): OpenBLAS multiplies by a row-major copy of it faster, copy included
-    (128 x 256 @ 256 x 10 plus bias: 13.6 against 17.4 us, Intel Xeon)."""
+    (128 x 256 @ 256 x 10 plus bias: 1.28x faster, Intel Xeon)."""
     return (type(b) is np.ndarray and b.ndim == 2 and b.shape[1] < 32 and b.size <= 1 << 16
             and b.flags.f_contiguous and not b.flags.c_contiguous and getattr(a, "ndim", 0) == 2 and a.shape[0] >= 16)
 

@@ -408,7 +408,7 @@ void gemm_f32(const void *pool, int threads, const float *a, long ars, long acs,
 #endif
 
 /* gemm_f32 with its seventeen arguments in one array of int64 (fused.py packs them): one
- * argument through ctypes costs 0.5 us, sixteen 2 us, and W1's step makes six products */
+ * argument through ctypes costs a quarter of sixteen, and W1's step makes six products */
 void gemm_f32_packed(const int64_t *v)
 {
     gemm_f32((const void *)v[0], (int)v[1], (const float *)v[2], v[3], v[4], (const float *)v[5], v[6], v[7],
