@@ -48,15 +48,51 @@ static void sgemm(const void *fn, int ilp64, int transb, long m, long n, long k,
 }
 
 /* c (m, n) = a (m, k) @ b (k, n), a's rows lda apart, b's ldb, c's ldc; m a multiple of 8, n of
- * 16. TILE rows x 2 VF columns in 2 TILE vector accumulators (8 x 32 on AVX-512, 4 x 16 on AVX2:
- * 16 of 32 zmm, 8 of 16 ymm registers), each of a's elements broadcast once for two
- * multiply-adds: one thread's small products (an LSTM step's 512 x 161 @ 161 x 32) without
+ * 16. TILE rows x 2 VF columns in 2 TILE vector accumulators (8 x 32 on AVX-512, 6 x 16 on AVX2:
+ * 16 of 32 zmm, 12 of 16 ymm registers; the rows past the last whole tile two at a time), each
+ * of a's elements broadcast once for two multiply-adds. NOTE: why 6 on AVX2: 4 x 16 (8
+ * accumulators) left the two FMA pipes waiting on loads, 38-50 GFLOP/s at the forward's shape
+ * of a 90 peak; 6 x 16 64-68, the backward's 128 x 512 @ 512 x 32 39-45 -> 55-61, the W3 step in
+ * 0.79 of its time (AMD EPYC, Zen 4 without AVX-512, `bench/lowering_ab.py source W3`, 15
+ * rounds). One thread's small products (an LSTM step's 512 x 161 @ 161 x 32) without
  * OpenBLAS, which cannot be called from its own threads. Rows of b far apart (T * B floats) share
  * a few L1 sets: their columns [j, j + 2 VF) are packed first (the forward's products 85 -> 114
  * GFLOP/s; near rows are read in place), at most PRODUCT_DEPTH rows at a time, so that the panel
  * stays in L1 while the row tiles pass (the backward's k = 512 in two: the W3 step +2%, two A/B
  * runs of 9 and 11 rounds; a depth of 128, which cuts the forward's 161 too: -2.5%). */
-#define TILE (VF == 16 ? 8 : 4)
+#define TILE (VF == 16 ? 8 : 6)
+/* rows [r, r + rows) of c's columns [j, j + VF or 2 VF) over depth [q0, q0 + kq): rows <= TILE, a
+ * constant where it is inlined, so that the accumulators stay in registers */
+static inline __attribute__((always_inline)) void product_tile(const float *a, long lda, const float *bp, long ld,
+                                                               float *c, long ldc, long r, long j, long q0, long kq,
+                                                               int two, int rows)
+{
+    vec s[TILE][2] = {{{0}}};
+    for (int i = 0; i < rows && q0; i++) {
+        memcpy(&s[i][0], c + (r + i) * ldc + j, sizeof(vec));
+        if (two)
+            memcpy(&s[i][1], c + (r + i) * ldc + j + VF, sizeof(vec));
+    }
+    for (long q = 0; q < kq; q++) {
+        vec u, v = {0};
+        memcpy(&u, bp + q * ld, sizeof u);
+        if (two)
+            memcpy(&v, bp + q * ld + VF, sizeof v);
+        const float *ar = a + r * lda + q0 + q;
+        for (int i = 0; i < rows; i++) {
+            float e = ar[i * lda];
+            s[i][0] += u * e;
+            if (two)
+                s[i][1] += v * e;
+        }
+    }
+    for (int i = 0; i < rows; i++) {
+        memcpy(c + (r + i) * ldc + j, &s[i][0], sizeof(vec));
+        if (two)
+            memcpy(c + (r + i) * ldc + j + VF, &s[i][1], sizeof(vec));
+    }
+}
+
 static void small_product(const float *a, long lda, const float *b, long ldb, float *c, long ldc, long m, long n,
                           long k)
 {
@@ -71,30 +107,14 @@ static void small_product(const float *a, long lda, const float *b, long ldb, fl
             long ld = pack ? 2 * VF : ldb;
             for (long q = 0; q < kq && pack; q++)
                 memcpy(panel + q * 2 * VF, b + (q0 + q) * ldb + j, sizeof(float) * (two ? 2 * VF : VF));
-            for (long r = 0; r < m; r += TILE) {
-                vec s[TILE][2] = {{{0}}};
-                for (int i = 0; i < TILE && q0; i++) {
-                    memcpy(&s[i][0], c + (r + i) * ldc + j, sizeof(vec));
-                    if (two)
-                        memcpy(&s[i][1], c + (r + i) * ldc + j + VF, sizeof(vec));
-                }
-                for (long q = 0; q < kq; q++) {
-                    vec u, v = {0};
-                    memcpy(&u, bp + q * ld, sizeof u);
-                    if (two)
-                        memcpy(&v, bp + q * ld + VF, sizeof v);
-                    const float *ar = a + r * lda + q0 + q;
-                    for (int i = 0; i < TILE; i++) {
-                        float e = ar[i * lda];
-                        s[i][0] += u * e; s[i][1] += v * e;
-                    }
-                }
-                for (int i = 0; i < TILE; i++) {
-                    memcpy(c + (r + i) * ldc + j, &s[i][0], sizeof(vec));
-                    if (two)
-                        memcpy(c + (r + i) * ldc + j + VF, &s[i][1], sizeof(vec));
-                }
-            }
+            long r = 0;
+            for (; r + TILE <= m; r += TILE)
+                if (two)
+                    product_tile(a, lda, bp, ld, c, ldc, r, j, q0, kq, 1, TILE);
+                else
+                    product_tile(a, lda, bp, ld, c, ldc, r, j, q0, kq, 0, TILE);
+            for (; r + 2 <= m; r += 2)
+                product_tile(a, lda, bp, ld, c, ldc, r, j, q0, kq, two, 2);
         }
     }
 }
