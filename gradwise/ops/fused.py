@@ -193,9 +193,9 @@ class _Kernels:
                            ("shallow_conv_f64", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_weight_grad_f32", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
                            ("shallow_conv_weight_grad_f64", [_P, ctypes.c_int, _P, _L, _P] + [_L] * 7 + [_P, _L, _L]),
-                           ("conv3x3_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 5),
+                           ("conv3x3_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 5),
                            ("conv3x3_weight_grad_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 5),
-                           ("conv3x3_flat_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 6),
+                           ("conv3x3_flat_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 6),
                            ("conv3x3_flat_weight_grad_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 6),
                            ("norm_f32", [_P, ctypes.c_int, ctypes.c_int] + [_P] * 7 + [_L, _L, ctypes.c_float]),
                            ("add_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
@@ -264,14 +264,16 @@ class _Kernels:
         """out (O, N, H, W) = the 3x3 stride-1 convolution of the padded channel-major float32
         planes x (C, N, H + 2, W + 2, flat) with w (O, C, 3, 3); W % 16 == 0, O % 8 == 0."""
         o, n, h, wd = out.shape
-        self.lib.conv3x3_f32(*self.pool(), address(x), address(w), address(out), chans, n, h, wd, o)
+        packed = np.empty(w.size, dtype=np.float32)
+        self.lib.conv3x3_f32(*self.pool(), address(x), address(w), address(packed), address(out), chans, n, h, wd, o)
 
     def conv3x3_flat(self, x, w, out, chans, height, width):
         """The same for any width, on flat padded planes with 16 floats of slack after them:
         out (O, N, positions), position y * (W + 2) + x of each image (``conv_direct``)."""
         o, n, positions = out.shape
-        self.lib.conv3x3_flat_f32(*self.pool(), address(x), address(w), address(out), chans, n, height, width, o,
-                                  positions)
+        packed = np.empty(w.size, dtype=np.float32)
+        self.lib.conv3x3_flat_f32(*self.pool(), address(x), address(w), address(packed), address(out), chans, n, height,
+                                  width, o, positions)
 
     def conv3x3_weight_grad(self, x, g, gw, chans):
         """gw (O, C, 3, 3) = the weight gradient of ``conv3x3`` for the output gradient g
