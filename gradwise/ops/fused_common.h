@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <string.h>
 
-typedef float v16f __attribute__((vector_size(64)));   /* 16 floats: one AVX-512 register */
 /* One vector register of floats: VF = 16 on AVX-512, 8 on AVX2, for the kernels written for
  * either (conv8xV and the 3x3 weight gradients): their accumulators fit in 32 zmm or 16 ymm. */
 #if defined(__AVX512F__)
