@@ -18,7 +18,9 @@ SHAPES = [("W1 layer 1 forward", 128, 784, 512), ("W1 layer 1 weight grad, x.T @
           ("W3 recurrent step, h @ W.T", 64, 128, 512),
           ("W3 recurrent step, W @ h", 512, 128, 64), ("W3 step backward, W.T @ d", 128, 512, 64),
           ("W6 first conv (im2col)", 16, 144, 32768),
-          ("W4 layer 2 forward", 512, 2048, 2048), ("square 2048", 2048, 2048, 2048)]
+          ("W4 layer 2 forward", 512, 2048, 2048), ("square 2048", 2048, 2048, 2048),
+          ("W1@512 layer 1 forward", 512, 784, 512), ("W1@512 layer 1 weight grad, g.T @ x", 512, 512, 784),
+          ("W1@512 layer 2 input grad, g @ W", 512, 256, 512)]
 
 
 def worker(framework):
@@ -33,7 +35,7 @@ def worker(framework):
     out = {}
     for name, m, k, n in SHAPES:
         a, b = rng.standard_normal((m, k), dtype=np.float32), rng.standard_normal((k, n), dtype=np.float32)
-        if "x.T" in name:
+        if "x.T" in name or "g.T" in name:
             a = np.ascontiguousarray(a.T).T
         if "g @ W" in name:
             b = np.ascontiguousarray(b.T).T
