@@ -37,6 +37,8 @@ typedef __mmask16 gmask;
 #define GV_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define GV_ADD(a, b) _mm512_add_ps(a, b)
 /* max(x, 0) as NumPy's maximum and the compiled ReLU: NaN stays NaN, -0 becomes 0 */
+#define GV_LOADF(p, m, full) GV_LOADM(p, m)
+#define GV_STOREF(p, m, v, full) GV_STOREM(p, m, v)
 #define GV_RELU(x) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_NLE_UQ), x)
 static inline gmask gmask_of(long w) { return w >= 16 ? 0xffff : w <= 0 ? 0 : (gmask)((1u << w) - 1); }
 #else
@@ -52,6 +54,12 @@ typedef __m256i gmask;
 #define GV_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define GV_ADD(a, b) _mm256_add_ps(a, b)
 #define GV_RELU(x) _mm256_and_ps(x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_NLE_UQ))
+/* c's tile where all its columns exist (full): plain unaligned moves, not the masked ones.
+ * NOTE: why. AVX2's masked moves are slow on AMD Zen (vmaskmovps stores are microcoded there): with
+ * them for every tile of c, the product ran 6-16% slower at W1's shapes (one Zen 4 core, a C
+ * harness, 128 x 784 @ 784 x 512 63-64 -> 71-73 GFLOP/s). AVX-512's masks cost nothing: always masked. */
+#define GV_LOADF(p, m, full) ((full) ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m))
+#define GV_STOREF(p, m, v, full) do { if (full) _mm256_storeu_ps(p, v); else _mm256_maskstore_ps(p, m, v); } while (0)
 static inline gmask gmask_of(long w)
 {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w < 0 ? 0 : w > 8 ? 8 : w)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -200,13 +208,15 @@ static void pack_a(const float *a, long ars, long acs, long q0, long kc, long i0
     }
 }
 
-/* c's tile of mr rows (mr <= G_MR) x G_NR columns (masks m0, m1 for the columns that exist) +=
+/* c's tile of mr rows (mr <= G_MR) x G_NR columns (masks m0, m1 for the columns that exist; full:
+ * all G_NR exist, a constant where it is inlined) +=
  * (init 0: =, 2: = bias +) a's rows (element (i, q) at a[i * ars + q * acs]) @ the panel; and, when
  * r is not NULL (the last depth block), r's tile (rows ldc apart, as c's) = max(c's tile, 0); r
  * may be c (only the ReLU kept) */
 static inline __attribute__((always_inline)) void tile(const int mr, long kc, const float *a, long ars, long acs,
                                                       const float *bp, float *c, long ldc, int init,
-                                                      const float *bias, gmask m0, gmask m1, float *r)
+                                                      const float *bias, gmask m0, gmask m1, float *r,
+                                                      const int full)
 {
     gv s0[G_MR], s1[G_MR];
     gv b0 = init == 2 ? GV_LOADM(bias, m0) : GV_ZERO();
@@ -214,8 +224,8 @@ static inline __attribute__((always_inline)) void tile(const int mr, long kc, co
 #pragma GCC unroll 8
     for (int i = 0; i < mr; i++) {
         if (init == 1) {
-            s0[i] = GV_LOADM(c + i * ldc, m0);
-            s1[i] = GV_LOADM(c + i * ldc + G_VW, m1);
+            s0[i] = GV_LOADF(c + i * ldc, m0, full);
+            s1[i] = GV_LOADF(c + i * ldc + G_VW, m1, full);
         } else {
             s0[i] = b0;
             s1[i] = b1;
@@ -236,14 +246,14 @@ static inline __attribute__((always_inline)) void tile(const int mr, long kc, co
     if (r != c)             /* r may be c itself: then only the ReLU is stored */
 #pragma GCC unroll 8
         for (int i = 0; i < mr; i++) {
-            GV_STOREM(c + i * ldc, m0, s0[i]);
-            GV_STOREM(c + i * ldc + G_VW, m1, s1[i]);
+            GV_STOREF(c + i * ldc, m0, s0[i], full);
+            GV_STOREF(c + i * ldc + G_VW, m1, s1[i], full);
         }
     if (r)
 #pragma GCC unroll 8
         for (int i = 0; i < mr; i++) {
-            GV_STOREM(r + i * ldc, m0, GV_RELU(s0[i]));
-            GV_STOREM(r + i * ldc + G_VW, m1, GV_RELU(s1[i]));
+            GV_STOREF(r + i * ldc, m0, GV_RELU(s0[i]), full);
+            GV_STOREF(r + i * ldc + G_VW, m1, GV_RELU(s1[i]), full);
         }
 }
 
@@ -280,6 +290,38 @@ static void panel_sums(const float *panel, long kc, float *sums, long w, int fir
     }
     GV_STOREM(sums, m0, s0);
     GV_STOREM(sums + G_VW, m1, s1);
+}
+
+/* the row tiles of one panel: a block of mb rows of a (packed, or read in place at strides ars,
+ * acs) @ the panel bp into c (rows ldc apart); the strides as constants where they are known */
+static inline __attribute__((always_inline)) void row_tiles(const float *a, long ars, long acs, int pack, long mb,
+                                                           long kc, const float *bp, float *c, long ldc, int init,
+                                                           const float *bias, gmask m0, gmask m1, float *r,
+                                                           const int full)
+{
+    long i = 0;
+    /* the strides as constants where they are known: a's rows contiguous (acs 1) or packed */
+    if (pack)
+        for (; i + G_MR <= mb; i += G_MR) {
+            prefetch_rows(c + (i + G_MR) * ldc, ldc, init == 1 && i + 2 * G_MR <= mb);
+            tile(G_MR, kc, a + i * kc, 1, G_MR, bp, c + i * ldc, ldc, init, bias, m0, m1,
+                 r ? r + i * ldc : NULL, full);
+        }
+    else
+        for (; i + G_MR <= mb; i += G_MR) {
+            prefetch_rows(c + (i + G_MR) * ldc, ldc, init == 1 && i + 2 * G_MR <= mb);
+            tile(G_MR, kc, a + i * ars, ars, 1, bp, c + i * ldc, ldc, init, bias, m0, m1,
+                 r ? r + i * ldc : NULL, full);
+        }
+    for (; i < mb; i += mb - i >= 4 ? 4 : 1) {    /* the last rows 4 or 1 at a time (in their packed tile) */
+        const float *ai = pack ? a + (i / G_MR * G_MR) * kc + i % G_MR : a + i * ars;
+        if (mb - i >= 4)
+            tile(4, kc, ai, ars, acs, bp, c + i * ldc, ldc, init, bias, m0, m1,
+                 r ? r + i * ldc : NULL, full);
+        else
+            tile(1, kc, ai, ars, acs, bp, c + i * ldc, ldc, init, bias, m0, m1,
+                 r ? r + i * ldc : NULL, full);
+    }
 }
 
 static void gemm_part(void *arg)
@@ -325,29 +367,10 @@ static void gemm_part(void *arg)
                     if (p->sums && ib == 0)
                         panel_sums(panel, kc, p->sums + j, w, q0 == 0);
                 }
-                long i = 0;
-                /* the strides as constants where they are known: a's rows contiguous (acs 1) or packed */
-                if (pack)
-                    for (; i + G_MR <= mb; i += G_MR) {
-                        prefetch_rows(c + (i + G_MR) * p->ldc, p->ldc, init == 1 && i + 2 * G_MR <= mb);
-                        tile(G_MR, kc, a + i * kc, 1, G_MR, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1,
-                             r ? r + i * p->ldc : NULL);
-                    }
+                if (w == G_NR)
+                    row_tiles(a, ars, acs, pack, mb, kc, bp, c, p->ldc, init, bias, m0, m1, r, 1);
                 else
-                    for (; i + G_MR <= mb; i += G_MR) {
-                        prefetch_rows(c + (i + G_MR) * p->ldc, p->ldc, init == 1 && i + 2 * G_MR <= mb);
-                        tile(G_MR, kc, a + i * ars, ars, 1, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1,
-                             r ? r + i * p->ldc : NULL);
-                    }
-                for (; i < mb; i += mb - i >= 4 ? 4 : 1) {    /* the last rows 4 or 1 at a time (in their packed tile) */
-                    const float *ai = pack ? a + (i / G_MR * G_MR) * kc + i % G_MR : a + i * ars;
-                    if (mb - i >= 4)
-                        tile(4, kc, ai, ars, acs, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1,
-                             r ? r + i * p->ldc : NULL);
-                    else
-                        tile(1, kc, ai, ars, acs, bp, c + i * p->ldc, p->ldc, init, bias, m0, m1,
-                             r ? r + i * p->ldc : NULL);
-                }
+                    row_tiles(a, ars, acs, pack, mb, kc, bp, c, p->ldc, init, bias, m0, m1, r, 0);
             }
         }
     }
