@@ -40,15 +40,15 @@ def variant_build(source):
     if source.name not in names:
         raise SystemExit(f"--file must be named as one of gradwise's C sources ({', '.join(names)}); got {source.name}")
     folder = Path(tempfile.mkdtemp(prefix="gradwise-variant-"))
-    for p in [*fused._SOURCES, fused._HEADER]:
+    for p in [*fused._SOURCES, *fused._HEADERS]:
         shutil.copy(p, folder / p.name)
     shutil.copy(source, folder / source.name)
-    saved = fused._SOURCES, fused._HEADER
-    fused._SOURCES, fused._HEADER = [folder / p.name for p in saved[0]], folder / saved[1].name
+    saved = fused._SOURCES, fused._HEADERS
+    fused._SOURCES, fused._HEADERS = [folder / p.name for p in saved[0]], [folder / p.name for p in saved[1]]
     try:
         return fused._Kernels(ctypes.CDLL(str(fused._library())))
     finally:
-        fused._SOURCES, fused._HEADER = saved
+        fused._SOURCES, fused._HEADERS = saved
 
 
 def switch(lowering, on):

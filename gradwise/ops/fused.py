@@ -6,9 +6,9 @@ its NumPy code, which stays the reference and is tested on its own. The sources,
 ``fused_kernels.c``, ``elementwise_kernels.c`` (exp, sums, ReLU, cross-entropy),
 ``conv3x3_kernels.c`` (``conv_direct.py``), ``conv_kernels.c`` (the 16-channel direct
 convolutions, ``conv_o16.py``), ``lstm_kernels.c`` (the LSTM's loops, ``lstm_fused.py``) and
-``gemm_kernels.c`` (the matrix product, ``gemm.py``), with what they share in
-``fused_common.h``, are compiled into one library on first use (never by ``import gradwise``)
-with ``cc -O3 -march=native`` (or ``$CC``; ``$GRADWISE_MARCH`` for another target), about a
+``gemm_kernels.c`` (the matrix product, ``gemm.py``, its vector layer in ``gemm_vector.h``), with
+what they share in ``fused_common.h``, are compiled into one library on first use (never by
+``import gradwise``) with ``cc -O3 -march=native`` (or ``$CC``; ``$GRADWISE_MARCH`` for another target), about a
 second, and the library is cached per source, compiler, flags and CPU in ``$GRADWISE_CACHE_DIR``
 (default ``~/.cache/gradwise``), written atomically. ``status()`` says which it is.
 ``GRADWISE_FUSED=0`` in the environment, or ``set_enabled(False)``, turns them off (the
@@ -45,7 +45,7 @@ from ..backend import xp
 
 _SOURCES = [Path(__file__).with_name(name) for name in ("fused_kernels.c", "elementwise_kernels.c", "conv3x3_kernels.c",
                                                                 "conv_kernels.c", "lstm_kernels.c", "gemm_kernels.c")]
-_HEADER = Path(__file__).with_name("fused_common.h")
+_HEADERS = [Path(__file__).with_name(name) for name in ("fused_common.h", "gemm_vector.h")]
 FLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math"]
 _STATE = {"enabled": os.environ.get("GRADWISE_FUSED", "1") != "0", "kernels": None, "tried": False,
           "status": "not built yet"}
@@ -124,7 +124,7 @@ def vector_floats():
 def _library():
     """The path of the compiled library, built now if this source, compiler and CPU have none."""
     cc = _compiler()
-    source = b"\0".join(path.read_bytes() for path in [*_SOURCES, _HEADER])
+    source = b"\0".join(path.read_bytes() for path in [*_SOURCES, *_HEADERS])
     real = os.path.realpath(shutil.which(cc) or cc)
     key = hashlib.sha256(b"\0".join([source, real.encode(), str(os.stat(real).st_mtime_ns).encode(),
                                      " ".join(_flags()).encode(), _cpu().encode()])).hexdigest()[:20]
