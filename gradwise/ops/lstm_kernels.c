@@ -31,7 +31,6 @@
 
 #define PRODUCT_DEPTH 256
 
-
 typedef void (*gemm32_t)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *,
                          int);
 typedef void (*gemm64_t)(int, int, int, int64_t, int64_t, int64_t, float, const float *, int64_t, const float *,
