@@ -56,18 +56,36 @@ def is_floating_point(input):
 
 
 def set_num_threads(n):
-    """Limit the threads of NumPy's BLAS (needs ``threadpoolctl``; otherwise set OMP_NUM_THREADS
-    before starting Python)."""
+    """Run gradwise's arithmetic on ``n`` threads: NumPy's OpenBLAS, whose threads also run the
+    compiled kernels. With another BLAS under NumPy, ``threadpoolctl`` when installed; otherwise a
+    warning says that nothing changed (set OMP_NUM_THREADS before starting Python)."""
+    import builtins
+    import numbers
+    import warnings
+    from . import blas
+    from .errors import ArgumentError
+    if isinstance(n, builtins.bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ArgumentError(f"set_num_threads expects a positive int, got {n!r}")
+    if blas.set_threads(builtins.int(n)):
+        return
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
+        warnings.warn(f"set_num_threads({n}) changed nothing: NumPy's BLAS is not its own OpenBLAS and "
+                      "threadpoolctl is not installed; set OMP_NUM_THREADS before starting Python", stacklevel=2)
         return
-    threadpool_limits(int(n))
+    threadpool_limits(builtins.int(n))
 
 
 def get_num_threads():
+    """The threads gradwise's arithmetic runs on (NumPy's OpenBLAS's), as torch.get_num_threads."""
+    import builtins
     import os
-    return int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1))
+    from . import blas
+    found = blas.threads()
+    if found is not None:
+        return found
+    return builtins.int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1))
 
 
 def _legacy(dtype):

@@ -65,7 +65,7 @@ def _lookup():
                 pass
             for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
                          "openblas_set_num_threads64_", "openblas_set_num_threads"):
-                if hasattr(lib, name):          # for set_threads_address()
+                if hasattr(lib, name):          # for set_threads_address() and set_threads()
                     found["set_threads"] = ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
                     break
             return found
@@ -74,10 +74,7 @@ def _lookup():
 
 def available():
     """True when NumPy's BLAS routines were found (and ``enable(False)`` was not called)."""
-    global _ROUTINES
-    if _ROUTINES is None:
-        _ROUTINES = _lookup()
-    return _enabled and bool(_ROUTINES)
+    return _enabled and _lookup_once() is not None
 
 
 def enable(on=True):
@@ -233,6 +230,30 @@ def set_threads_address():
     compiled code that runs OpenBLAS's sgemm on one thread from inside a job on its threads
     (``ops/lstm_kernels.c``, ``lstm_backward``); None without it."""
     return _ROUTINES.get("set_threads") if available() and "pool" in _ROUTINES else None
+
+
+def set_threads(n):
+    """Run NumPy's OpenBLAS (its products and updates, and the compiled kernels on its threads,
+    ``pool``) on ``n`` threads. False where NumPy has no OpenBLAS of its own (nothing was changed)."""
+    if _lookup_once() is None or "set_threads" not in _ROUTINES:
+        return False
+    ctypes.CFUNCTYPE(None, ctypes.c_int)(_ROUTINES["set_threads"])(int(n))
+    return True
+
+
+def threads():
+    """The threads NumPy's OpenBLAS runs on now; None where NumPy has no OpenBLAS of its own."""
+    if _lookup_once() is None or "pool" not in _ROUTINES:
+        return None
+    return max(1, _ROUTINES["pool"][1].value)
+
+
+def _lookup_once():
+    """The routines, looked up once (whether or not ``enable(False)`` was called); None when absent."""
+    global _ROUTINES
+    if _ROUTINES is None:
+        _ROUTINES = _lookup()
+    return _ROUTINES or None
 
 
 def gemm_address(dtype):

@@ -228,10 +228,17 @@ static void gemm_part(void *arg)
     float panel[G_KC * G_NR] __attribute__((aligned(64)));
     long rows = p->i1 - p->i0, panels = (p->j1 - p->j0 + G_NR - 1) / G_NR;
     int pack = packs_a(p->ars, p->acs);
+    /* the rows in blocks of about G_MC, whole tiles, as even as they come: up to 1.5 G_MC is one
+     * block. NOTE: why. Blocks of exactly G_MC left a sliver: 256 rows on AVX2 (G_MR 6, G_MC 252)
+     * were 252 + 4, the 4-row block a second pass over every panel at a third of the tile's rate,
+     * and b packed whole for it (W1 at batch 512, whose threads take 256 rows of the weight
+     * gradient and 512 of the forward's). */
+    long blocks = (rows + G_MC / 2) / G_MC > 1 ? (rows + G_MC / 2) / G_MC : 1;
+    long mc = ((rows + blocks - 1) / blocks + G_MR - 1) / G_MR * G_MR;
     /* with more than one block of rows, b's panels are packed once per depth block for all of them */
-    int whole = rows > G_MC;
+    int whole = rows > mc;
     float *abuf = NULL, *bbuf = NULL;
-    if (pack && posix_memalign((void **)&abuf, 64, (G_MC < rows ? G_MC : (rows + G_MR - 1) / G_MR * G_MR) * G_KC
+    if (pack && posix_memalign((void **)&abuf, 64, (mc < rows ? mc : (rows + G_MR - 1) / G_MR * G_MR) * G_KC
                                                      * sizeof(float)))
         abuf = NULL, pack = 0;
     if (whole && posix_memalign((void **)&bbuf, 64, panels * G_KC * G_NR * sizeof(float)))
@@ -245,8 +252,8 @@ static void gemm_part(void *arg)
             if (p->sums && p->i0 == 0)
                 panel_sums(bbuf + t * kc * G_NR, kc, p->sums + j, w, q0 == 0);
         }
-        for (long ib = p->i0; ib < p->i1; ib += G_MC) {
-            long mb = p->i1 - ib < G_MC ? p->i1 - ib : G_MC;
+        for (long ib = p->i0; ib < p->i1; ib += mc) {
+            long mb = p->i1 - ib < mc ? p->i1 - ib : mc;
             const float *a = p->a + ib * p->ars + q0 * p->acs;
             long ars = p->ars, acs = p->acs;
             if (pack) {

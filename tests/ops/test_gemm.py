@@ -23,7 +23,8 @@ def operand(rng, rows, cols, contiguous):
 
 
 @compiled
-@pytest.mark.parametrize("m, k, n", [(128, 784, 512), (784, 128, 512), (37, 600, 45), (16, 3, 33), (600, 513, 99), (300, 1024, 70)])
+@pytest.mark.parametrize("m, k, n", [(128, 784, 512), (784, 128, 512), (37, 600, 45), (16, 3, 33), (600, 513, 99), (300, 1024, 70),
+                                     (512, 512, 784), (1100, 40, 64)])   # row blocks: one of 1.5 G_MC, several
 @pytest.mark.parametrize("a_lay", ["rows", "cols", "window"])
 @pytest.mark.parametrize("b_lay", ["rows", "cols"])
 def test_the_compiled_product_equals_numpys_in_every_layout(m, k, n, a_lay, b_lay):

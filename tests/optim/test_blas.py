@@ -104,3 +104,29 @@ def test_same_steps_with_and_without_blas(make):
 def test_address_is_the_first_element(make):
     a = make()
     assert blas.address(a) == a.ctypes.data
+
+
+def test_set_num_threads_runs_blas_and_the_kernels_on_that_many_threads():
+    """gradwise.set_num_threads (torch.set_num_threads) sets NumPy's OpenBLAS threads, which the
+    compiled kernels run on too (blas.pool); it once needed threadpoolctl and silently did nothing."""
+    if blas.threads() is None:
+        pytest.skip("NumPy has no OpenBLAS of its own here: set_num_threads goes through threadpoolctl")
+    before = gw.get_num_threads()
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((300, 200), dtype=np.float32), rng.standard_normal((200, 260), dtype=np.float32)
+    try:
+        gw.set_num_threads(1)
+        assert gw.get_num_threads() == 1 and blas.pool()[1] == 1
+        one = (gw.tensor(a) @ gw.tensor(b)).numpy()
+        gw.set_num_threads(2)
+        assert gw.get_num_threads() == 2
+        np.testing.assert_allclose((gw.tensor(a) @ gw.tensor(b)).numpy(), one, rtol=1e-5, atol=1e-4)
+    finally:
+        gw.set_num_threads(before)
+    assert gw.get_num_threads() == before
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, "2", True])
+def test_set_num_threads_rejects_what_is_not_a_positive_int(bad):
+    with pytest.raises(gw.GradwiseError, match="positive int"):
+        gw.set_num_threads(bad)
