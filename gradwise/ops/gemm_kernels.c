@@ -116,6 +116,7 @@ static inline __attribute__((always_inline)) void tile(const int mr, long kc, co
                                                       const float *bias, gmask m0, gmask m1, float *r,
                                                       const int full)
 {
+    (void)full;             /* used only by AVX2's moves */
     gv s0[G_MR], s1[G_MR];
     gv b0 = init == 2 ? GV_LOADM(bias, m0) : GV_ZERO();
     gv b1 = init == 2 ? GV_LOADM(bias + G_VW, m1) : GV_ZERO();
