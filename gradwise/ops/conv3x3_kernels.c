@@ -104,8 +104,11 @@ void conv3x3_flat_f32(const void *pool, int threads, const float *x, const float
 }
 
 /* Input row r of the 4 that output rows y and y + 1 read, shifted by j: kernel position t of row
- * y (g0, h0: its gradient in the two output channels), u of row y + 1 (g1, h1). */
-#define LOAD_ROW(r, j) vec v; memcpy(&v, row + (r) * wp + (j), sizeof v);
+ * y (g0, h0: its gradient in the two output channels), u of row y + 1 (g1, h1). In a register
+ * (the empty asm). NOTE: why. Left to itself GCC folds the load into each multiply-add that uses
+ * it (on AVX2: two, 20 loads for 18 multiply-adds, over half of them unaligned and many across
+ * two cache lines), and the kernel was bound by its loads, not its multiply-adds. */
+#define LOAD_ROW(r, j) vec v; memcpy(&v, row + (r) * wp + (j), sizeof v); __asm__("" : "+v"(v));
 /* Output channels a sweep takes: on AVX-512 the pair (18 accumulators of 32 zmm registers), on
  * AVX2 one at a time, the pair in two sweeps (9 of 16 ymm; 18 spilled: W6's weight gradients
  * 19.5% of the step's samples with both frameworks held to AVX2, perf). ON_B: the second
