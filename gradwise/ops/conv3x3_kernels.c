@@ -41,6 +41,52 @@ static inline void conv8xV(const float *x, long cstride, long wp, const float *w
         memcpy(out + o * ostride, &acc[o], sizeof(vec));
 }
 
+#if VF == 8
+/* On AVX2, 4 of the 8 output channels (w: the pack8 group's, offset to the half) x 2 vectors of
+ * output positions, each input vector held in a register for 4 multiply-adds: 6 loads (2 vectors,
+ * 4 broadcasts) for 8 multiply-adds. NOTE: why. conv8xV loads a vector and broadcasts 8 weights
+ * for 8 multiply-adds, 9 loads for 8: on Zen 4, which loads two 256-bit vectors a cycle, that
+ * bound the kernel, not its multiply-adds. (AVX-512 keeps conv8xV: 32 registers, and FMA takes
+ * a broadcast operand there.) */
+static inline void conv4x2V(const float *x, long cstride, long wp, const float *w, long chans, float *out,
+                            long ostride)
+{
+    vec a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
+    for (long c = 0; c < chans; c++)
+        for (long i = 0; i < 3; i++) {
+            const float *row = x + c * cstride + i * wp;
+            const float *wr = w + (c * 3 + i) * 24;
+            for (long j = 0; j < 3; j++) {
+                vec u, v;
+                memcpy(&u, row + j, sizeof u);
+                memcpy(&v, row + j + VF, sizeof v);
+                __asm__("" : "+v"(u), "+v"(v));     /* in registers, not a load folded into each use */
+                const float *e = wr + 8 * j;
+                a0 += u * e[0]; b0 += v * e[0]; a1 += u * e[1]; b1 += v * e[1];
+                a2 += u * e[2]; b2 += v * e[2]; a3 += u * e[3]; b3 += v * e[3];
+            }
+        }
+    vec acc[8] = {a0, b0, a1, b1, a2, b2, a3, b3};
+    for (long o = 0; o < 4; o++) {
+        memcpy(out + o * ostride, &acc[2 * o], sizeof(vec));
+        memcpy(out + o * ostride + VF, &acc[2 * o + 1], sizeof(vec));
+    }
+}
+
+/* 8 output channels x 2 VF positions as two halves of 4 channels */
+static inline void conv8x2V(const float *x, long cstride, long wp, const float *w, long chans, float *out,
+                            long ostride)
+{
+    conv4x2V(x, cstride, wp, w, chans, out, ostride);
+    conv4x2V(x, cstride, wp, w + 4, chans, out + 4 * ostride, ostride);
+}
+#define CONV8(x, cstride, wp, w, chans, out, ostride) conv8x2V(x, cstride, wp, w, chans, out, ostride)
+#define CONV8_STEP (2 * VF)
+#else
+#define CONV8(x, cstride, wp, w, chans, out, ostride) conv8xV(x, cstride, wp, w, chans, out, ostride)
+#define CONV8_STEP VF
+#endif
+
 /* w (O, C, 3, 3) as conv8xV reads it: per 8 output channels, (C, 3, 3, 8) */
 static void pack8(const float *w, float *packed, long outs, long chans)
 {
@@ -65,14 +111,14 @@ static void conv3x3_part(void *arg)
         for (long ob = 0; ob < p->outs; ob += 8) {
             const float *w = p->w + ob * chans * 9;
             if (p->flat)
-                for (long q = 0; q < p->flat; q += VF)
-                    conv8xV(p->x + n * hp * wp + q, cstride, wp, w, chans, p->out + (ob * batch + n) * p->flat + q,
-                             batch * p->flat);
+                for (long q = 0; q < p->flat; q += CONV8_STEP)
+                    CONV8(p->x + n * hp * wp + q, cstride, wp, w, chans, p->out + (ob * batch + n) * p->flat + q,
+                          batch * p->flat);
             else
                 for (long y = 0; y < height; y++)
-                    for (long xb = 0; xb < width; xb += VF)
-                        conv8xV(p->x + (n * hp + y) * wp + xb, cstride, wp, w, chans,
-                                 p->out + ((ob * batch + n) * height + y) * width + xb, batch * height * width);
+                    for (long xb = 0; xb < width; xb += CONV8_STEP)
+                        CONV8(p->x + (n * hp + y) * wp + xb, cstride, wp, w, chans,
+                              p->out + ((ob * batch + n) * height + y) * width + xb, batch * height * width);
         }
 }
 
