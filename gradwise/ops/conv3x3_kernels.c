@@ -180,28 +180,71 @@ void conv3x3_flat_f32(const void *pool, int threads, const float *x, const float
  * channels x 9 kernel positions in 18 vector accumulators (acc (O/2, C, 18, VF), as below). */
 struct flat_grad_part { const float *x, *g; float *acc; long chans, batch, plane, wp, positions, lo, hi; };
 
+#if PASS == 1
+/* AVX2: kernel rows [i0, i0 + ROWS) of both channels of pair q for input channel c, 6 ROWS vector
+ * accumulators: per vector of positions 2 loads of g and 3 ROWS of x (each in a register for two
+ * multiply-adds) for 6 ROWS multiply-adds. NOTE: why. A channel a sweep (9 accumulators; 18 do
+ * not fit 16 registers) took 10 loads for 9 multiply-adds; rows 0-1 then row 2 of the pair take
+ * 13 for 18. */
+static inline __attribute__((always_inline)) void flat_pair_rows(const struct flat_grad_part *p, long q, long c,
+                                                                 const long i0, const long ROWS)
+{
+    long batch = p->batch, wp = p->wp, pos = p->positions, gplane = batch * pos;
+    float *ac = p->acc + (q * p->chans + c) * 18 * VF;
+    vec a[6] = {{0}}, b[6] = {{0}};
+    for (long n = 0; n < batch; n++)
+        for (long k = 0; k < pos; k += VF) {
+            const float *gp = p->g + (2 * q * batch + n) * pos + k;
+            const float *row = p->x + (c * batch + n) * p->plane + k + i0 * wp;
+            vec g0, h0;
+            memcpy(&g0, gp, sizeof g0);
+            memcpy(&h0, gp + gplane, sizeof h0);
+#pragma GCC unroll 6
+            for (long t = 0; t < 3 * ROWS; t++) {
+                vec v;
+                memcpy(&v, row + t / 3 * wp + t % 3, sizeof v);
+                __asm__("" : "+v"(v));
+                a[t] += v * g0;
+                b[t] += v * h0;
+            }
+        }
+#pragma GCC unroll 6
+    for (long t = 0; t < 3 * ROWS; t++) {
+        memcpy(ac + 2 * VF * (3 * i0 + t), &a[t], sizeof(vec));
+        memcpy(ac + 2 * VF * (3 * i0 + t) + VF, &b[t], sizeof(vec));
+    }
+}
+#endif
+
 static void conv3x3_flat_weight_grad_part(void *arg)
 {   /* small planes: each (pair, channel) sweeps all images with its accumulators in registers */
     const struct flat_grad_part *p = arg;
+#if PASS == 1
+    for (long q = p->lo; q < p->hi; q++)
+        for (long c = 0; c < p->chans; c++) {
+            flat_pair_rows(p, q, c, 0, 2);
+            flat_pair_rows(p, q, c, 2, 1);
+        }
+#else
     long chans = p->chans, batch = p->batch, wp = p->wp, pos = p->positions, gplane = batch * pos;
     for (long q = p->lo; q < p->hi; q++)
-        for (long c = 0; c < chans; c++)
-            for (long ch = 0; ch < 2; ch += PASS) {     /* the pair's channel(s) this sweep: 2q + ch */
-                float *ac = p->acc + (q * chans + c) * 18 * VF + ch * VF;
-                vec a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0}, a8 = {0}
-                    ON_B(, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0}, b7 = {0}, b8 = {0});
-                for (long n = 0; n < batch; n++)
-                    for (long k = 0; k < pos; k += VF) {
-                        const float *gp = p->g + ((2 * q + ch) * batch + n) * pos + k;
-                        const float *row = p->x + (c * batch + n) * p->plane + k;
-                        vec g0;
-                        memcpy(&g0, gp, sizeof g0);
-                        ON_B(vec h0; memcpy(&h0, gp + gplane, sizeof h0);)
-                        TOP(0, 0, 0) TOP(0, 1, 1) TOP(0, 2, 2) TOP(1, 0, 3) TOP(1, 1, 4) TOP(1, 2, 5)
-                        TOP(2, 0, 6) TOP(2, 1, 7) TOP(2, 2, 8)
-                    }
-                ALL9(ACC_STORE)
-            }
+        for (long c = 0; c < chans; c++) {              /* the pair's two channels a sweep */
+            float *ac = p->acc + (q * chans + c) * 18 * VF;
+            vec a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0}, a8 = {0};
+            vec b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0}, b7 = {0}, b8 = {0};
+            for (long n = 0; n < batch; n++)
+                for (long k = 0; k < pos; k += VF) {
+                    const float *gp = p->g + (2 * q * batch + n) * pos + k;
+                    const float *row = p->x + (c * batch + n) * p->plane + k;
+                    vec g0, h0;
+                    memcpy(&g0, gp, sizeof g0);
+                    memcpy(&h0, gp + gplane, sizeof h0);
+                    TOP(0, 0, 0) TOP(0, 1, 1) TOP(0, 2, 2) TOP(1, 0, 3) TOP(1, 1, 4) TOP(1, 2, 5)
+                    TOP(2, 0, 6) TOP(2, 1, 7) TOP(2, 2, 8)
+                }
+            ALL9(ACC_STORE)
+        }
+#endif
 }
 
 /* The weight gradient of conv3x3_f32: gw[o, c, i, j] = sum over n, y, x of g[o, n, y, x] *
@@ -219,6 +262,7 @@ static void conv3x3_weight_grad_part(void *arg)
     const struct grad_part *p = arg;
     long chans = p->chans, batch = p->batch, height = p->height, width = p->width;
     long hp = height + 2, wp = width + 2, plane = batch * height * width;
+    (void)plane;            /* the second channel's offset: AVX-512 only (ON_B) */
     for (long n = 0; n < batch; n++)
         for (long q = p->lo; q < p->hi; q++)
             for (long c = 0; c < chans; c++)
