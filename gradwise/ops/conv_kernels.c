@@ -78,20 +78,20 @@ void conv16_f32(const void *pool, int threads, const float *x, long sn, long sc,
     SPLIT(pool, threads, conv16_part, all, batch, batch);
 }
 
-/* gw[ob, c, i, j, o] += sum over y, q of g[(y * ow + q) * outs + ob * VF + o] *
- * x[c * sc + (y * st + i) * sy + q * st + j] for one image: g channels-last (oh, ow, O); gw (O/VF,
- * C, K, K, VF). One (block, channel) pair's K*K accumulators stay in registers over the image's
- * positions. */
+/* gw[ob, c, i, j, o] += sum over y in [y0, y1), q in [q0, q1) of gl[((y - y0) * (q1 - q0) + q - q0)
+ * * VF + o] * x[c * sc + (y * st + i) * sy + q * st + j] for one image: gl the VF channels'
+ * gradient at those positions, channels last; gw (O/VF, C, K, K, VF). One (block, channel) pair's
+ * K*K accumulators stay in registers over the positions. */
 #define WGRADV(K)                                                                                   \
-    static void wgradv_k##K(const float *x, long sy, long st, const float *g, long outs, long oh, long ow,     \
-                             float *gw)                                                              \
+    static void wgradv_k##K(const float *x, long sy, long st, const float *gl, long y0, long y1, long q0, \
+                             long q1, float *gw)                                                     \
     {                                                                                                \
         vec acc[K * K];                                                                              \
         memcpy(acc, gw, sizeof acc);                                                                 \
-        for (long y = 0; y < oh; y++)                                                                \
-            for (long q = 0; q < ow; q++) {                                                          \
+        for (long y = y0; y < y1; y++)                                                               \
+            for (long q = q0; q < q1; q++, gl += VF) {                                               \
                 vec gv;                                                                              \
-                memcpy(&gv, g + (y * ow + q) * outs, sizeof gv);                                     \
+                memcpy(&gv, gl, sizeof gv);                                                          \
                 const float *p = x + (y * sy + q) * st;                                              \
                 _Pragma("GCC unroll 5") for (int i = 0; i < K; i++)                                  \
                     _Pragma("GCC unroll 5") for (int j = 0; j < K; j++) acc[i * K + j] += gv * p[i * sy + j]; \
@@ -100,33 +100,61 @@ void conv16_f32(const void *pool, int threads, const float *x, long sn, long sc,
     }
 WGRADV(3) WGRADV(5)
 
+/* floats of one thread's channels-last gradient positions (16 KiB, on its stack) */
+#define WGRAD_FLOATS 4096
+
 /* Image by image, so that what one image needs (its planes, its output gradient) stays in cache
  * while every pair sweeps it (pair by pair over all images, a 64-channel layer's gradient was
- * streamed from memory once per pair: 1.4x slower than the GEMM on columns); the pairs are shared
- * among the threads, each writing its own part of gw. */
-struct wgrad16_part { const float *x, *g; float *gw; long sn, sc, sy, st, chans, batch, k, outs, oh, ow, lo, hi; };
+ * streamed from memory once per pair: 1.4x slower than the GEMM on columns); the pairs (a block
+ * of VF output channels, an input channel) are shared among the threads, each writing its own
+ * part of gw. The output gradient is read as it is laid out, channel-major planes (g(n, o, y, q)
+ * at g[n * gsn + o * gso + y * ow + q]): each thread turns its blocks' channels last, a few rows
+ * at a time (WGRAD_FLOATS), into its own buffer. NOTE: why. The channels-last copy NumPy made of the whole
+ * gradient before the call (a 4-D transpose on one core, its reads a plane apart) took 1.3 ms of
+ * W6's step, longer than the weight gradients themselves. */
+struct wgrad16_part { const float *x, *g; float *gw; long sn, sc, sy, st, gsn, gso, chans, batch, k, oh, ow, lo, hi; };
 
 static void wgrad16_part(void *arg)
 {
     const struct wgrad16_part *p = arg;
-    long kkv = p->k * p->k * VF;
+    long kkv = p->k * p->k * VF, chans = p->chans, ow = p->ow;
+    /* the positions turned at a time: whole rows, or parts of one row where a row is too long */
+    long cols = ow * VF <= WGRAD_FLOATS ? ow : WGRAD_FLOATS / VF;
+    long rows = ow * VF <= WGRAD_FLOATS ? WGRAD_FLOATS / (ow * VF) : 1;
+    float gl[WGRAD_FLOATS] __attribute__((aligned(64)));
     memset(p->gw + p->lo * kkv, 0, sizeof(float) * (p->hi - p->lo) * kkv);
     for (long n = 0; n < p->batch; n++)
-        for (long pair = p->lo; pair < p->hi; pair++) {
-            long ob = pair / p->chans, c = pair % p->chans;
-            const float *x = p->x + n * p->sn + c * p->sc, *g = p->g + n * p->oh * p->ow * p->outs + ob * VF;
-            if (p->k == 3)
-                wgradv_k3(x, p->sy, p->st, g, p->outs, p->oh, p->ow, p->gw + pair * kkv);
-            else
-                wgradv_k5(x, p->sy, p->st, g, p->outs, p->oh, p->ow, p->gw + pair * kkv);
+        for (long ob = p->lo / chans; ob * chans < p->hi; ob++) {
+            long c0 = ob * chans > p->lo ? 0 : p->lo - ob * chans;
+            long c1 = (ob + 1) * chans < p->hi ? chans : p->hi - ob * chans;
+            const float *g = p->g + n * p->gsn + ob * VF * p->gso;
+            for (long y0 = 0; y0 < p->oh; y0 += rows)
+                for (long q0 = 0; q0 < ow; q0 += cols) {
+                    long y1 = y0 + rows < p->oh ? y0 + rows : p->oh, q1 = q0 + cols < ow ? q0 + cols : ow;
+                    float *dst = gl;
+                    for (long y = y0; y < y1; y++)
+                        for (long q = q0; q < q1; q++, dst += VF)
+                            for (long o = 0; o < VF; o++)
+                                dst[o] = g[o * p->gso + y * ow + q];
+                    for (long c = c0; c < c1; c++) {
+                        const float *x = p->x + n * p->sn + c * p->sc;
+                        float *gw = p->gw + (ob * chans + c) * kkv;
+                        if (p->k == 3)
+                            wgradv_k3(x, p->sy, p->st, gl, y0, y1, q0, q1, gw);
+                        else
+                            wgradv_k5(x, p->sy, p->st, gl, y0, y1, q0, q1, gw);
+                    }
+                }
         }
 }
 
-/* k: 3 or 5 (the caller checks). */
+/* k: 3 or 5 (the caller checks); g (N, O, oh, ow) with planes contiguous, images gsn and
+ * channels gso floats apart. */
 void conv16_weight_grad_f32(const void *pool, int threads, const float *x, long sn, long sc, long sy, long st,
-                            const float *g, float *gw, long chans, long batch, long k, long outs, long oh, long ow)
+                            const float *g, long gsn, long gso, float *gw, long chans, long batch, long k, long outs,
+                            long oh, long ow)
 {
-    struct wgrad16_part all = {x, g, gw, sn, sc, sy, st, chans, batch, k, outs, oh, ow, 0, 0};
+    struct wgrad16_part all = {x, g, gw, sn, sc, sy, st, gsn, gso, chans, batch, k, oh, ow, 0, 0};
     long pairs = outs / VF * chans;
     SPLIT(pool, threads, wgrad16_part, all, pairs, pairs);
 }

@@ -82,10 +82,11 @@ def backward(fn, g, strided_input_grad):
 def _weight_grad(xs, weight, g, stride):
     """The weight gradient for the output gradient g (N, O, oh, ow)."""
     o, c, k, _ = weight.shape
-    g_last = xp.ascontiguousarray(g.transpose(0, 2, 3, 1))              # (N, oh, ow, O)
+    if g.strides[3] != g.itemsize or g.strides[2] != g.shape[3] * g.itemsize:
+        g = xp.ascontiguousarray(g)         # planes contiguous, as the kernel reads them
     vf = fused.vector_floats()
     gwv = xp.empty_like(weight, shape=(o // vf, c, k, k, vf), order="C")
-    fused.kernels().conv16_weight_grad(xs, g_last, gwv, stride)
+    fused.kernels().conv16_weight_grad(xs, g, gwv, stride)
     return xp.ascontiguousarray(gwv.transpose(0, 4, 1, 2, 3)).reshape(o, c, k, k)
 
 

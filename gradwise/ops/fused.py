@@ -205,7 +205,7 @@ class _Kernels:
                            ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P, _L, _L, _L]),
                            ("pad_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L, _L]),
                            ("conv16_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P, _P] + [_L] * 9),
-                           ("conv16_weight_grad_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P] + [_L] * 6),
+                           ("conv16_weight_grad_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _L, _L, _P] + [_L] * 6),
                            ("conv_input_grad_flat_f32", [_P, ctypes.c_int, _P, _P, _P] + [_L] * 7),
                            ("gemm_f32_packed", [ctypes.c_char_p]),
                            ("pool_check", [_P, _P, ctypes.c_int])):
@@ -300,14 +300,14 @@ class _Kernels:
                             stride, address(wv), address(bias), address(out), out.strides[0] // so, out.strides[1] // so,
                             c, n, kh, kw, ob * vf, out.shape[2], out.shape[3])
 
-    def conv16_weight_grad(self, x, g_last, gwv, stride=1):
+    def conv16_weight_grad(self, x, g, gwv, stride=1):
         """gwv (O/VF, C, K, K, VF) = the weight gradient of ``conv16`` for the output gradient
-        g_last (N, oh, ow, O), channels last, contiguous; K 3 or 5."""
+        g (N, O, oh, ow), each plane contiguous (any order of N and O); K 3 or 5."""
         n, c = x.shape[:2]
-        s = x.itemsize
+        s, sg = x.itemsize, g.itemsize
         self.lib.conv16_weight_grad_f32(*self.pool(), address(x), x.strides[0] // s, x.strides[1] // s,
-                                        x.strides[2] // s, stride, address(g_last), address(gwv), c, n, gwv.shape[2],
-                                        g_last.shape[3], g_last.shape[1], g_last.shape[2])
+                                        x.strides[2] // s, stride, address(g), g.strides[0] // sg, g.strides[1] // sg,
+                                        address(gwv), c, n, gwv.shape[2], g.shape[1], g.shape[2], g.shape[3])
 
     def conv_input_grad_flat(self, g, wf, gx, hg, wg):
         """gx (C, N, positions) = the input gradient of a stride-1 convolution on flat planes, from

@@ -30,6 +30,8 @@ def _run(x, w, b, x_layout, **kw):
     ((1, 4, 5, 5), (16, 4, 5, 5), dict(), True, "batch"),           # a single output position
     ((3, 16, 16, 16), (32, 16, 3, 3), dict(stride=2, padding=1), False, "channel"),   # ResNet's downsampling
     ((2, 3, 11, 12), (16, 3, 5, 5), dict(stride=2), True, "batch"),    # a row and a column left over
+    ((2, 3, 40, 40), (16, 3, 5, 5), dict(), False, "channel"),     # the weight gradient a few rows at a time
+    ((1, 2, 5, 1100), (16, 2, 3, 3), dict(), True, "batch"),       # rows longer than its buffer: parts of a row
 ])
 def test_direct_16_channel_convolution_matches_the_numpy_path(xshape, wshape, kw, bias, x_layout, monkeypatch):
     rng = np.random.default_rng(21)
@@ -42,6 +44,21 @@ def test_direct_16_channel_convolution_matches_the_numpy_path(xshape, wshape, kw
     assert calls == ["conv16"] + ([] if strided else ["conv_input_grad_flat"]) + ["conv16_weight_grad"]
     for a, e in zip(fast, slow):
         np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-3 * np.abs(e).max())
+
+
+def test_weight_gradient_reads_a_batch_major_output_gradient():
+    """The weight gradient reads the output gradient's planes in place, in either order of images
+    and channels: here batch-major (the loss flattens each image)."""
+    rng = np.random.default_rng(25)
+    x, w = rng.standard_normal((3, 4, 12, 12)).astype(np.float32), rng.standard_normal((16, 4, 5, 5)).astype(np.float32)
+
+    def run():
+        wt = gw.tensor(w, requires_grad=True)
+        out = gw.functional.conv2d(gw.tensor(x), wt, stride=2)
+        (out.reshape(3, -1) ** 2).sum().backward()
+        return wt.grad.numpy()
+    fast, slow = _both_paths(run)
+    np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-3 * np.abs(slow).max())
 
 
 @pytest.mark.parametrize("wshape,kw", [
