@@ -71,7 +71,12 @@ class AliasModule(types.ModuleType):
             raise MissingAPIError(_missing(sub)) from None
 
     def __setattr__(self, attr, value):
-        setattr(self._target, attr, value)
+        if attr.startswith("__") and attr.endswith("__"):
+            # the import system's own (__spec__, __package__, __loader__ ...) belong to the alias:
+            # forwarded, they renamed gradwise's package to "torch" and broke its relative imports
+            object.__setattr__(self, attr, value)
+        else:
+            setattr(self._target, attr, value)
 
     def __dir__(self):
         return dir(self._target)

@@ -65,3 +65,13 @@ def test_a_header_length_that_looks_like_pickle_still_loads(tmp_path):
             assert gw.load(path)["w"].tolist() == [1.0, 1.0]
             return
     raise AssertionError("no padding gave a 640-byte header")
+
+
+def test_importing_torch_through_the_alias_leaves_gradwise_its_own_package(tmp_path):
+    """The import system sets __spec__, __package__ and __loader__ on the module it creates for
+    `import torch`; forwarded to gradwise they renamed its package "torch", and every later
+    relative import inside gradwise (torch.set_num_threads's `from . import blas`) failed."""
+    out = run(tmp_path, "import torch, gradwise\nimport torch.nn\ntorch.set_num_threads(1)\n"
+                        "print(gradwise.__package__, gradwise.__spec__.name, torch.__package__, torch.get_num_threads())\n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["gradwise", "gradwise", "torch", "1"]
