@@ -44,7 +44,8 @@ from .. import blas
 from ..backend import xp
 
 _SOURCES = [Path(__file__).with_name(name) for name in ("fused_kernels.c", "elementwise_kernels.c", "conv3x3_kernels.c",
-                                                                "conv_kernels.c", "lstm_kernels.c", "gemm_kernels.c")]
+                                                                "conv_kernels.c", "lstm_kernels.c", "gemm_kernels.c",
+                                                                "pool_kernels.c")]
 _HEADERS = [Path(__file__).with_name(name) for name in ("fused_common.h", "gemm_vector.h")]
 FLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math"]
 _STATE = {"enabled": os.environ.get("GRADWISE_FUSED", "1") != "0", "kernels": None, "tried": False,
@@ -203,6 +204,7 @@ class _Kernels:
                            ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L, _L]),
                            ("bias_relu_f32", [_P, ctypes.c_int, _P, _P, _L, _L]),
                            ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P, _L, _L, _L]),
+                           ("max_pool2_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L]),
                            ("pad_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L, _L]),
                            ("conv16_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P, _P] + [_L] * 9),
                            ("conv16_weight_grad_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _L, _L, _P] + [_L] * 6),
@@ -393,6 +395,19 @@ class _Kernels:
         self.lib.relu_backward_f32(*self.pool(), address(flat_y), address(flat_g), address(dense(gx)), y.size,
                                    _rows_of(y))
         return gx
+
+    def max_pool2(self, x):
+        """The 2x2, stride-2 max pooling (NumPy's maximum: NaN propagates) of float32 x (N, C, H, W),
+        H and W even, each image plane contiguous (any order of N and C), laid out like x; None
+        for other arrays."""
+        flat = _planes(x)
+        if flat is None:
+            return None
+        n, c, h, w = x.shape
+        out = np.empty((n, c, h // 2, w // 2) if flat[1] else (c, n, h // 2, w // 2), dtype=np.float32)
+        out = out if flat[1] else out.transpose(1, 0, 2, 3)
+        self.lib.max_pool2_f32(*self.pool(), address(flat[0]), address(dense(out)), n * c, h, w)
+        return out
 
     def max_pool2_backward(self, x, out, g):
         """The input gradient of 2x2, stride-2 max pooling that tiles x (N, C, H, W) exactly, for

@@ -283,39 +283,6 @@ int vector_floats(void)
 #endif
 }
 
-/* Max pooling's backward for 2x2 windows, stride 2, tiling the input: each window's gradient goes
- * to its first position (row-major) holding the maximum, the others get 0 (as pool.py does:
- * none at all where the maximum is NaN). planes: images x
- * channels, each x (H, W) and g, out (H/2, W/2) contiguous; branch-free. The planes are shared
- * among the threads. */
-struct pool_part { const float *x, *out, *g; float *gx; long height, width, lo, hi; };
-
-static void max_pool2_backward_part(void *arg)
-{
-    const struct pool_part *p = arg;
-    long w = p->width, ow = w / 2, oplane = p->height / 2 * ow;
-    for (long q = p->lo; q < p->hi; q++) {
-        const float *x = p->x + q * 4 * oplane, *m = p->out + q * oplane, *g = p->g + q * oplane;
-        float *gx = p->gx + q * 4 * oplane;
-        for (long y = 0; y < p->height / 2; y++)
-            for (long j = 0; j < ow; j++) {
-                long top = 2 * y * w + 2 * j, o = y * ow + j;
-                float mx = m[o], gr = g[o];
-                int a = x[top] == mx, b = !a && x[top + 1] == mx, c = !a && !b && x[top + w] == mx;
-                int d = !a && !b && !c && x[top + w + 1] == mx;     /* a NaN window: no position */
-                gx[top] = a ? gr : 0.0f; gx[top + 1] = b ? gr : 0.0f;
-                gx[top + w] = c ? gr : 0.0f; gx[top + w + 1] = d ? gr : 0.0f;
-            }
-    }
-}
-
-void max_pool2_backward_f32(const void *pool, int threads, const float *x, const float *out, const float *g,
-                            float *gx, long planes, long height, long width)
-{
-    struct pool_part all = {x, out, g, gx, height, width, 0, 0};
-    SPLIT(pool, threads, max_pool2_backward_part, all, planes, planes * height * width >> 15);
-}
-
 /* Zero-padding by pad on every side, plane by plane: src (P, H, W) -> dst (P, H + 2 pad, W + 2 pad),
  * in one pass that writes each element once (NumPy: a strided copy and four strided zero fills,
  * the column ones a few elements per row); the planes shared among the threads. */

@@ -476,3 +476,35 @@ def test_compiled_cross_entropy_leaves_nan_ignored_and_bad_targets_to_the_numpy_
     x[2, 1] = np.nan
     p, total = K.cross_entropy_rows(x, np.arange(8) % 5, -100)
     assert np.isnan(total) and np.isnan(p[2]).all() and np.isfinite(p[[0, 1, 3]]).all()
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 8, 36), (3, 2, 6, 70), (1, 4, 2, 2)])    # vectors and a tail; one window
+@pytest.mark.parametrize("layout", ["batch", "channel"])
+def test_compiled_max_pool_matches_the_numpy_path_with_nans_ties_and_signed_zeros(shape, layout, monkeypatch):
+    """2x2, stride-2 max pooling compiled both ways (pool_kernels.c): the same maxima as NumPy's
+    running maximum bit for bit (NaN propagates; maximum(0, -0) is -0), the gradient to the first
+    maximum of each window (none where it is NaN), laid out like the input."""
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal(shape).astype(np.float32)
+    x.flat[::7], x.flat[1::11], x.flat[2::13], x.flat[3::5] = np.nan, -0.0, 0.0, 1.5     # NaNs, zeros, ties
+    x[0, 0, :2, :2] = [[-1, -2], [0, -0.0]]             # which zero wins depends on the order of the maxima
+    if shape[3] >= 4:
+        x[0, 0, :2, 2:4] = [[0, -0.0], [-0.0, 0]]
+    if layout == "channel":
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    g = rng.standard_normal((shape[0], shape[1], shape[2] // 2, shape[3] // 2)).astype(np.float32)
+    calls = _spy(monkeypatch, "max_pool2", "max_pool2_backward")
+
+    def run():
+        xt = gw.tensor(x, requires_grad=True)
+        y = gw.functional.max_pool2d(xt, 2)
+        y.backward(gw.tensor(g))
+        return y.numpy(), xt.grad.numpy()
+
+    fast, slow = _both_paths(run)
+    assert calls == ["max_pool2", "max_pool2_backward"]
+    assert fast[0].strides[2:] == slow[0].strides[2:]
+    assert shape[0] == 1 or (fast[0].strides[0] > fast[0].strides[1]) == (layout == "batch")     # laid out like x
+    for a, e in zip(fast, slow):
+        np.testing.assert_array_equal(a, e)
+    np.testing.assert_array_equal(np.signbit(fast[0]), np.signbit(slow[0]))     # the gradient's zeros: either sign
