@@ -203,7 +203,7 @@ class _Kernels:
                            ("relu_forward_f32", [_P, ctypes.c_int, _P, _P, _L, _L]),
                            ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L, _L]),
                            ("bias_relu_f32", [_P, ctypes.c_int, _P, _P, _L, _L]),
-                           ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P, _L, _L, _L]),
+                           ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 6),
                            ("max_pool2_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L]),
                            ("pad_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L, _L]),
                            ("conv16_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P, _P] + [_L] * 9),
@@ -411,14 +411,17 @@ class _Kernels:
 
     def max_pool2_backward(self, x, out, g):
         """The input gradient of 2x2, stride-2 max pooling that tiles x (N, C, H, W) exactly, for
-        out and g (N, C, H/2, W/2), float32, all laid out alike with each image plane contiguous
-        (any order of N and C); None when they are not."""
-        flats = [_planes(a) for a in (x, out, g)]
-        if any(f is None for f in flats) or flats[0][1] != flats[1][1] or flats[1][1] != flats[2][1]:
+        out and g (N, C, H/2, W/2), float32, x and out laid out alike with each image plane
+        contiguous (any order of N and C), g's planes contiguous in either order; None otherwise."""
+        flats = [_planes(a) for a in (x, out)]
+        if (any(f is None for f in flats) or flats[0][1] != flats[1][1] or type(g) is not np.ndarray
+                or g.dtype != np.float32 or g.strides[3] != 4 or g.strides[2] != 4 * g.shape[3]):
             return None
         gx = np.empty_like(x)           # x's layout, so its planes lie as x's
-        self.lib.max_pool2_backward_f32(*self.pool(), address(flats[0][0]), address(flats[1][0]), address(flats[2][0]),
-                                        address(dense(gx)), x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        n, c, h, w = x.shape
+        second, gs = (c, g.strides[:2]) if flats[0][1] else (n, g.strides[1::-1])
+        self.lib.max_pool2_backward_f32(*self.pool(), address(flats[0][0]), address(flats[1][0]), address(g),
+                                        address(dense(gx)), n * c, second, gs[0] // 4, gs[1] // 4, h, w)
         return gx
 
     def pad(self, src, pad, slack):

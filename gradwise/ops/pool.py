@@ -75,15 +75,15 @@ class MaxPool2d(Function):
     def backward(self, g):
         xp_, out = self.saved
         k, s, p, d = self.args
+        jit = fused.kernels() if k == s == (2, 2) and d == (1, 1) and not any(p) else None
+        if jit is not None and xp_.shape[2] % 2 == 0 and xp_.shape[3] % 2 == 0:
+            gx = jit.max_pool2_backward(xp_, out, g)        # g in either order of images and channels
+            if gx is not None:
+                return (gx,) + (None,) * 6
         if g.strides != out.strides:                      # one small copy so every pass walks one order
             g_same = xp.empty_like(out, dtype=g.dtype)
             g_same[...] = g
             g = g_same
-        jit = fused.kernels() if k == s == (2, 2) and d == (1, 1) and not any(p) else None
-        if jit is not None and xp_.shape[2] % 2 == 0 and xp_.shape[3] % 2 == 0:
-            gx = jit.max_pool2_backward(xp_, out, g)
-            if gx is not None:
-                return (gx,) + (None,) * 6
         # windows that do not overlap (span <= stride): every input element is written at most once,
         # and where they also tile the input exactly, once each (no zero fill needed)
         disjoint = all(dd * (kk - 1) + 1 <= ss for kk, ss, dd in zip(k, s, d))

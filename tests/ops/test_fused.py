@@ -480,7 +480,9 @@ def test_compiled_cross_entropy_leaves_nan_ignored_and_bad_targets_to_the_numpy_
 
 @pytest.mark.parametrize("shape", [(2, 3, 8, 36), (3, 2, 6, 70), (1, 4, 2, 2)])    # vectors and a tail; one window
 @pytest.mark.parametrize("layout", ["batch", "channel"])
-def test_compiled_max_pool_matches_the_numpy_path_with_nans_ties_and_signed_zeros(shape, layout, monkeypatch):
+@pytest.mark.parametrize("g_layout", ["batch", "channel"])      # the output gradient read in place either way
+def test_compiled_max_pool_matches_the_numpy_path_with_nans_ties_and_signed_zeros(shape, layout, g_layout,
+                                                                                  monkeypatch):
     """2x2, stride-2 max pooling compiled both ways (pool_kernels.c): the same maxima as NumPy's
     running maximum bit for bit (NaN propagates; maximum(0, -0) is -0), the gradient to the first
     maximum of each window (none where it is NaN), laid out like the input."""
@@ -493,6 +495,8 @@ def test_compiled_max_pool_matches_the_numpy_path_with_nans_ties_and_signed_zero
     if layout == "channel":
         x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
     g = rng.standard_normal((shape[0], shape[1], shape[2] // 2, shape[3] // 2)).astype(np.float32)
+    if g_layout == "channel":
+        g = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
     calls = _spy(monkeypatch, "max_pool2", "max_pool2_backward")
 
     def run():
