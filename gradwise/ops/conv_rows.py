@@ -99,6 +99,10 @@ def forward(fn, x, weight, bias, padding, dilation):
 def compact(valid, bias):
     """The valid part (O, N, oh, ow) of an output computed on a wider grid, copied into a
     channel-major array with the bias added on the way; returned as (N, O, oh, ow)."""
+    jit = fused.kernels()
+    out = None if jit is None else jit.copy_rows(valid, bias)      # on both cores
+    if out is not None:
+        return out.transpose(1, 0, 2, 3)
     out = xp.empty(valid.shape, dtype=valid.dtype)
     if bias is None:
         out[...] = valid
@@ -115,8 +119,11 @@ def backward(fn, g, padding, dilation, stride1_input_grad):
     o, _, kh, kw = weight.shape
     nx, nw, nb = fn.needs_grad[:3]
     gt = g.transpose(1, 0, 2, 3)                                     # (O, N, oh, ow), channel-major usually
-    grid = xp.zeros((o, n, oh, wp), dtype=g.dtype)                   # the output gradient on every column
-    grid[..., :ow] = gt
+    jit = fused.kernels()
+    grid = None if jit is None else jit.copy_rows(gt, width=wp)     # the output gradient on every column
+    if grid is None:
+        grid = xp.zeros((o, n, oh, wp), dtype=g.dtype)
+        grid[..., :ow] = gt
     g2 = grid.reshape(o, -1)
     gw = None
     if nw and is_shallow:

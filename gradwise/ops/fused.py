@@ -200,10 +200,11 @@ class _Kernels:
                            ("conv3x3_flat_weight_grad_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 6),
                            ("norm_f32", [_P, ctypes.c_int, ctypes.c_int] + [_P] * 7 + [_L, _L, ctypes.c_float]),
                            ("add_f32", [_P, ctypes.c_int, _P, _P, _P, _L]),
+                           ("copy_rows_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _P, _P] + [_L] * 5),
                            ("relu_forward_f32", [_P, ctypes.c_int, _P, _P, _L, _L]),
                            ("relu_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _L, _L]),
                            ("bias_relu_f32", [_P, ctypes.c_int, _P, _P, _L, _L]),
-                           ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 6),
+                           ("max_pool2_backward_f32", [_P, ctypes.c_int, _P, _P, _P, _P] + [_L] * 7),
                            ("max_pool2_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L]),
                            ("pad_f32", [_P, ctypes.c_int, _P, _P, _L, _L, _L, _L]),
                            ("conv16_f32", [_P, ctypes.c_int, _P, _L, _L, _L, _L, _P, _P, _P] + [_L] * 9),
@@ -345,6 +346,21 @@ class _Kernels:
         self.lib.add_f32(*self.pool(), address(flat_x), address(flat_y), address(dense(out)), x.size)
         return out
 
+    def copy_rows(self, src, bias=None, width=None):
+        """A contiguous float32 copy of the 4-D src (its rows contiguous) with bias (float32, one
+        per index of the first axis) added, each row widened to ``width`` with zeros; None when
+        src is not such an array."""
+        if (type(src) is not np.ndarray or src.ndim != 4 or src.dtype != np.float32 or src.strides[3] != 4
+                or bias is not None and (bias.dtype != np.float32 or bias.shape != src.shape[:1])):
+            return None
+        if bias is not None:
+            bias = np.ascontiguousarray(bias)
+        d0, d1, d2, ow = src.shape
+        dst = np.empty((d0, d1, d2, width or ow), dtype=np.float32)
+        self.lib.copy_rows_f32(*self.pool(), address(src), *(k // 4 for k in src.strides[:3]), _maybe(bias),
+                               address(dst), d0, d1, d2, ow, width or ow)
+        return dst
+
     def gemm(self, a, b, bias, out, sums=None, relu=None, row_sums=None):
         """out (m, n), rows contiguous, = a (m, k) @ b (k, n) (+ bias (n,) when not None), float32;
         each of a and b with its rows or its columns contiguous (``gemm_kernels.c``; has_gemm);
@@ -412,16 +428,17 @@ class _Kernels:
     def max_pool2_backward(self, x, out, g):
         """The input gradient of 2x2, stride-2 max pooling that tiles x (N, C, H, W) exactly, for
         out and g (N, C, H/2, W/2), float32, x and out laid out alike with each image plane
-        contiguous (any order of N and C), g's planes contiguous in either order; None otherwise."""
+        contiguous (any order of N and C), g's rows contiguous; None otherwise."""
         flats = [_planes(a) for a in (x, out)]
         if (any(f is None for f in flats) or flats[0][1] != flats[1][1] or type(g) is not np.ndarray
-                or g.dtype != np.float32 or g.strides[3] != 4 or g.strides[2] != 4 * g.shape[3]):
+                or g.dtype != np.float32 or g.strides[3] != 4):
             return None
         gx = np.empty_like(x)           # x's layout, so its planes lie as x's
         n, c, h, w = x.shape
         second, gs = (c, g.strides[:2]) if flats[0][1] else (n, g.strides[1::-1])
         self.lib.max_pool2_backward_f32(*self.pool(), address(flats[0][0]), address(flats[1][0]), address(g),
-                                        address(dense(gx)), n * c, second, gs[0] // 4, gs[1] // 4, h, w)
+                                        address(dense(gx)), n * c, second, gs[0] // 4, gs[1] // 4, g.strides[2] // 4,
+                                        h, w)
         return gx
 
     def pad(self, src, pad, slack):

@@ -41,8 +41,9 @@ static inline vec vmax(vec a, vec b) { return select((a > b) | (a != a), a, b); 
 
 static inline float smax(float a, float b) { return a > b || a != a ? a : b; }
 
-/* the planes q = i * second + j in x's memory order; g's plane (i, j) at g + i * gs0 + j * gs1 */
-struct pool_part { const float *x, *out, *g; float *gx; long height, width, second, gs0, gs1, lo, hi; };
+/* the planes q = i * second + j in x's memory order; g's row y of plane (i, j) at g + i * gs0 + j *
+ * gs1 + y * gs2 */
+struct pool_part { const float *x, *out, *g; float *gx; long height, width, second, gs0, gs1, gs2, lo, hi; };
 
 /* out = the windows' maxima, as pool.py's running maximum takes them: row-major, max(max(max(
  * top left, top right), bottom left), bottom right) */
@@ -70,14 +71,15 @@ static void max_pool2_part(void *arg)
 
 void max_pool2_f32(const void *pool, int threads, const float *x, float *out, long planes, long height, long width)
 {
-    struct pool_part all = {x, out, NULL, NULL, height, width, 1, 0, 0, 0, 0};
+    struct pool_part all = {x, out, NULL, NULL, height, width, 1, 0, 0, 0, 0, 0};
     SPLIT(pool, threads, max_pool2_part, all, planes, planes * height * width >> 15);
 }
 
 /* The backward: each window's gradient goes to its first position (row-major) holding the
- * maximum, the others get 0 (as pool.py does: none at all where the maximum is NaN). g's planes
- * may lie in the other order of images and channels (a batch-major gradient from a Flatten of
- * channel-major maxima): read in place, not copied first. */
+ * maximum, the others get 0 (as pool.py does: none at all where the maximum is NaN). g is read
+ * in place whatever its strides but the rows': its planes may lie in the other order of images
+ * and channels (a batch-major gradient from a Flatten of channel-major maxima), its rows apart (a
+ * convolution's input gradient cropped out of its padded buffer). */
 static void max_pool2_backward_part(void *arg)
 {
     const struct pool_part *p = arg;
@@ -87,7 +89,7 @@ static void max_pool2_backward_part(void *arg)
     for (long q = p->lo; q < p->hi; q++)
         for (long y = 0; y < oh; y++) {
             const float *top = p->x + (q * p->height + 2 * y) * w, *bottom = top + w;
-            const float *m = p->out + (q * oh + y) * ow, *g = p->g + q / p->second * p->gs0 + q % p->second * p->gs1 + y * ow;
+            const float *m = p->out + (q * oh + y) * ow, *g = p->g + q / p->second * p->gs0 + q % p->second * p->gs1 + y * p->gs2;
             float *gtop = p->gx + (q * p->height + 2 * y) * w, *gbottom = gtop + w;
             long j = 0;
             for (; j + VF <= ow; j += VF) {
@@ -115,10 +117,11 @@ static void max_pool2_backward_part(void *arg)
         }
 }
 
-/* x, out, gx: planes in one order (planes = first x second); g (i, j)'s plane gs0, gs1 floats apart */
+/* x, out, gx: planes in one order (planes = first x second); g: planes (i, j) gs0, gs1 floats
+ * apart, rows gs2 */
 void max_pool2_backward_f32(const void *pool, int threads, const float *x, const float *out, const float *g,
-                            float *gx, long planes, long second, long gs0, long gs1, long height, long width)
+                            float *gx, long planes, long second, long gs0, long gs1, long gs2, long height, long width)
 {
-    struct pool_part all = {x, out, g, gx, height, width, second, gs0, gs1, 0, 0};
+    struct pool_part all = {x, out, g, gx, height, width, second, gs0, gs1, gs2, 0, 0};
     SPLIT(pool, threads, max_pool2_backward_part, all, planes, planes * height * width >> 15);
 }
