@@ -47,6 +47,62 @@ typedef void (*rowv_t)(const float *, long, long, long, const float *, long, lon
 static const rowv_t ROWSV[ROW_CHUNK + 1] = {NULL, rowv_1, rowv_2, rowv_3, rowv_4, rowv_5, rowv_6, rowv_7,
                                               rowv_8, rowv_9, rowv_10, rowv_11, rowv_12, rowv_13, rowv_14};
 
+#if VF == 8
+/* Stride 1 on AVX2, kernels K (3 or 5) wide: the same chunk with each input element broadcast
+ * once for the (up to K) positions and kernel columns that read it, the K weight vectors of a
+ * kernel row held in registers: K + NX + K - 1 loads for K NX multiply-adds (NX 12 for K 3, 10
+ * for K 5: the accumulators, weights and one broadcast fill the 16 registers). NOTE: why. ROWV
+ * loads one weight vector and NX broadcasts for NX multiply-adds, over one load each: on Zen 4
+ * (two 256-bit loads a cycle, two FMA pipes) that bound it, not its multiply-adds. */
+#define ROWS1(K, NX)                                                                                \
+    static void rows1_k##K##_##NX(const float *x, long sc, long sy, long st, const float *w, long chans, \
+                                  long kh, long kw, const float *bias, float *out, long oo)          \
+    {                                                                                                \
+        (void)st, (void)kw;                                                                          \
+        vec acc[NX], b;                                                                              \
+        memcpy(&b, bias, sizeof b);                                                                  \
+        _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) acc[q] = b;                            \
+        for (long c = 0; c < chans; c++)                                                             \
+            for (long i = 0; i < kh; i++) {                                                          \
+                const float *row = x + c * sc + i * sy, *wr = w + (c * kh + i) * K * VF;             \
+                vec wv[K];                                                                           \
+                _Pragma("GCC unroll 5") for (int j = 0; j < K; j++) memcpy(&wv[j], wr + j * VF, sizeof(vec)); \
+                _Pragma("GCC unroll 16") for (int m = 0; m < NX + K - 1; m++) {                      \
+                    float e = row[m];                                                                \
+                    _Pragma("GCC unroll 5") for (int j = 0; j < K; j++)                              \
+                        if (m - j >= 0 && m - j < NX) acc[m - j] += wv[j] * e;                       \
+                }                                                                                    \
+            }                                                                                        \
+        float t[NX][VF];                                                                             \
+        memcpy(t, acc, sizeof t);                                                                    \
+        for (int o = 0; o < VF; o++)                                                                 \
+            _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) out[o * oo + q] = t[q][o];         \
+    }
+ROWS1(3, 1) ROWS1(3, 2) ROWS1(3, 3) ROWS1(3, 4) ROWS1(3, 5) ROWS1(3, 6) ROWS1(3, 7) ROWS1(3, 8) ROWS1(3, 9)
+ROWS1(3, 10) ROWS1(3, 11) ROWS1(3, 12)
+ROWS1(5, 1) ROWS1(5, 2) ROWS1(5, 3) ROWS1(5, 4) ROWS1(5, 5) ROWS1(5, 6) ROWS1(5, 7) ROWS1(5, 8) ROWS1(5, 9)
+ROWS1(5, 10)
+static const rowv_t ROWS1_K3[13] = {NULL, rows1_k3_1, rows1_k3_2, rows1_k3_3, rows1_k3_4, rows1_k3_5, rows1_k3_6,
+                                     rows1_k3_7, rows1_k3_8, rows1_k3_9, rows1_k3_10, rows1_k3_11, rows1_k3_12};
+static const rowv_t ROWS1_K5[11] = {NULL, rows1_k5_1, rows1_k5_2, rows1_k5_3, rows1_k5_4, rows1_k5_5, rows1_k5_6,
+                                     rows1_k5_7, rows1_k5_8, rows1_k5_9, rows1_k5_10};
+#endif
+
+/* the chunk kernels for this convolution and their widest chunk */
+static const rowv_t *row_kernels(long st, long kw, long *chunk)
+{
+#if VF == 8
+    if (st == 1 && (kw == 3 || kw == 5)) {
+        *chunk = kw == 3 ? 12 : 10;
+        return kw == 3 ? ROWS1_K3 : ROWS1_K5;
+    }
+#else
+    (void)st, (void)kw;
+#endif
+    *chunk = ROW_CHUNK;
+    return ROWSV;
+}
+
 /* x: input planes, image n and channel c at x + n * sn + c * sc, rows sy apart (already padded);
  * w (O/VF, C, kh, kw, VF); bias (O) or zeros; out: image n, channel o at out + n * on + o * oo,
  * rows of ow contiguous; stride st both ways. The images are shared among the threads. */
@@ -58,12 +114,14 @@ struct conv16_part {
 static void conv16_part(void *arg)
 {
     const struct conv16_part *p = arg;
+    long chunk;
+    const rowv_t *kernels = row_kernels(p->st, p->kw, &chunk);
     for (long n = p->lo; n < p->hi; n++)
         for (long ob = 0; ob < p->outs; ob += VF)
             for (long y = 0; y < p->oh; y++)
-                for (long q = 0; q < p->ow; q += ROW_CHUNK) {
-                    long nx = p->ow - q < ROW_CHUNK ? p->ow - q : ROW_CHUNK;
-                    ROWSV[nx](p->x + n * p->sn + (y * p->sy + q) * p->st, p->sc, p->sy, p->st,
+                for (long q = 0; q < p->ow; q += chunk) {
+                    long nx = p->ow - q < chunk ? p->ow - q : chunk;
+                    kernels[nx](p->x + n * p->sn + (y * p->sy + q) * p->st, p->sc, p->sy, p->st,
                                p->w + ob * p->chans * p->kh * p->kw,
                                p->chans, p->kh, p->kw, p->bias + ob,
                                p->out + n * p->on + ob * p->oo + y * p->ow + q, p->oo);
