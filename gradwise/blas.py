@@ -6,7 +6,7 @@ NOTE: why. ``p -= lr * g`` in NumPy is two single-threaded passes and a temporar
 one pass, and OpenBLAS runs it on its own threads, the ones that multiply matrices. Using the
 second core any other way than on those threads does not pay: they spin for a while after every
 matrix product and hold that core (a thread pool of our own for copies gained 1.6x alone and
-nothing inside a training step: README, Speed); compiled kernels run their parts on them
+nothing inside a training step: bench/results/NOTES.md); compiled kernels run their parts on them
 (``pool``). The updates, measured on 2 cores (Intel Xeon, AVX-512, numpy 2.4.6 with
 scipy-openblas 0.3.31), median step in fresh processes, `python bench/tuning_ab.py blas`: W1 MLP
 2.03 -> 1.81 ms, W4 big MLP 68.0 -> 57.5 ms, LeNet-5 unchanged (few parameters).
