@@ -16,15 +16,25 @@
 /* input channels a call of the input gradient keeps (2 accumulators each): 16 of 32 zmm, 12 of 16 ymm */
 #define IGRAD_CHANNELS (VF == 16 ? 8 : 6)
 
+/* a chunk's NX vector accumulators (VF output channels each), started at the bias */
+#define CHUNK_START(NX)                                                                             \
+    vec acc[NX], b;                                                                                  \
+    memcpy(&b, bias, sizeof b);                                                                      \
+    _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) acc[q] = b;
+/* out[o * oo + q] = acc[q][o]: the chunk's positions into each output channel's row */
+#define CHUNK_STORE(NX)                                                                             \
+    float t[NX][VF];                                                                                 \
+    memcpy(t, acc, sizeof t);                                                                        \
+    for (int o = 0; o < VF; o++)                                                                     \
+        _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) out[o * oo + q] = t[q][o];
+
 /* out[o * oo + q] = bias[o] + sum over c, i, j of w[((c * kh + i) * kw + j) * VF + o] *
  * x[c * sc + i * sy + j + q * st], for o < VF and q < NX: one chunk of an output row (stride st). */
 #define ROWV(NX)                                                                                    \
     static void rowv_##NX(const float *x, long sc, long sy, long st, const float *w, long chans, long kh, \
                            long kw, const float *bias, float *out, long oo)                          \
     {                                                                                                \
-        vec acc[NX], b;                                                                              \
-        memcpy(&b, bias, sizeof b);                                                                  \
-        _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) acc[q] = b;                            \
+        CHUNK_START(NX)                                                                              \
         for (long c = 0; c < chans; c++)                                                             \
             for (long i = 0; i < kh; i++) {                                                          \
                 const float *row = x + c * sc + i * sy, *wr = w + (c * kh + i) * kw * VF;            \
@@ -34,10 +44,7 @@
                     _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) acc[q] += v * row[j + q * st]; \
                 }                                                                                    \
             }                                                                                        \
-        float t[NX][VF];                                                                             \
-        memcpy(t, acc, sizeof t);                                                                    \
-        for (int o = 0; o < VF; o++)                                                                 \
-            _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) out[o * oo + q] = t[q][o];         \
+        CHUNK_STORE(NX)                                                                              \
     }
 ROWV(1) ROWV(2) ROWV(3) ROWV(4) ROWV(5) ROWV(6) ROWV(7)
 ROWV(8) ROWV(9) ROWV(10) ROWV(11) ROWV(12) ROWV(13) ROWV(14)
@@ -59,9 +66,7 @@ static const rowv_t ROWSV[ROW_CHUNK + 1] = {NULL, rowv_1, rowv_2, rowv_3, rowv_4
                                   long kh, long kw, const float *bias, float *out, long oo)          \
     {                                                                                                \
         (void)st, (void)kw;                                                                          \
-        vec acc[NX], b;                                                                              \
-        memcpy(&b, bias, sizeof b);                                                                  \
-        _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) acc[q] = b;                            \
+        CHUNK_START(NX)                                                                              \
         for (long c = 0; c < chans; c++)                                                             \
             for (long i = 0; i < kh; i++) {                                                          \
                 const float *row = x + c * sc + i * sy, *wr = w + (c * kh + i) * K * VF;             \
@@ -73,10 +78,7 @@ static const rowv_t ROWSV[ROW_CHUNK + 1] = {NULL, rowv_1, rowv_2, rowv_3, rowv_4
                         if (m - j >= 0 && m - j < NX) acc[m - j] += wv[j] * e;                       \
                 }                                                                                    \
             }                                                                                        \
-        float t[NX][VF];                                                                             \
-        memcpy(t, acc, sizeof t);                                                                    \
-        for (int o = 0; o < VF; o++)                                                                 \
-            _Pragma("GCC unroll 16") for (int q = 0; q < NX; q++) out[o * oo + q] = t[q][o];         \
+        CHUNK_STORE(NX)                                                                              \
     }
 ROWS1(3, 1) ROWS1(3, 2) ROWS1(3, 3) ROWS1(3, 4) ROWS1(3, 5) ROWS1(3, 6) ROWS1(3, 7) ROWS1(3, 8) ROWS1(3, 9)
 ROWS1(3, 10) ROWS1(3, 11) ROWS1(3, 12)
