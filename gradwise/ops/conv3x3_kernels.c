@@ -60,7 +60,7 @@ static inline void conv4x2V(const float *x, long cstride, long wp, const float *
                 vec u, v;
                 memcpy(&u, row + j, sizeof u);
                 memcpy(&v, row + j + VF, sizeof v);
-                __asm__("" : "+v"(u), "+v"(v));     /* in registers, not a load folded into each use */
+                IN_REGISTERS("+v"(u), "+v"(v));     /* not a load folded into each use */
                 const float *e = wr + 8 * j;
                 a0 += u * e[0]; b0 += v * e[0]; a1 += u * e[1]; b1 += v * e[1];
                 a2 += u * e[2]; b2 += v * e[2]; a3 += u * e[3]; b3 += v * e[3];
@@ -154,7 +154,7 @@ void conv3x3_flat_f32(const void *pool, int threads, const float *x, const float
  * (the empty asm). NOTE: why. Left to itself GCC folds the load into each multiply-add that uses
  * it (on AVX2: two, 20 loads for 18 multiply-adds, over half of them unaligned and many across
  * two cache lines), and the kernel was bound by its loads, not its multiply-adds. */
-#define LOAD_ROW(r, j) vec v; memcpy(&v, row + (r) * wp + (j), sizeof v); __asm__("" : "+v"(v));
+#define LOAD_ROW(r, j) vec v; memcpy(&v, row + (r) * wp + (j), sizeof v); IN_REGISTERS("+v"(v));
 /* Output channels a sweep takes: on AVX-512 the pair (18 accumulators of 32 zmm registers), on
  * AVX2 one at a time, the pair in two sweeps (9 of 16 ymm; 18 spilled: W6's weight gradients
  * 19.5% of the step's samples with both frameworks held to AVX2, perf). ON_B: the second
@@ -203,7 +203,7 @@ static inline __attribute__((always_inline)) void flat_pair_rows(const struct fl
             for (long t = 0; t < 3 * ROWS; t++) {
                 vec v;
                 memcpy(&v, row + t / 3 * wp + t % 3, sizeof v);
-                __asm__("" : "+v"(v));
+                IN_REGISTERS("+v"(v));
                 a[t] += v * g0;
                 b[t] += v * h0;
             }

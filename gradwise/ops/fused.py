@@ -111,9 +111,11 @@ def _cpu():
 
 def _flags():
     """FLAGS, with ``$GRADWISE_MARCH`` (e.g. haswell: an AVX2 build on an AVX-512 machine, as
-    ``gradwise bench --isa avx2`` does) in place of native."""
+    ``gradwise bench --isa avx2`` does) in place of native; with ``$GRADWISE_EMULATE_VF16`` set,
+    AVX-512's code paths from generic vectors on any CPU (fused_common.h; for the tests)."""
     march = os.environ.get("GRADWISE_MARCH", "native")
-    return [f"-march={march}" if flag == "-march=native" else flag for flag in FLAGS]
+    emulate = ["-DGRADWISE_EMULATE_VF16"] if os.environ.get("GRADWISE_EMULATE_VF16") else []
+    return [f"-march={march}" if flag == "-march=native" else flag for flag in FLAGS] + emulate
 
 
 def vector_floats():

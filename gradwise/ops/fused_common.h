@@ -9,12 +9,23 @@
 
 /* One vector register of floats: VF = 16 on AVX-512, 8 on AVX2, for the kernels written for
  * either (conv8xV and the 3x3 weight gradients): their accumulators fit in 32 zmm or 16 ymm. */
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(GRADWISE_EMULATE_VF16)
 #define VF 16
 #else
 #define VF 8
 #endif
 typedef float vec __attribute__((vector_size(VF * 4)));
+/* GRADWISE_EMULATE_VF16 (fused.py, $GRADWISE_EMULATE_VF16): AVX-512's code paths (VF 16) built
+ * from GCC's generic vectors on a CPU without AVX-512, so that its tests run them there too
+ * (slowly; the compiled product, written in AVX-512's own instructions, is left out). */
+
+/* The vectors named held in registers (an empty asm), not a load folded into each of their uses;
+ * nothing when emulating VF 16, whose vectors fill no AVX2 register. */
+#if defined(GRADWISE_EMULATE_VF16)
+#define IN_REGISTERS(...)
+#else
+#define IN_REGISTERS(...) __asm__("" : __VA_ARGS__)
+#endif
 /* the columns of the compiled product's tile (gemm_kernels.c): its threads take blocks of them of
  * its output, and the ReLU after it splits the same way (elementwise_kernels.c, column_split) */
 #define SPLIT_COLUMNS (2 * VF)

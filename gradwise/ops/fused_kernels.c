@@ -274,7 +274,7 @@ void norm_f32(const void *pool, int threads, int backward, const float *x, const
  * /proc/cpuinfo merely lists AVX-512 (a compiler told another target, a CPU whose flags a VM hides). */
 int vector_floats(void)
 {
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(GRADWISE_EMULATE_VF16)
     return 16;
 #elif defined(__AVX__)
     return 8;

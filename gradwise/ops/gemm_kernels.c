@@ -19,7 +19,7 @@
 #include "fused_common.h"
 #include <stdlib.h>
 
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#if !defined(GRADWISE_EMULATE_VF16) && (defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__)))
 #include <immintrin.h>
 #include "gemm_vector.h"
 

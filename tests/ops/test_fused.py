@@ -1,5 +1,9 @@
 """The compiled, fused kernels (ops/fused.py, fused_kernels.c) against the NumPy code they replace."""
 import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -517,3 +521,26 @@ def test_compiled_max_pool_matches_the_numpy_path_with_nans_ties_and_signed_zero
     for a, e in zip(fast, slow):
         np.testing.assert_array_equal(a, e)
     np.testing.assert_array_equal(np.signbit(fast[0]), np.signbit(slow[0]))     # the gradient's zeros: either sign
+
+
+def test_the_other_vector_width_passes_the_kernel_and_layer_tests():
+    """The kernels are written for two vector widths, VF 16 (AVX-512) and 8 (AVX2), and a machine
+    runs one of them. The other's paths are run here too, in a fresh process: an AVX2 build on an
+    AVX-512 CPU ($GRADWISE_MARCH=haswell), or AVX-512's paths from GCC's generic vectors on an
+    AVX2 one ($GRADWISE_EMULATE_VF16; without the compiled product), each against NumPy's path
+    by the same tests (tests/ops, tests/nn)."""
+    width = fused.vector_floats()
+    if width not in (8, 16) or os.environ.get("GRADWISE_OTHER_WIDTH_RUN"):
+        pytest.skip("needs the kernels built for AVX2 or AVX-512 (and is not run inside its own run)")
+    env = dict(os.environ, GRADWISE_OTHER_WIDTH_RUN="1")
+    if width == 16:
+        env["GRADWISE_MARCH"] = "haswell"
+    else:
+        env["GRADWISE_EMULATE_VF16"] = "1"
+    root = Path(__file__).resolve().parents[2]
+    probe = subprocess.run([sys.executable, "-c", "from gradwise.ops import fused; print(fused.vector_floats())"],
+                           env=env, cwd=root, capture_output=True, text=True, timeout=300)
+    assert probe.stdout.split() == [str(24 - width)], probe.stderr      # 16 <-> 8
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests/ops",
+                           "tests/nn"], env=env, cwd=root, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:]
