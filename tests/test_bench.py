@@ -42,6 +42,19 @@ def test_summary_and_markdown_table():
     assert "Test CPU (avx2)" in table and "`import gradwise` 0.15 s" in table and "held to" not in table
     held = bench.markdown(dict(results, isa="avx2"))
     assert "Test CPU (avx2) with both frameworks held to AVX2 code (GRADWISE_MARCH=haswell, " in held
+    state = {"fma_one": 90.0, "fma_two": 88.0, "trip_ns": 74.0, "bits": 256}
+    moded = bench.markdown(dict(results, state_before=state, state_after=dict(state, trip_ns=360.0, fma_two=90.4)))
+    assert "`import gradwise` 0.15 s; the two cores' round trip 74 ns before the run, 360 after, multiply-adds 88-90" \
+        in moded
+
+
+def test_machine_state_probe_reads_the_multiply_adds_and_the_round_trip():
+    from gradwise.bench import state
+    found = state.measure(1)
+    if found is None:
+        pytest.skip("needs a C compiler and two CPUs")
+    assert found[0]["fma_one"] > 1 and found[0]["fma_two"] > 1 and found[0]["trip_ns"] > 0
+    assert found[0]["bits"] in (128, 256, 512) and "round trip" in state.describe(found[0])
 
 
 def test_isa_avx2_builds_the_kernels_for_haswell(monkeypatch):

@@ -125,7 +125,7 @@ def run(rounds=5, names=None, threads=2, seconds=1.0, torch_py=None, log=print):
     if torch_py is None:
         log("PyTorch not found: timing gradwise only (pip install torch==2.13.0, or --torch-python PATH)")
     results = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(threads), "rounds": rounds,
-               "import_seconds": import_seconds(), "workloads": {}}
+               "import_seconds": import_seconds(), "workloads": {}, "state_before": _state()}
     for i, name in enumerate(names):
         runs = {"gradwise": [], "torch": []}
         for r in range(rounds):
@@ -140,7 +140,18 @@ def run(rounds=5, names=None, threads=2, seconds=1.0, torch_py=None, log=print):
             results["torch"] = runs["torch"][0]["build"]
         results["workloads"][name] = row
         log(_line(name, row))
+    results["state_after"] = _state()
     return results
+
+
+def _state():
+    """The machine's state now (``state.measure``: one reading), None where it cannot be probed.
+    NOTE: why. The 2-core VMs switch between modes of minutes that follow where the host placed
+    the two CPUs (the core-to-core round trip 67-87 or 355-360 ns on the AMD EPYC Zen 4), and a
+    ratio read in one mode is not one read in the other."""
+    from .state import measure
+    found = measure(1)
+    return found[0] if found else None
 
 
 def summarize(name, runs, gflops):
@@ -187,7 +198,7 @@ def markdown(results):
              f"{m['threads']} threads per framework; numpy {m['numpy']} with {m['blas']} (float32 GEMM "
              f"{m['matmul_gflops']:.0f} GFLOP/s); gradwise's C kernels {m.get('fused', 'not recorded')}; "
              f"{torch_text}; {results['rounds']} rounds of fresh processes; "
-             f"`import gradwise` {results['import_seconds']:.2f} s.", "",
+             f"`import gradwise` {results['import_seconds']:.2f} s{_state_text(results)}.", "",
              "| workload | ratio | spread | goal | gradwise ms | PyTorch ms | of ideal | peak MiB gradwise / PyTorch |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, r in results["workloads"].items():
@@ -201,6 +212,15 @@ def markdown(results):
               "highest round; of ideal = (6 x parameters x batch FLOPs at the GEMM rate) / gradwise's step; peak = "
               "the process's peak resident set."]
     return "\n".join(lines)
+
+
+def _state_text(results):
+    before, after = results.get("state_before"), results.get("state_after")
+    if not before or not after:
+        return ""
+    return (f"; the two cores' round trip {before['trip_ns']:.0f} ns before the run, {after['trip_ns']:.0f} after, "
+            f"multiply-adds {min(before['fma_two'], after['fma_two']):.0f}-{max(before['fma_two'], after['fma_two']):.0f}"
+            " GFLOP/s a thread on two (`python bench/machine.py`)")
 
 
 def main(argv=None):
