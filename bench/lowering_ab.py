@@ -24,7 +24,7 @@ from pathlib import Path
 from gradwise.bench import cpu_name
 from gradwise.bench.workloads import build
 from gradwise.nn import containers
-from gradwise.ops import conv_direct, conv_o16, conv_rows, conv_split, fused
+from gradwise.ops import conv_direct, conv_o16, conv_rows, conv_split, fused, kernel_build
 
 
 MODULES = {"split": conv_split, "o16": conv_o16, "direct": conv_direct}
@@ -36,19 +36,20 @@ BUILDS = {}
 def variant_build(source):
     """The compiled kernels built from gradwise's C sources with ``source`` in place of its namesake."""
     source = Path(source)
-    names = [p.name for p in fused._SOURCES]
+    names = [p.name for p in kernel_build._SOURCES]
     if source.name not in names:
         raise SystemExit(f"--file must be named as one of gradwise's C sources ({', '.join(names)}); got {source.name}")
     folder = Path(tempfile.mkdtemp(prefix="gradwise-variant-"))
-    for p in [*fused._SOURCES, *fused._HEADERS]:
+    for p in [*kernel_build._SOURCES, *kernel_build._HEADERS]:
         shutil.copy(p, folder / p.name)
     shutil.copy(source, folder / source.name)
-    saved = fused._SOURCES, fused._HEADERS
-    fused._SOURCES, fused._HEADERS = [folder / p.name for p in saved[0]], [folder / p.name for p in saved[1]]
+    saved = kernel_build._SOURCES, kernel_build._HEADERS
+    kernel_build._SOURCES = [folder / p.name for p in saved[0]]
+    kernel_build._HEADERS = [folder / p.name for p in saved[1]]
     try:
-        return fused._Kernels(ctypes.CDLL(str(fused._library())))
+        return fused._Kernels(ctypes.CDLL(str(kernel_build._library())))
     finally:
-        fused._SOURCES, fused._HEADERS = saved
+        kernel_build._SOURCES, kernel_build._HEADERS = saved
 
 
 def switch(lowering, on):

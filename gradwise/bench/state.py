@@ -12,7 +12,6 @@ neither Python nor NumPy sits in the loop.
 """
 import argparse
 import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -91,14 +90,14 @@ int main(void)
 
 
 def _build(folder):
-    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    from ..ops.kernel_build import _compiler, _NoCompiler     # the kernels' compiler
     exe = Path(folder) / "machine_probe"
     src = Path(folder) / "machine_probe.c"
     src.write_text(SOURCE)
     try:
-        done = subprocess.run([cc or "cc", "-O3", "-march=native", "-pthread", "-o", str(exe), str(src)],
+        done = subprocess.run([_compiler(), "-O3", "-march=native", "-pthread", "-o", str(exe), str(src)],
                               capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, subprocess.SubprocessError, _NoCompiler):
         return None
     return exe if done.returncode == 0 else None
 
