@@ -1,7 +1,7 @@
 /* Elementwise kernels and the cross-entropy (fused.py calls them; compiled with fused_kernels.c
- * into one library): exp and tanh arrays, large sums, ReLU forward and backward (split among the
- * threads as the compiled product splits its output, gemm_kernels.c), and the loss of (N, C)
- * logits against class indices in one pass a row. */
+ * into one library): exp and tanh arrays, large sums, row copies onto a wider or narrower grid,
+ * ReLU forward and backward (split among the threads as the compiled product splits its output,
+ * gemm_kernels.c), and the loss of (N, C) logits against class indices in one pass a row. */
 #if defined(__AVX512F__) && defined(__GNUC__) && !defined(__clang__)
 /* 512-bit vectors for the loops GCC vectorises itself (see lstm_kernels.c) */
 #pragma GCC target("prefer-vector-width=512")
