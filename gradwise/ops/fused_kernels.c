@@ -185,16 +185,6 @@ void pool_check(const void *pool, long *marks, int count)
  * sum(g), sum(g * xhat) (the bias's and the weight's gradients). */
 struct norm_part { const float *x, *g, *w, *b; float *out; double *stats, *sums; long m, lo, hi; float eps; };
 
-/* one vector from any address. NOTE: why not memcpy into an array of vectors: GCC kept such an
- * array on the stack, copied there in 16-byte halves and read back whole, a store-forwarding
- * stall on every load (BatchNorm's backward 6 GB/s on one Zen 4 core) */
-static inline vec load_vec(const float *p)
-{
-    vec v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
 static double row_sum(const float *x, long m, float shift, int squares)
 {   /* sum of x - shift (squared when squares), 4 vectors of partial sums. NOTE: in the CPU's own
      * vector width (vec): written with 16-float vectors, GCC kept them on the stack on AVX2, and

@@ -23,15 +23,6 @@ typedef int32_t veci __attribute__((vector_size(VF * 4)));
 #define ZIP_HI {4, 12, 5, 13, 6, 14, 7, 15}
 #endif
 
-static inline vec load(const float *p)
-{
-    vec v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void store(float *p, vec v) { memcpy(p, &v, sizeof v); }
-
 /* where mask (all ones or zeros a lane) a, else b */
 static inline vec select(veci mask, vec a, vec b) { return (vec)((mask & (veci)a) | (~mask & (veci)b)); }
 
@@ -58,11 +49,11 @@ static void max_pool2_part(void *arg)
             float *out = (float *)p->out + (q * oh + y) * ow;
             long j = 0;
             for (; j + VF <= ow; j += VF) {
-                vec t0 = load(top + 2 * j), t1 = load(top + 2 * j + VF);
-                vec b0 = load(bottom + 2 * j), b1 = load(bottom + 2 * j + VF);
+                vec t0 = load_vec(top + 2 * j), t1 = load_vec(top + 2 * j + VF);
+                vec b0 = load_vec(bottom + 2 * j), b1 = load_vec(bottom + 2 * j + VF);
                 vec m = vmax(__builtin_shuffle(t0, t1, even), __builtin_shuffle(t0, t1, odd));
                 m = vmax(vmax(m, __builtin_shuffle(b0, b1, even)), __builtin_shuffle(b0, b1, odd));
-                store(out + j, m);
+                store_vec(out + j, m);
             }
             for (; j < ow; j++)
                 out[j] = smax(smax(smax(top[2 * j], top[2 * j + 1]), bottom[2 * j]), bottom[2 * j + 1]);
@@ -93,19 +84,19 @@ static void max_pool2_backward_part(void *arg)
             float *gtop = p->gx + (q * p->height + 2 * y) * w, *gbottom = gtop + w;
             long j = 0;
             for (; j + VF <= ow; j += VF) {
-                vec t0 = load(top + 2 * j), t1 = load(top + 2 * j + VF);
-                vec b0 = load(bottom + 2 * j), b1 = load(bottom + 2 * j + VF);
-                vec mx = load(m + j), gr = load(g + j);
+                vec t0 = load_vec(top + 2 * j), t1 = load_vec(top + 2 * j + VF);
+                vec b0 = load_vec(bottom + 2 * j), b1 = load_vec(bottom + 2 * j + VF);
+                vec mx = load_vec(m + j), gr = load_vec(g + j);
                 veci a = __builtin_shuffle(t0, t1, even) == mx;
                 veci b = ~a & (__builtin_shuffle(t0, t1, odd) == mx);
                 veci c = ~(a | b) & (__builtin_shuffle(b0, b1, even) == mx);
                 veci d = ~(a | b | c) & (__builtin_shuffle(b0, b1, odd) == mx);
                 vec ga = select(a, gr, zero), gb = select(b, gr, zero);
                 vec gc = select(c, gr, zero), gd = select(d, gr, zero);
-                store(gtop + 2 * j, __builtin_shuffle(ga, gb, zip_lo));
-                store(gtop + 2 * j + VF, __builtin_shuffle(ga, gb, zip_hi));
-                store(gbottom + 2 * j, __builtin_shuffle(gc, gd, zip_lo));
-                store(gbottom + 2 * j + VF, __builtin_shuffle(gc, gd, zip_hi));
+                store_vec(gtop + 2 * j, __builtin_shuffle(ga, gb, zip_lo));
+                store_vec(gtop + 2 * j + VF, __builtin_shuffle(ga, gb, zip_hi));
+                store_vec(gbottom + 2 * j, __builtin_shuffle(gc, gd, zip_lo));
+                store_vec(gbottom + 2 * j + VF, __builtin_shuffle(gc, gd, zip_hi));
             }
             for (; j < ow; j++) {
                 float mx = m[j], gr = g[j];
