@@ -3,7 +3,7 @@ threads, and how long two cores take to pass a cache line back and forth. `gradw
 it before and after each run; `python bench/machine.py [--rounds 3]` prints it.
 
 NOTE: why. On the 2-core VMs the suite runs on, the same step's time moves in modes that last
-minutes (W6: 29 or 43 ms a step, gradwise; 31-34 or 41-43, PyTorch) while two threads of pure
+minutes (W6's step 1.48x as long in the slow mode, gradwise; 1.2-1.4x, PyTorch) while two threads of pure
 multiply-adds hold their rate: the modes follow the round trip between the two virtual CPUs
 (67-82 ns in the fast mode, 355 ns in the slow one; AMD EPYC Zen 4, 2026-12-03), i.e. where the
 host placed them. A ratio read in one mode is not one read in the other; this says which. The
